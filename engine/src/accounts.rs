@@ -1,0 +1,353 @@
+//! Account use-cases: register, log in, accept the terms, change profile and password, delete
+//! (anonymise), and the admin commands for roles and bans.
+
+use crate::{
+    db::users::{self, NewUser, UserRow},
+    password, Engine, Error,
+};
+use domain::{
+    account::{DisplayName, Email, NewPassword, Role, Username},
+    ids::UserId,
+    Invalid,
+};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use tracing::instrument;
+
+/// An account as the rest of Grove sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct User {
+    pub id: UserId,
+    pub username: String,
+    pub display_name: String,
+    pub email: Option<String>,
+    pub role: Role,
+    pub banned: bool,
+    pub deleted: bool,
+    /// Sessions remember this; a session with an older version is no longer valid.
+    pub session_version: i32,
+    pub tos_accepted_at: Option<OffsetDateTime>,
+    pub created_at: OffsetDateTime,
+}
+
+impl User {
+    /// Whether the account may act at all (log in, keep a session).
+    pub fn is_active(&self) -> bool {
+        !self.banned && !self.deleted
+    }
+
+    pub fn has_accepted_terms(&self) -> bool {
+        self.tos_accepted_at.is_some()
+    }
+}
+
+impl TryFrom<UserRow> for User {
+    type Error = Error;
+
+    fn try_from(row: UserRow) -> Result<Self, Error> {
+        let role = Role::parse(&row.role)
+            .map_err(|_| Error::Internal(format!("unknown role {:?} in storage", row.role)))?;
+        Ok(Self {
+            id: UserId::from_uuid(row.user_id),
+            username: row.username,
+            display_name: row.display_name,
+            email: row.email,
+            role,
+            banned: row.banned,
+            deleted: row.deleted,
+            session_version: row.session_version,
+            tos_accepted_at: row.tos_accepted_at,
+            created_at: row.created_at,
+        })
+    }
+}
+
+/// What a person types into the registration form.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Registration {
+    pub username: String,
+    pub email: String,
+    pub password: String,
+    pub role: Option<Role>,
+}
+
+impl Engine {
+    /// Creates an account. The display name starts as the username.
+    #[instrument(skip_all, fields(username = %registration.username))]
+    pub async fn register(&self, registration: Registration) -> Result<User, Error> {
+        let username = Username::parse(&registration.username)?;
+        let email = Email::parse_optional(&registration.email)?;
+        let password = NewPassword::parse(registration.password, username.as_str())?;
+        let role = registration.role.unwrap_or(Role::Annotator);
+        let hash = password::hash(password.expose().to_owned()).await?;
+        let row = users::insert(
+            &self.pool,
+            NewUser {
+                username: username.as_str(),
+                email: email.as_ref().map(Email::as_str),
+                display_name: username.as_str(),
+                password_hash: &hash.0,
+                role: role.as_str(),
+            },
+        )
+        .await?;
+        User::try_from(row)
+    }
+
+    /// Checks a username and password. Unknown user and wrong password give the same error;
+    /// a banned account is told so only when the password is right.
+    #[instrument(skip_all)]
+    pub async fn log_in(&self, username: &str, password: String) -> Result<User, Error> {
+        let credentials = users::credentials(&self.pool, username.trim()).await?;
+        let (user_id, stored) = match credentials {
+            Some((id, hash)) => (Some(id), hash),
+            None => (None, None),
+        };
+        if !password::verify(password, stored).await? {
+            return Err(Error::InvalidCredentials);
+        }
+        let user_id = user_id.ok_or(Error::InvalidCredentials)?;
+        let user = self.user(UserId::from_uuid(user_id)).await?;
+        if user.banned {
+            return Err(Error::Banned);
+        }
+        Ok(user)
+    }
+
+    /// Loads an account by id.
+    pub async fn user(&self, id: UserId) -> Result<User, Error> {
+        users::by_id(&self.pool, id.as_uuid())
+            .await?
+            .ok_or(Error::NotFound("User"))
+            .and_then(User::try_from)
+    }
+
+    /// Loads an account by username (case-insensitive).
+    pub async fn user_by_username(&self, username: &str) -> Result<User, Error> {
+        users::by_username(&self.pool, username.trim())
+            .await?
+            .ok_or(Error::NotFound("User"))
+            .and_then(User::try_from)
+    }
+
+    /// Records that the user accepted the terms of service; the first acceptance time is kept.
+    pub async fn accept_terms(&self, id: UserId) -> Result<OffsetDateTime, Error> {
+        users::accept_terms(&self.pool, id.as_uuid())
+            .await?
+            .ok_or(Error::NotFound("User"))
+    }
+
+    pub async fn set_display_name(&self, id: UserId, display_name: &str) -> Result<(), Error> {
+        let name = DisplayName::parse(display_name)?;
+        if users::set_display_name(&self.pool, id.as_uuid(), name.as_str()).await? {
+            Ok(())
+        } else {
+            Err(Error::NotFound("User"))
+        }
+    }
+
+    /// Changes the password after checking the current one, and ends the account's other
+    /// sessions. Returns the new session version for the session that made the change.
+    #[instrument(skip_all, fields(user_id = %id))]
+    pub async fn change_password(
+        &self,
+        id: UserId,
+        current: String,
+        new: String,
+    ) -> Result<i32, Error> {
+        let user = self.user(id).await?;
+        let new = NewPassword::parse(new, &user.username)?;
+        let stored = users::password_hash(&self.pool, id.as_uuid()).await?;
+        if !password::verify(current, stored).await? {
+            return Err(Error::Invalid(Invalid::new(
+                "wrong_password",
+                "The current password is not right.",
+            )));
+        }
+        let hash = password::hash(new.expose().to_owned()).await?;
+        users::set_password_hash(&self.pool, id.as_uuid(), &hash.0)
+            .await?
+            .ok_or(Error::NotFound("User"))
+    }
+
+    /// Deletes an account by anonymising it: username, e-mail, display name and password go;
+    /// messages, labels and rankings stay, attributed to "Deleted user".
+    #[instrument(skip_all, fields(user_id = %id))]
+    pub async fn delete_account(&self, id: UserId, password: String) -> Result<(), Error> {
+        let stored = users::password_hash(&self.pool, id.as_uuid()).await?;
+        if !password::verify(password, stored).await? {
+            return Err(Error::Invalid(Invalid::new(
+                "wrong_password",
+                "The password is not right.",
+            )));
+        }
+        if users::anonymise(&self.pool, id.as_uuid()).await? {
+            Ok(())
+        } else {
+            Err(Error::NotFound("User"))
+        }
+    }
+
+    /// Bans or unbans an account; a ban ends its sessions at once.
+    pub async fn set_banned(&self, id: UserId, banned: bool) -> Result<(), Error> {
+        if users::set_banned(&self.pool, id.as_uuid(), banned).await? {
+            Ok(())
+        } else {
+            Err(Error::NotFound("User"))
+        }
+    }
+
+    pub async fn set_role(&self, id: UserId, role: Role) -> Result<(), Error> {
+        if users::set_role(&self.pool, id.as_uuid(), role.as_str()).await? {
+            Ok(())
+        } else {
+            Err(Error::NotFound("User"))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sqlx::PgPool;
+
+    fn registration(username: &str) -> Registration {
+        Registration {
+            username: username.to_owned(),
+            email: format!("{username}@example.org"),
+            password: "lemon-stand-7".to_owned(),
+            role: None,
+        }
+    }
+
+    #[sqlx::test(migrator = "crate::MIGRATOR")]
+    async fn a_registered_user_can_log_in(pool: PgPool) -> Result<(), Error> {
+        let engine = Engine::new(pool);
+        let user = engine.register(registration("ada")).await?;
+        assert_eq!(user.role, Role::Annotator);
+        assert_eq!(user.display_name, "ada");
+        assert!(!user.has_accepted_terms());
+        let logged_in = engine.log_in("ADA", "lemon-stand-7".to_owned()).await?;
+        assert_eq!(logged_in.id, user.id);
+        Ok(())
+    }
+
+    #[sqlx::test(migrator = "crate::MIGRATOR")]
+    async fn unknown_user_and_wrong_password_give_the_same_error(
+        pool: PgPool,
+    ) -> Result<(), Error> {
+        let engine = Engine::new(pool);
+        engine.register(registration("ada")).await?;
+        let wrong = engine.log_in("ada", "lemon-stand-8".to_owned()).await;
+        let unknown = engine.log_in("bob", "lemon-stand-7".to_owned()).await;
+        assert_eq!(
+            wrong.map_err(|e| e.code()).err(),
+            Some("invalid_credentials")
+        );
+        assert_eq!(
+            unknown.map_err(|e| e.code()).err(),
+            Some("invalid_credentials")
+        );
+        Ok(())
+    }
+
+    #[sqlx::test(migrator = "crate::MIGRATOR")]
+    async fn usernames_and_emails_are_unique_regardless_of_case(pool: PgPool) -> Result<(), Error> {
+        let engine = Engine::new(pool);
+        engine.register(registration("ada")).await?;
+        let same_name = engine.register(registration("ADA")).await;
+        assert_eq!(
+            same_name.map_err(|e| e.code()).err(),
+            Some("username_taken")
+        );
+        let mut other = registration("bob");
+        other.email = "ADA@example.org".to_owned();
+        let same_email = engine.register(other).await;
+        assert_eq!(same_email.map_err(|e| e.code()).err(), Some("email_taken"));
+        Ok(())
+    }
+
+    #[sqlx::test(migrator = "crate::MIGRATOR")]
+    async fn weak_passwords_and_bad_names_are_refused(pool: PgPool) -> Result<(), Error> {
+        let engine = Engine::new(pool);
+        let mut weak = registration("ada");
+        weak.password = "password123".to_owned();
+        let result = engine.register(weak).await;
+        assert_eq!(result.map_err(|e| e.code()).err(), Some("weak_password"));
+        let result = engine.register(registration("a b")).await;
+        assert_eq!(result.map_err(|e| e.code()).err(), Some("invalid_username"));
+        Ok(())
+    }
+
+    #[sqlx::test(migrator = "crate::MIGRATOR")]
+    async fn a_banned_user_cannot_log_in(pool: PgPool) -> Result<(), Error> {
+        let engine = Engine::new(pool);
+        let user = engine.register(registration("ada")).await?;
+        engine.set_banned(user.id, true).await?;
+        let banned = engine.log_in("ada", "lemon-stand-7".to_owned()).await;
+        assert_eq!(banned.map_err(|e| e.code()).err(), Some("account_banned"));
+        assert!(engine.user(user.id).await?.session_version > user.session_version);
+        engine.set_banned(user.id, false).await?;
+        engine.log_in("ada", "lemon-stand-7".to_owned()).await?;
+        Ok(())
+    }
+
+    #[sqlx::test(migrator = "crate::MIGRATOR")]
+    async fn accepting_the_terms_keeps_the_first_time(pool: PgPool) -> Result<(), Error> {
+        let engine = Engine::new(pool);
+        let user = engine.register(registration("ada")).await?;
+        let first = engine.accept_terms(user.id).await?;
+        let second = engine.accept_terms(user.id).await?;
+        assert_eq!(first, second);
+        assert!(engine.user(user.id).await?.has_accepted_terms());
+        Ok(())
+    }
+
+    #[sqlx::test(migrator = "crate::MIGRATOR")]
+    async fn changing_the_password_needs_the_current_one(pool: PgPool) -> Result<(), Error> {
+        let engine = Engine::new(pool);
+        let user = engine.register(registration("ada")).await?;
+        let wrong = engine
+            .change_password(
+                user.id,
+                "nope-nope-nope".to_owned(),
+                "new-secret-99".to_owned(),
+            )
+            .await;
+        assert_eq!(wrong.map_err(|e| e.code()).err(), Some("wrong_password"));
+        let version = engine
+            .change_password(
+                user.id,
+                "lemon-stand-7".to_owned(),
+                "new-secret-99".to_owned(),
+            )
+            .await?;
+        assert!(version > user.session_version);
+        engine.log_in("ada", "new-secret-99".to_owned()).await?;
+        let old = engine.log_in("ada", "lemon-stand-7".to_owned()).await;
+        assert_eq!(old.map_err(|e| e.code()).err(), Some("invalid_credentials"));
+        Ok(())
+    }
+
+    #[sqlx::test(migrator = "crate::MIGRATOR")]
+    async fn a_deleted_account_is_anonymised_and_cannot_log_in(pool: PgPool) -> Result<(), Error> {
+        let engine = Engine::new(pool);
+        let user = engine.register(registration("ada")).await?;
+        engine
+            .delete_account(user.id, "lemon-stand-7".to_owned())
+            .await?;
+        let after = engine.user(user.id).await?;
+        assert!(after.deleted);
+        assert_eq!(after.display_name, "Deleted user");
+        assert_eq!(after.email, None);
+        assert_ne!(after.username, "ada");
+        let login = engine.log_in("ada", "lemon-stand-7".to_owned()).await;
+        assert_eq!(
+            login.map_err(|e| e.code()).err(),
+            Some("invalid_credentials")
+        );
+        // the name is free again
+        engine.register(registration("ada")).await?;
+        Ok(())
+    }
+}

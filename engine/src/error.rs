@@ -1,0 +1,91 @@
+//! The engine's error type. Every variant has a stable snake_case code; the HTTP layer maps the
+//! kind to a status in one place.
+
+use domain::Invalid;
+
+/// What went wrong in a use-case.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Invalid(#[from] Invalid),
+    #[error("Unknown username or wrong password.")]
+    InvalidCredentials,
+    #[error("This account is banned.")]
+    Banned,
+    #[error("Please log in first.")]
+    Unauthenticated,
+    #[error("You are not allowed to do that.")]
+    Forbidden,
+    #[error("Please accept the terms of service before contributing.")]
+    TermsNotAccepted,
+    #[error("That username is taken.")]
+    UsernameTaken,
+    #[error("That e-mail address is already registered.")]
+    EmailTaken,
+    #[error("{0} not found.")]
+    NotFound(&'static str),
+    #[error("database error")]
+    Database(#[from] sqlx::Error),
+    #[error("migration error")]
+    Migration(#[from] sqlx::migrate::MigrateError),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+/// The family of an error, which decides its HTTP status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    BadInput,
+    Unauthenticated,
+    Forbidden,
+    NotFound,
+    Conflict,
+    Internal,
+}
+
+impl Error {
+    /// The stable code on the wire.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Invalid(invalid) => invalid.code,
+            Self::InvalidCredentials => "invalid_credentials",
+            Self::Banned => "account_banned",
+            Self::Unauthenticated => "unauthenticated",
+            Self::Forbidden => "forbidden",
+            Self::TermsNotAccepted => "terms_not_accepted",
+            Self::UsernameTaken => "username_taken",
+            Self::EmailTaken => "email_taken",
+            Self::NotFound(_) => "not_found",
+            Self::Database(_) | Self::Migration(_) | Self::Internal(_) => "internal",
+        }
+    }
+
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Self::Invalid(_) => ErrorKind::BadInput,
+            Self::InvalidCredentials | Self::Unauthenticated => ErrorKind::Unauthenticated,
+            Self::Banned | Self::Forbidden | Self::TermsNotAccepted => ErrorKind::Forbidden,
+            Self::UsernameTaken | Self::EmailTaken => ErrorKind::Conflict,
+            Self::NotFound(_) => ErrorKind::NotFound,
+            Self::Database(_) | Self::Migration(_) | Self::Internal(_) => ErrorKind::Internal,
+        }
+    }
+
+    /// The text shown to the user; internal failures say nothing about their cause.
+    pub fn public_message(&self) -> String {
+        match self.kind() {
+            ErrorKind::Internal => "Something went wrong on our side. Please try again.".to_owned(),
+            _ => self.to_string(),
+        }
+    }
+}
+
+/// Maps a named unique constraint to the conflict it means, leaving other errors as they are.
+pub(crate) fn on_constraint(error: sqlx::Error, map: impl Fn(&str) -> Option<Error>) -> Error {
+    if let sqlx::Error::Database(db_error) = &error {
+        if let Some(mapped) = db_error.constraint().and_then(&map) {
+            return mapped;
+        }
+    }
+    Error::Database(error)
+}

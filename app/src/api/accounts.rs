@@ -1,0 +1,135 @@
+//! Registration, login, logout, terms acceptance and the account page. The actions that change
+//! who is logged in answer with the page to go to next; the browser then loads it afresh, so
+//! every part of the page sees the new login at once.
+
+use crate::error::AppError;
+use domain::{account::Role, ids::UserId};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[cfg(feature = "ssr")]
+use crate::session::{engine, redirect_plain_form, require_user, UserSession};
+
+/// The logged-in account as the browser sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CurrentUser {
+    pub id: UserId,
+    pub username: String,
+    pub display_name: String,
+    pub email: Option<String>,
+    pub role: Role,
+    /// When the terms were accepted (UTC date), if they were.
+    pub terms_accepted_on: Option<String>,
+    pub joined_on: String,
+}
+
+impl CurrentUser {
+    pub fn has_accepted_terms(&self) -> bool {
+        self.terms_accepted_on.is_some()
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<engine::accounts::User> for CurrentUser {
+    fn from(user: engine::accounts::User) -> Self {
+        Self {
+            id: user.id,
+            username: user.username,
+            display_name: user.display_name,
+            email: user.email,
+            role: user.role,
+            terms_accepted_on: user.tos_accepted_at.map(|at| at.date().to_string()),
+            joined_on: user.created_at.date().to_string(),
+        }
+    }
+}
+
+/// Where a user goes after logging in: the terms first, if they have not accepted them.
+#[cfg(feature = "ssr")]
+fn landing_page(user: &engine::accounts::User) -> String {
+    let page = if user.has_accepted_terms() {
+        "/dashboard"
+    } else {
+        "/terms"
+    };
+    redirect_plain_form(page);
+    page.to_owned()
+}
+
+#[server(endpoint = "me")]
+pub async fn me() -> Result<Option<CurrentUser>, AppError> {
+    let session = UserSession::from_request().await?;
+    Ok(session.user(&engine()?).await?.map(CurrentUser::from))
+}
+
+#[server(endpoint = "register")]
+pub async fn register(
+    username: String,
+    email: String,
+    password: String,
+) -> Result<String, AppError> {
+    let engine = engine()?;
+    let user = engine
+        .register(engine::accounts::Registration {
+            username,
+            email,
+            password,
+            role: None,
+        })
+        .await?;
+    UserSession::from_request().await?.log_in(&user).await?;
+    Ok(landing_page(&user))
+}
+
+#[server(endpoint = "login")]
+pub async fn log_in(username: String, password: String) -> Result<String, AppError> {
+    let user = engine()?.log_in(&username, password).await?;
+    UserSession::from_request().await?.log_in(&user).await?;
+    Ok(landing_page(&user))
+}
+
+#[server(endpoint = "logout")]
+pub async fn log_out() -> Result<String, AppError> {
+    UserSession::from_request().await?.log_out().await?;
+    redirect_plain_form("/");
+    Ok("/".to_owned())
+}
+
+#[server(endpoint = "accept_terms")]
+pub async fn accept_terms() -> Result<String, AppError> {
+    let user = require_user().await?;
+    engine()?.accept_terms(user.id).await?;
+    redirect_plain_form("/dashboard");
+    Ok("/dashboard".to_owned())
+}
+
+#[server(endpoint = "account/display_name")]
+pub async fn update_display_name(display_name: String) -> Result<String, AppError> {
+    let user = require_user().await?;
+    engine()?.set_display_name(user.id, &display_name).await?;
+    Ok(display_name.trim().to_owned())
+}
+
+#[server(endpoint = "account/password")]
+pub async fn change_password(
+    current_password: String,
+    new_password: String,
+) -> Result<(), AppError> {
+    let user = require_user().await?;
+    let version = engine()?
+        .change_password(user.id, current_password, new_password)
+        .await?;
+    UserSession::from_request()
+        .await?
+        .remember(user.id, version)
+        .await
+}
+
+#[server(endpoint = "account/delete")]
+pub async fn delete_account(password: String) -> Result<String, AppError> {
+    let user = require_user().await?;
+    engine()?.delete_account(user.id, password).await?;
+    UserSession::from_request().await?.log_out().await?;
+    redirect_plain_form("/?account=deleted");
+    Ok("/?account=deleted".to_owned())
+}

@@ -1,0 +1,4 @@
+//! Server functions: thin adapters that find the user, call one engine use-case and map its
+//! error. Their bodies compile only on the server.
+
+pub mod accounts;

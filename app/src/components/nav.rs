@@ -1,0 +1,66 @@
+//! The navigation bar: sections for everyone, moderation for moderators, account links.
+
+use crate::auth::Auth;
+use domain::account::Role;
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+#[component]
+pub fn NavBar(auth: Auth) -> impl IntoView {
+    let menu_open = RwSignal::new(false);
+    let user = move || auth.me.get().and_then(|me| me.ok().flatten());
+
+    view! {
+        <header class="nav">
+            <A href="/" attr:class="brand">
+                <img class="brand-mark" src="/favicon.svg" alt="" width="28" height="28" />
+                "Grove"
+            </A>
+            <button
+                class="nav-toggle"
+                aria-label="Menu"
+                aria-expanded=move || menu_open.get().to_string()
+                on:click=move |_| menu_open.update(|open| *open = !*open)
+            >
+                "☰"
+            </button>
+            <nav class="nav-links" class:open=move || menu_open.get() on:click=move |_| menu_open.set(false)>
+                <A href="/dashboard">"Tasks"</A>
+                <A href="/leaderboard">"Leaderboard"</A>
+                <Transition fallback=|| ()>
+                    {move || {
+                        user()
+                            .filter(|u| u.role.at_least(Role::Moderator))
+                            .map(|_| view! { <A href="/moderation">"Moderation"</A> })
+                    }}
+                </Transition>
+                <span class="nav-spacer"></span>
+                <Transition fallback=|| ()>
+                    {move || match user() {
+                        Some(user) => {
+                            view! {
+                                <A href="/account" attr:data-test="nav-account">
+                                    "Account · "
+                                    <span data-test="nav-username">{user.display_name}</span>
+                                </A>
+                                <ActionForm action=auth.log_out attr:class="inline-form">
+                                    <button type="submit" class="link-button" data-test="logout">
+                                        "Log out"
+                                    </button>
+                                </ActionForm>
+                            }
+                                .into_any()
+                        }
+                        None => {
+                            view! {
+                                <A href="/login">"Log in"</A>
+                                <A href="/register" attr:class="button small">"Join"</A>
+                            }
+                                .into_any()
+                        }
+                    }}
+                </Transition>
+            </nav>
+        </header>
+    }
+}

@@ -1,0 +1,11 @@
+//! One module per page.
+
+pub mod account;
+pub mod dashboard;
+pub mod home;
+pub mod leaderboard;
+pub mod login;
+pub mod moderation;
+pub mod not_found;
+pub mod register;
+pub mod terms;

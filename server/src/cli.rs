@@ -1,0 +1,89 @@
+//! The admin subcommands: `grove migrate` and `grove user ...`.
+
+use crate::{
+    config::{Config, UserCommand},
+    startup::Database,
+};
+use anyhow::Context;
+use domain::account::Role;
+use engine::{accounts::Registration, Engine};
+
+pub async fn migrate(config: Config) -> anyhow::Result<()> {
+    let database = Database::open(&config).await?;
+    println!("database is up to date");
+    database.close().await;
+    Ok(())
+}
+
+pub async fn user(config: Config, command: UserCommand) -> anyhow::Result<()> {
+    let database = Database::open(&config).await?;
+    let result = run_user_command(&database.engine, command).await;
+    database.close().await;
+    result
+}
+
+async fn run_user_command(engine: &Engine, command: UserCommand) -> anyhow::Result<()> {
+    match command {
+        UserCommand::Create {
+            username,
+            email,
+            role,
+            password,
+            password_stdin,
+            accept_terms,
+        } => {
+            let role = Role::parse(&role)?;
+            let password = match (password, password_stdin) {
+                (Some(password), _) => password.expose().to_owned(),
+                (None, true) => read_password_line()?,
+                (None, false) => anyhow::bail!("give --password-stdin (or --password)"),
+            };
+            let user = engine
+                .register(Registration {
+                    username,
+                    email,
+                    password,
+                    role: Some(role),
+                })
+                .await
+                .map_err(describe)?;
+            if accept_terms {
+                engine.accept_terms(user.id).await.map_err(describe)?;
+            }
+            println!(
+                "created {} ({}) with role {}",
+                user.username, user.id, user.role
+            );
+        }
+        UserCommand::Ban { username } => {
+            let user = engine.user_by_username(&username).await.map_err(describe)?;
+            engine.set_banned(user.id, true).await.map_err(describe)?;
+            println!("banned {}", user.username);
+        }
+        UserCommand::Unban { username } => {
+            let user = engine.user_by_username(&username).await.map_err(describe)?;
+            engine.set_banned(user.id, false).await.map_err(describe)?;
+            println!("unbanned {}", user.username);
+        }
+        UserCommand::SetRole { username, role } => {
+            let role = Role::parse(&role)?;
+            let user = engine.user_by_username(&username).await.map_err(describe)?;
+            engine.set_role(user.id, role).await.map_err(describe)?;
+            println!("{} is now {}", user.username, role);
+        }
+    }
+    Ok(())
+}
+
+fn read_password_line() -> anyhow::Result<String> {
+    let mut line = String::new();
+    std::io::stdin()
+        .read_line(&mut line)
+        .context("cannot read the password from standard input")?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+}
+
+/// An engine error as a one-line message with its code, for the terminal.
+fn describe(error: engine::Error) -> anyhow::Error {
+    anyhow::anyhow!("{} ({})", error.public_message(), error.code())
+}

@@ -1,0 +1,193 @@
+//! Configuration: one typed struct, read from command-line flags or environment variables, with
+//! defaults that suit a developer's machine. The README's table lists the same variables.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::{fmt, net::SocketAddr, path::PathBuf, str::FromStr};
+
+/// The `grove` command line.
+#[derive(Debug, Parser)]
+#[command(
+    name = "grove",
+    version,
+    about = "Grove: crowdsourced human feedback for language models"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub config: Config,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the web app and API (the default).
+    Serve,
+    /// Apply database migrations, then exit.
+    Migrate,
+    /// Manage accounts from the command line.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create an account, for example the first admin.
+    Create {
+        #[arg(long)]
+        username: String,
+        #[arg(long, default_value = "")]
+        email: String,
+        /// annotator, moderator or admin.
+        #[arg(long, default_value = "annotator")]
+        role: String,
+        /// The password; prefer --password-stdin on shared machines (arguments are visible).
+        #[arg(long, conflicts_with = "password_stdin")]
+        password: Option<Secret>,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+        /// Record the terms of service as accepted (for accounts made on someone's behalf).
+        #[arg(long)]
+        accept_terms: bool,
+    },
+    /// Ban an account: it can no longer log in and its sessions end.
+    Ban { username: String },
+    /// Lift a ban.
+    Unban { username: String },
+    /// Change an account's role.
+    SetRole { username: String, role: String },
+}
+
+/// Settings shared by every subcommand.
+#[derive(Debug, Clone, Args)]
+pub struct Config {
+    /// Postgres URL. Without it Grove runs its own private cluster under the data folder.
+    #[arg(long, env = "DATABASE_URL", global = true)]
+    pub database_url: Option<Secret>,
+    /// Folder for Grove's own data (the private Postgres cluster).
+    #[arg(long, env = "GROVE_DATA_DIR", default_value = "data", global = true)]
+    pub data_dir: PathBuf,
+    /// Folder with the Postgres server programs (initdb, pg_ctl); found automatically if unset.
+    #[arg(long, env = "GROVE_PG_BIN", global = true)]
+    pub pg_bin: Option<PathBuf>,
+    /// Address and port to listen on.
+    #[arg(
+        long,
+        env = "GROVE_ADDR",
+        default_value = "127.0.0.1:3000",
+        global = true
+    )]
+    pub addr: SocketAddr,
+    /// Folder with the built front end (pkg/grove.js, pkg/grove.wasm, pkg/grove.css).
+    #[arg(
+        long,
+        env = "GROVE_SITE_ROOT",
+        default_value = "target/site",
+        global = true
+    )]
+    pub site_root: PathBuf,
+    /// The address users reach Grove at; an https:// URL marks session cookies Secure.
+    #[arg(long, env = "GROVE_PUBLIC_URL", global = true)]
+    pub public_url: Option<String>,
+    /// Minutes of inactivity after which a login session ends.
+    #[arg(long, env = "GROVE_SESSION_IDLE_MINUTES", default_value_t = 7 * 24 * 60, global = true)]
+    pub session_idle_minutes: i64,
+    /// Largest number of database connections.
+    #[arg(long, env = "GROVE_DB_POOL_SIZE", default_value_t = 16, global = true)]
+    pub db_pool_size: u32,
+    /// Log format: text for people, json for log collectors. Filter with RUST_LOG.
+    #[arg(long, env = "GROVE_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
+    pub log_format: LogFormat,
+}
+
+impl Config {
+    /// Whether cookies must only travel over TLS.
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url
+            .as_deref()
+            .is_some_and(|url| url.starts_with("https://"))
+    }
+
+    /// The address to tell people about.
+    pub fn display_url(&self) -> String {
+        self.public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", self.addr))
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// A value that must not appear in logs or debug output.
+#[derive(Clone)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(..)")
+    }
+}
+
+impl FromStr for Secret {
+    type Err = std::convert::Infallible;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Self(s.to_owned()))
+    }
+}
+
+/// Environment variables that start with `GROVE_` but that Grove does not know: almost always a
+/// typo that would otherwise be silently ignored.
+pub fn unknown_grove_variables() -> Vec<String> {
+    use clap::CommandFactory;
+    let command = Cli::command();
+    let known: Vec<String> = command
+        .get_arguments()
+        .filter_map(|arg| arg.get_env())
+        .map(|env| env.to_string_lossy().into_owned())
+        .collect();
+    std::env::vars_os()
+        .filter_map(|(key, _)| key.into_string().ok())
+        .filter(|key| key.starts_with("GROVE_") && !known.contains(key))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_suit_a_developer_machine() -> Result<(), clap::Error> {
+        let cli = Cli::try_parse_from(["grove"])?;
+        assert!(cli.command.is_none());
+        assert_eq!(cli.config.addr.to_string(), "127.0.0.1:3000");
+        assert!(!cli.config.secure_cookies());
+        Ok(())
+    }
+
+    #[test]
+    fn an_https_public_url_makes_cookies_secure() -> Result<(), clap::Error> {
+        let cli = Cli::try_parse_from(["grove", "--public-url", "https://grove.example.org"])?;
+        assert!(cli.config.secure_cookies());
+        assert_eq!(cli.config.display_url(), "https://grove.example.org");
+        Ok(())
+    }
+
+    #[test]
+    fn secrets_stay_out_of_debug_output() {
+        let secret = Secret("postgres://user:hunter2@db/grove".to_owned());
+        assert!(!format!("{secret:?}").contains("hunter2"));
+    }
+}

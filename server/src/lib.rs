@@ -1,0 +1,10 @@
+//! The `grove` binary's library: configuration, start-up, routes, the embedded database and the
+//! admin commands. `main.rs` only parses the command line and calls in here; tests build the
+//! same router.
+
+pub mod cli;
+pub mod config;
+pub mod dev_db;
+pub mod routes;
+pub mod startup;
+pub mod telemetry;

@@ -1,0 +1,61 @@
+//! The router: the Leptos pages and server functions, health, static files, and the layers
+//! around them (sessions, tracing, panic safety).
+
+pub mod health;
+
+use crate::config::Config;
+use app::{shell, App};
+use axum::{routing::get, Router};
+use engine::Engine;
+use leptos::prelude::*;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use tower_http::{catch_panic::CatchPanicLayer, trace::TraceLayer};
+use tower_sessions::{cookie::SameSite, Expiry, SessionManagerLayer};
+use tower_sessions_sqlx_store::PostgresStore;
+
+/// Builds the whole HTTP surface. Tests call this with a test database.
+pub fn router(config: &Config, engine: Engine, sessions: PostgresStore) -> Router {
+    let leptos_options = LeptosOptions::builder()
+        .output_name("grove")
+        .site_root(config.site_root.to_string_lossy().into_owned())
+        .site_pkg_dir("pkg")
+        .site_addr(config.addr)
+        .env(leptos_config::Env::PROD)
+        .build();
+    let sessions = SessionManagerLayer::new(sessions)
+        .with_name("grove_session")
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(config.secure_cookies())
+        .with_expiry(Expiry::OnInactivity(time::Duration::minutes(
+            config.session_idle_minutes,
+        )));
+    let routes = generate_route_list(App);
+    let context_engine = engine.clone();
+    Router::new()
+        .route("/healthz", get(health::health))
+        .with_state(engine)
+        .leptos_routes_with_context(
+            &leptos_options,
+            routes,
+            move || provide_context(context_engine.clone()),
+            {
+                let options = leptos_options.clone();
+                move || shell(options.clone())
+            },
+        )
+        .fallback(leptos_axum::file_and_error_handler(shell))
+        .with_state(leptos_options)
+        .layer(sessions)
+        .layer(TraceLayer::new_for_http())
+        .layer(CatchPanicLayer::custom(internal_error_page))
+}
+
+/// A panic anywhere becomes a plain 500 that says nothing about the cause.
+fn internal_error_page(
+    _panic: Box<dyn std::any::Any + Send + 'static>,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    tracing::error!("a request handler panicked");
+    app::error::AppError::internal().into_response()
+}

@@ -1,0 +1,134 @@
+//! Building the application: database, state, router, listener; and running it until a signal
+//! asks it to stop, finishing in-flight requests first.
+
+use crate::{config::Config, dev_db::EmbeddedPostgres, routes};
+use anyhow::Context;
+use axum::Router;
+use engine::Engine;
+use std::net::SocketAddr;
+use tokio::net::TcpListener;
+use tower_sessions::session_store::ExpiredDeletion;
+use tower_sessions_sqlx_store::PostgresStore;
+
+/// A database connection for any subcommand: the configured server, or the private cluster.
+pub struct Database {
+    pub engine: Engine,
+    embedded: Option<EmbeddedPostgres>,
+}
+
+impl Database {
+    /// Connects (starting the private cluster if no URL is configured) and migrates.
+    pub async fn open(config: &Config) -> anyhow::Result<Self> {
+        let (url, embedded) = match &config.database_url {
+            Some(url) => (url.expose().to_owned(), None),
+            None => {
+                let cluster = EmbeddedPostgres::start(&config.data_dir, config.pg_bin.as_deref())
+                    .await
+                    .context("cannot start the private Postgres cluster")?;
+                engine::database::create_database_if_missing(
+                    &cluster.admin_url(),
+                    cluster.database_name(),
+                )
+                .await?;
+                (cluster.url(), Some(cluster))
+            }
+        };
+        let engine = match Engine::connect(&url, config.db_pool_size).await {
+            Ok(engine) => engine,
+            Err(error) => {
+                if let Some(cluster) = embedded {
+                    cluster.stop().await;
+                }
+                return Err(error).context("cannot connect to Postgres");
+            }
+        };
+        let database = Self { engine, embedded };
+        if let Err(error) = database.engine.migrate().await {
+            database.close().await;
+            return Err(error).context("cannot migrate the database");
+        }
+        Ok(database)
+    }
+
+    /// Closes the pool and stops the private cluster if this process started it.
+    pub async fn close(self) {
+        self.engine.pool().close().await;
+        if let Some(cluster) = self.embedded {
+            cluster.stop().await;
+        }
+    }
+}
+
+/// A built server, bound to its port, not yet serving.
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    database: Database,
+    url: String,
+}
+
+impl Application {
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        let database = Database::open(&config).await?;
+        let sessions = PostgresStore::new(database.engine.pool().clone());
+        tokio::spawn(
+            sessions
+                .clone()
+                .continuously_delete_expired(tokio::time::Duration::from_secs(3600)),
+        );
+        let router = routes::router(&config, database.engine.clone(), sessions);
+        let listener = TcpListener::bind(config.addr)
+            .await
+            .with_context(|| format!("cannot listen on {}", config.addr))?;
+        let url = match config.public_url.clone() {
+            Some(url) => url,
+            None => format!("http://{}", listener.local_addr()?),
+        };
+        Ok(Self {
+            listener,
+            router,
+            database,
+            url,
+        })
+    }
+
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// Serves until SIGTERM or Ctrl-C, then lets in-flight requests finish.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        tracing::info!(url = %self.url, "Grove is listening");
+        println!("Grove is running at {}", self.url);
+        let served = axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(shutdown_signal())
+            .await;
+        self.database.close().await;
+        tracing::info!("stopped");
+        served.context("server failed")
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
+}

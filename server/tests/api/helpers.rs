@@ -1,0 +1,145 @@
+//! A test client around the real router: keeps the session cookie like a browser would.
+
+use axum::{
+    body::Body,
+    http::{header, Request, StatusCode},
+    Router,
+};
+use clap::Parser;
+use http_body_util::BodyExt;
+use server::config::Cli;
+use sqlx::PgPool;
+use tower::ServiceExt;
+use tower_sessions_sqlx_store::PostgresStore;
+
+pub struct TestApp {
+    router: Router,
+    pub cookie: Option<String>,
+}
+
+pub struct TestResponse {
+    pub status: StatusCode,
+    pub headers: axum::http::HeaderMap,
+    pub body: String,
+}
+
+impl TestResponse {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or(serde_json::Value::Null)
+    }
+
+    pub fn set_cookie(&self) -> Option<&str> {
+        self.headers
+            .get(header::SET_COOKIE)
+            .and_then(|value| value.to_str().ok())
+    }
+}
+
+impl TestApp {
+    pub fn new(pool: PgPool) -> Self {
+        let config = match Cli::try_parse_from(["grove"]) {
+            Ok(cli) => cli.config,
+            Err(error) => panic!("default configuration must parse: {error}"),
+        };
+        let engine = engine::Engine::new(pool.clone());
+        let router = server::routes::router(&config, engine, PostgresStore::new(pool));
+        Self {
+            router,
+            cookie: None,
+        }
+    }
+
+    /// Loads a page the way a browser does.
+    pub async fn get(&mut self, path: &str) -> TestResponse {
+        let request = Request::get(path).header(header::ACCEPT, "text/html,*/*;q=0.8");
+        self.send(request, Body::empty()).await
+    }
+
+    /// Calls a server function the way the hydrated app does (form-encoded, JSON back).
+    pub async fn call(&mut self, endpoint: &str, form: &[(&str, &str)]) -> TestResponse {
+        let body = form_body(form);
+        let request = Request::post(format!("/api/{endpoint}"))
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::ACCEPT, "application/json");
+        self.send(request, Body::from(body)).await
+    }
+
+    /// Posts a form the way a browser without JavaScript does.
+    pub async fn post_plain_form(&mut self, endpoint: &str, form: &[(&str, &str)]) -> TestResponse {
+        let request = Request::post(format!("/api/{endpoint}"))
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::ACCEPT, "text/html,application/xhtml+xml")
+            .header(header::REFERER, "http://localhost/login");
+        self.send(request, Body::from(form_body(form))).await
+    }
+
+    async fn send(
+        &mut self,
+        mut request: axum::http::request::Builder,
+        body: Body,
+    ) -> TestResponse {
+        if let Some(cookie) = &self.cookie {
+            request = request.header(header::COOKIE, cookie.clone());
+        }
+        let request = match request.body(body) {
+            Ok(request) => request,
+            Err(error) => panic!("bad test request: {error}"),
+        };
+        let response = match self.router.clone().oneshot(request).await {
+            Ok(response) => response,
+            Err(error) => match error {},
+        };
+        let status = response.status();
+        let headers = response.headers().clone();
+        if let Some(cookie) = headers
+            .get(header::SET_COOKIE)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.split(';').next())
+        {
+            self.cookie = Some(cookie.to_owned());
+        }
+        let bytes = match response.into_body().collect().await {
+            Ok(collected) => collected.to_bytes(),
+            Err(error) => panic!("unreadable body: {error}"),
+        };
+        TestResponse {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    }
+
+    /// Registers and logs in a fresh account; returns its username.
+    pub async fn register(&mut self, username: &str) -> TestResponse {
+        self.call(
+            "register",
+            &[
+                ("username", username),
+                ("email", ""),
+                ("password", PASSWORD),
+            ],
+        )
+        .await
+    }
+}
+
+pub const PASSWORD: &str = "lemon-stand-7";
+
+fn form_body(form: &[(&str, &str)]) -> String {
+    form.iter()
+        .map(|(key, value)| format!("{}={}", encode(key), encode(value)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+fn encode(raw: &str) -> String {
+    raw.bytes()
+        .map(|byte| match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (byte as char).to_string()
+            }
+            b' ' => "+".to_owned(),
+            _ => format!("%{byte:02X}"),
+        })
+        .collect()
+}

@@ -1,0 +1,8 @@
+//! HTTP tests: the real router on a fresh database per test.
+
+// Test code may index into JSON answers: a missing key fails the test, which is the point.
+#![allow(clippy::indexing_slicing)]
+
+mod accounts;
+mod helpers;
+mod shell;

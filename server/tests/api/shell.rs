@@ -1,0 +1,59 @@
+//! The app shell over HTTP: health, pages, not-found, guards.
+
+use crate::helpers::TestApp;
+use axum::http::StatusCode;
+use sqlx::PgPool;
+
+#[sqlx::test(migrator = "engine::MIGRATOR")]
+async fn health_answers_ok_while_the_database_does(pool: PgPool) {
+    let mut app = TestApp::new(pool.clone());
+    let response = app.get("/healthz").await;
+    assert_eq!(response.status, StatusCode::OK);
+    assert_eq!(response.json(), serde_json::json!({ "status": "ok" }));
+    pool.close().await;
+    let response = app.get("/healthz").await;
+    assert_eq!(response.status, StatusCode::SERVICE_UNAVAILABLE);
+}
+
+#[sqlx::test(migrator = "engine::MIGRATOR")]
+async fn pages_render_on_the_server_with_hydration_scripts(pool: PgPool) {
+    let mut app = TestApp::new(pool);
+    let response = app.get("/").await;
+    assert_eq!(response.status, StatusCode::OK);
+    assert!(response.body.contains("Grow conversations"));
+    assert!(response.body.contains("/pkg/grove.js"));
+    assert!(response.body.contains("/pkg/grove.css"));
+}
+
+#[sqlx::test(migrator = "engine::MIGRATOR")]
+async fn unknown_pages_are_404(pool: PgPool) {
+    let mut app = TestApp::new(pool);
+    let response = app.get("/no/such/page").await;
+    assert_eq!(response.status, StatusCode::NOT_FOUND);
+    assert!(response.body.contains("Page not found"));
+}
+
+#[sqlx::test(migrator = "engine::MIGRATOR")]
+async fn guarded_pages_redirect_anonymous_visitors_to_login(pool: PgPool) {
+    let mut app = TestApp::new(pool);
+    for path in ["/dashboard", "/account", "/moderation"] {
+        let response = app.get(path).await;
+        assert_eq!(response.status, StatusCode::FOUND, "{path}");
+        assert_eq!(
+            response
+                .headers
+                .get("location")
+                .and_then(|v| v.to_str().ok()),
+            Some("/login"),
+            "{path}"
+        );
+    }
+}
+
+#[sqlx::test(migrator = "engine::MIGRATOR")]
+async fn annotators_are_refused_the_moderation_page(pool: PgPool) {
+    let mut app = TestApp::new(pool);
+    app.register("ada").await;
+    let response = app.get("/moderation").await;
+    assert_eq!(response.status, StatusCode::FORBIDDEN);
+}

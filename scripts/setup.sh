@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Installs what Grove needs and this machine lacks; fast and harmless when all is there.
+#   ./scripts/setup.sh run    Postgres server, WebAssembly toolchain, wasm-bindgen CLI, wasm-opt
+#   ./scripts/setup.sh test   the same plus headless Chromium for the browser journeys
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/lib.sh
+PURPOSE=${1:-run}
+
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
+    die "need root to install system packages: $*"
+  fi
+}
+
+debs=()
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || debs+=(postgresql)
+command -v psql >/dev/null || debs+=(postgresql-client)
+command -v npm >/dev/null || debs+=(nodejs npm)
+[ "$PURPOSE" = test ] && { [ -x /usr/bin/chromium ] || debs+=(chromium); }
+
+# The wasm32 standard library: rustup's where it can be had, else Debian's rustc-web builds it.
+if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
+  timeout 300 rustup target add wasm32-unknown-unknown >/dev/null 2>&1 || true
+fi
+if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
+  [ -x /usr/bin/cargo ] && [ -d /usr/lib/rustlib/src/rust/library ] && [ -x /usr/bin/wasm-ld ] ||
+    debs+=(rustc-web cargo-web rust-web-src rust-web-llvm lld)
+fi
+
+if [ ${#debs[@]} -gt 0 ]; then
+  say "installing system packages: ${debs[*]}"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${debs[@]}" >/dev/null
+fi
+
+want=$(locked_wasm_bindgen_version)
+have=$(wasm-bindgen --version 2>/dev/null | awk '{print $2}' || true)
+if [ "$want" != "$have" ]; then
+  # no --locked: its lockfile names a crate version the registry mirror does not serve
+  say "installing wasm-bindgen-cli $want (a few minutes, once)"
+  cargo install --quiet wasm-bindgen-cli --version "$want"
+fi
+
+# npm packages: wasm-opt (binaryen 132; Debian's 108 breaks hydration) and playwright-core.
+if [ ! -x e2e/node_modules/.bin/wasm-opt ] || [ e2e/package-lock.json -nt e2e/node_modules/.package-lock.json ]; then
+  say "installing e2e/ npm packages"
+  (cd e2e && npm ci --no-audit --no-fund --silent)
+fi

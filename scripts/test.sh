@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Runs every test: unit and property tests, engine and HTTP tests against a real Postgres (a
+# fresh database per test), then browser journeys in headless Chromium against the built app.
+# Installs what is missing first (scripts/setup.sh), so it works on a fresh machine.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/lib.sh
+started=$(date +%s)
+
+./scripts/setup.sh test
+
+say "throwaway Postgres cluster"
+base=$(./scripts/test-db.sh start)
+server_pid=
+cleanup() {
+  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true
+  ./scripts/test-db.sh stop
+}
+trap cleanup EXIT
+# #[sqlx::test] makes a fresh database per test on this server
+export DATABASE_URL=$base
+
+say "format check"
+cargo fmt --all --check
+
+say "unit, property, engine and HTTP tests"
+cargo test --quiet
+
+say "build (front end + server)"
+./scripts/build.sh debug
+
+say "browser journeys"
+e2e_db=grove_e2e
+psql -q "$base" -c "drop database if exists $e2e_db" -c "create database $e2e_db"
+export DATABASE_URL=${base%/*}/$e2e_db
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+GROVE_ADDR=127.0.0.1:$port ./target/debug/grove serve > target/e2e-server.log 2>&1 &
+server_pid=$!
+for _ in $(seq 1 100); do
+  curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
+  kill -0 "$server_pid" 2>/dev/null || { cat target/e2e-server.log; die "grove did not start"; }
+  sleep 0.2
+done
+BASE_URL=http://127.0.0.1:$port E2E_GROVE_BIN=$PWD/target/debug/grove \
+  timeout 900 node --test --test-concurrency=1 e2e/tests/
+
+say "graceful shutdown"
+kill -TERM "$server_pid"
+wait "$server_pid" || die "grove did not exit cleanly on SIGTERM (log: target/e2e-server.log)"
+server_pid=
+grep -q "stopped" target/e2e-server.log || die "grove did not report a clean stop"
+
+say "all tests passed in $(( $(date +%s) - started )) s"

@@ -10,8 +10,9 @@ locked_wasm_bindgen_version() {
 
 # Runs cargo for the wasm32 front end: rustup's cargo when its wasm32 target is installed,
 # otherwise Debian's rustc-web, which builds the standard library for wasm from source.
+# WASM_TOOLCHAIN=debian forces the second way (to test it where rustup has the target).
 wasm_cargo() {
-  if rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
+  if [ "${WASM_TOOLCHAIN:-}" != debian ] && rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
     cargo "$@"
   elif [ -x /usr/bin/cargo ] && [ -d /usr/lib/rustlib/src/rust/library ]; then
     RUSTC_BOOTSTRAP=1 RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc \

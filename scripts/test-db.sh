@@ -4,8 +4,8 @@
 #   fsync and friends are off because the data is thrown away.
 set -euo pipefail
 cmd=${1:-start}
-DIR=${GROVE_TEST_PG_DIR:-/tmp/grove-test-pg}
-PORT=${GROVE_TEST_PG_PORT:-55432}
+DIR=${TEST_PG_DIR:-/tmp/grove-test-pg}
+PORT=${TEST_PG_PORT:-55432}
 BIN=${GROVE_PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)}
 [ -x "$BIN/pg_ctl" ] || { echo "no Postgres server binaries found (install postgresql)" >&2; exit 1; }
 

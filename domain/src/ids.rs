@@ -43,3 +43,23 @@ id_type!(
     /// A registered account.
     UserId
 );
+
+id_type!(
+    /// A message (a prompt or a reply).
+    MessageId
+);
+
+id_type!(
+    /// A conversation tree; the same value as its root message's id.
+    TreeId
+);
+
+id_type!(
+    /// A task handed to an annotator.
+    TaskId
+);
+
+id_type!(
+    /// A report about a message.
+    ReportId
+);

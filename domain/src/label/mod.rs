@@ -1,0 +1,5 @@
+//! Labels reviewers put on messages.
+
+pub mod catalogue;
+
+pub use catalogue::{LabelMode, LabelSpec, LabelTarget, Widget};

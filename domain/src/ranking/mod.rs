@@ -1,0 +1,5 @@
+//! Rankings of sibling replies and the consensus merged from them.
+
+pub mod consensus;
+
+pub use consensus::ranked_pairs;

@@ -1,0 +1,124 @@
+//! What an annotator is shown for a task and what they send back: plain data shared by the
+//! server (which stores it as the task's snapshot) and the browser.
+
+use super::{SkipReason, TaskKind};
+use crate::{
+    ids::{MessageId, TaskId, TreeId},
+    label::{catalogue::LabelSpec, LabelMode, Widget},
+    message::Role,
+    tree::TreeState,
+};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// A message as shown inside a task.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConversationMessage {
+    pub message_id: MessageId,
+    pub role: Role,
+    pub text: String,
+    pub lang: String,
+    /// Whether the annotator wrote it.
+    pub is_own: bool,
+    pub synthetic: bool,
+}
+
+/// A label question as shown in a review.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LabelField {
+    pub name: String,
+    pub widget: Widget,
+    pub display: String,
+    pub help: String,
+    pub poles: Option<(String, String)>,
+    pub mandatory: bool,
+}
+
+impl LabelField {
+    pub fn from_spec(spec: &LabelSpec, mandatory: bool) -> Self {
+        Self {
+            name: spec.name.to_owned(),
+            widget: spec.widget,
+            display: spec.display.to_owned(),
+            help: spec.help.to_owned(),
+            poles: spec
+                .poles
+                .map(|(low, high)| (low.to_owned(), high.to_owned())),
+            mandatory,
+        }
+    }
+}
+
+/// A task as handed to an annotator.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TaskView {
+    pub task_id: TaskId,
+    pub kind: TaskKind,
+    pub lang: String,
+    pub message_tree_id: Option<TreeId>,
+    /// The message replied to, ranked under or labelled.
+    pub target_message_id: Option<MessageId>,
+    /// The conversation from the root down to the target message.
+    pub conversation: Vec<ConversationMessage>,
+    /// For rankings: the replies to order, in random order.
+    pub replies: Vec<ConversationMessage>,
+    /// For reviews: the questions, in display order.
+    pub labels: Vec<LabelField>,
+    pub mode: Option<LabelMode>,
+    /// RFC 3339 times.
+    pub created_at: String,
+    pub expires_at: String,
+}
+
+/// A request for the next task.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TaskRequest {
+    /// A specific kind, or any (`None`: the chooser decides).
+    pub kind: Option<TaskKind>,
+    pub lang: String,
+}
+
+/// The answer to a task.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum TaskAnswer {
+    /// A prompt or a reply.
+    Text { text: String },
+    /// Review labels; untouched scales are simply absent.
+    Labels { labels: BTreeMap<String, f64> },
+    /// Groups of tied replies, best first; every reply of the task exactly once.
+    Ranking {
+        ranking: Vec<Vec<MessageId>>,
+        #[serde(default)]
+        not_rankable: bool,
+    },
+}
+
+/// A skip, with the reason (a report carries its text).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TaskSkip {
+    pub reason: SkipReason,
+    #[serde(default)]
+    pub report_text: Option<String>,
+}
+
+/// What a completed task produced.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TaskOutcome {
+    pub task_id: TaskId,
+    /// The new message, for prompts and replies.
+    pub message_id: Option<MessageId>,
+    pub message_tree_id: Option<TreeId>,
+    /// The tree's state after the submit.
+    pub tree_state: Option<TreeState>,
+}
+
+/// Tasks one annotator could get now in one language, with the reason when there are none.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Availability {
+    pub lang: String,
+    pub counts: BTreeMap<TaskKind, u32>,
+    pub total: u32,
+    /// Why a kind has nothing, for kinds with no items.
+    pub initial_prompt_paused_reason: Option<String>,
+}

@@ -24,6 +24,13 @@ pub enum Error {
     EmailTaken,
     #[error("{0} not found.")]
     NotFound(&'static str),
+    /// A rule of the task engine, with its own code and HTTP family.
+    #[error("{message}")]
+    Rule {
+        code: &'static str,
+        message: String,
+        kind: ErrorKind,
+    },
     #[error("database error")]
     Database(#[from] sqlx::Error),
     #[error("migration error")]
@@ -40,6 +47,10 @@ pub enum ErrorKind {
     Forbidden,
     NotFound,
     Conflict,
+    /// The thing existed but is no longer usable (an expired task).
+    Gone,
+    /// Too much at once (open tasks, rate limits).
+    TooMany,
     Internal,
 }
 
@@ -56,6 +67,7 @@ impl Error {
             Self::UsernameTaken => "username_taken",
             Self::EmailTaken => "email_taken",
             Self::NotFound(_) => "not_found",
+            Self::Rule { code, .. } => code,
             Self::Database(_) | Self::Migration(_) | Self::Internal(_) => "internal",
         }
     }
@@ -67,7 +79,43 @@ impl Error {
             Self::Banned | Self::Forbidden | Self::TermsNotAccepted => ErrorKind::Forbidden,
             Self::UsernameTaken | Self::EmailTaken => ErrorKind::Conflict,
             Self::NotFound(_) => ErrorKind::NotFound,
+            Self::Rule { kind, .. } => *kind,
             Self::Database(_) | Self::Migration(_) | Self::Internal(_) => ErrorKind::Internal,
+        }
+    }
+
+    /// A rule violation of the given family.
+    pub fn rule(kind: ErrorKind, code: &'static str, message: impl Into<String>) -> Self {
+        Self::Rule {
+            code,
+            message: message.into(),
+            kind,
+        }
+    }
+
+    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+        Self::rule(ErrorKind::Conflict, code, message)
+    }
+
+    pub fn bad_input(code: &'static str, message: impl Into<String>) -> Self {
+        Self::rule(ErrorKind::BadInput, code, message)
+    }
+
+    pub fn not_found(code: &'static str, message: impl Into<String>) -> Self {
+        Self::rule(ErrorKind::NotFound, code, message)
+    }
+
+    pub fn forbidden(code: &'static str, message: impl Into<String>) -> Self {
+        Self::rule(ErrorKind::Forbidden, code, message)
+    }
+
+    /// Whether running the transaction again may succeed (serialisation failure, deadlock).
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Self::Database(sqlx::Error::Database(db)) => {
+                matches!(db.code().as_deref(), Some("40001" | "40P01"))
+            }
+            _ => false,
         }
     }
 

@@ -3,13 +3,26 @@
 //! database.
 
 pub mod accounts;
+mod contributors;
 pub mod database;
 mod db;
 pub mod error;
+mod invariants;
+pub mod messages;
 mod password;
+pub mod reactions;
+pub mod seed;
+pub mod simulate;
+pub mod tasks;
+#[cfg(test)]
+mod testing;
+mod transaction;
+pub mod trees;
 
+pub use domain::tree::TreeConfig;
 pub use error::{Error, ErrorKind};
 use sqlx::{migrate::Migrator, PgPool};
+use std::sync::Arc;
 
 /// The schema, from `migrations/`; applied at start-up and by `grove migrate`.
 pub static MIGRATOR: Migrator = sqlx::migrate!("../migrations");
@@ -18,11 +31,25 @@ pub static MIGRATOR: Migrator = sqlx::migrate!("../migrations");
 #[derive(Clone, Debug)]
 pub struct Engine {
     pool: PgPool,
+    config: Arc<TreeConfig>,
 }
 
 impl Engine {
+    /// An engine with OpenAssistant's production thresholds.
     pub fn new(pool: PgPool) -> Self {
-        Self { pool }
+        Self::with_config(pool, TreeConfig::default())
+    }
+
+    pub fn with_config(pool: PgPool, config: TreeConfig) -> Self {
+        Self {
+            pool,
+            config: Arc::new(config),
+        }
+    }
+
+    /// The thresholds this engine works with.
+    pub fn config(&self) -> &TreeConfig {
+        &self.config
     }
 
     /// The connection pool, for the session store and migrations.

@@ -1,0 +1,59 @@
+//! The `ranking` table.
+
+use crate::Error;
+use sqlx::PgExecutor;
+use uuid::Uuid;
+
+pub(crate) struct NewRanking<'a> {
+    pub parent_id: Uuid,
+    pub message_tree_id: Uuid,
+    pub user_id: Uuid,
+    pub task_id: Option<Uuid>,
+    pub ranked_ids: &'a [Uuid],
+    pub tie_groups: &'a [i32],
+    pub not_rankable: bool,
+}
+
+pub(crate) async fn insert(executor: impl PgExecutor<'_>, r: NewRanking<'_>) -> Result<(), Error> {
+    sqlx::query!(
+        "insert into ranking (parent_id, message_tree_id, user_id, task_id, ranked_ids, tie_groups, not_rankable)
+         values ($1, $2, $3, $4, $5, $6, $7)",
+        r.parent_id,
+        r.message_tree_id,
+        r.user_id,
+        r.task_id,
+        r.ranked_ids,
+        r.tie_groups,
+        r.not_rankable,
+    )
+    .execute(executor)
+    .await
+    .map_err(|e| {
+        crate::error::on_constraint(e, |constraint| match constraint {
+            "ranking_one_per_user_parent" => Some(Error::conflict(
+                "already_ranked",
+                "You already ranked these replies.",
+            )),
+            _ => None,
+        })
+    })?;
+    Ok(())
+}
+
+/// Every ranking of a parent's replies: ids best first, their tie groups, the all-bad flag.
+pub(crate) async fn of_parent(
+    executor: impl PgExecutor<'_>,
+    parent: Uuid,
+) -> Result<Vec<(Vec<Uuid>, Vec<i32>, bool)>, Error> {
+    let rows = sqlx::query!(
+        "select ranked_ids, tie_groups, not_rankable from ranking where parent_id = $1
+         order by created_at, ranking_id",
+        parent,
+    )
+    .fetch_all(executor)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.ranked_ids, r.tie_groups, r.not_rankable))
+        .collect())
+}

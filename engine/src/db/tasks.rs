@@ -1,0 +1,143 @@
+//! The `task` table.
+
+use crate::Error;
+use sqlx::PgExecutor;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+pub(crate) struct TaskRow {
+    pub task_id: Uuid,
+    pub kind: String,
+    pub user_id: Uuid,
+    pub lang: String,
+    pub message_tree_id: Option<Uuid>,
+    pub message_id: Option<Uuid>,
+    pub payload: serde_json::Value,
+    pub expires_at: OffsetDateTime,
+    pub done_at: Option<OffsetDateTime>,
+    pub skipped_at: Option<OffsetDateTime>,
+}
+
+pub(crate) struct NewTask<'a> {
+    pub task_id: Uuid,
+    pub kind: &'a str,
+    pub user_id: Uuid,
+    pub lang: &'a str,
+    pub message_tree_id: Option<Uuid>,
+    pub message_id: Option<Uuid>,
+    pub payload: serde_json::Value,
+    pub created_at: OffsetDateTime,
+    pub expires_at: OffsetDateTime,
+}
+
+pub(crate) async fn insert(executor: impl PgExecutor<'_>, task: NewTask<'_>) -> Result<(), Error> {
+    sqlx::query!(
+        "insert into task (task_id, kind, user_id, lang, message_tree_id, message_id, payload,
+                           created_at, expires_at)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        task.task_id,
+        task.kind,
+        task.user_id,
+        task.lang,
+        task.message_tree_id,
+        task.message_id,
+        task.payload,
+        task.created_at,
+        task.expires_at,
+    )
+    .execute(executor)
+    .await?;
+    Ok(())
+}
+
+/// Loads a task and locks it, so two submits of one task run one after the other.
+pub(crate) async fn lock(
+    executor: impl PgExecutor<'_>,
+    id: Uuid,
+) -> Result<Option<TaskRow>, Error> {
+    Ok(sqlx::query_as!(
+        TaskRow,
+        "select task_id, kind, user_id, lang, message_tree_id, message_id, payload,
+                expires_at, done_at, skipped_at
+         from task where task_id = $1 for update",
+        id,
+    )
+    .fetch_optional(executor)
+    .await?)
+}
+
+/// The user's newest open task in a language (of one kind, or any), if still valid.
+pub(crate) async fn open_for_user(
+    executor: impl PgExecutor<'_>,
+    user: Uuid,
+    lang: &str,
+    kinds: &[String],
+) -> Result<Option<TaskRow>, Error> {
+    Ok(sqlx::query_as!(
+        TaskRow,
+        "select task_id, kind, user_id, lang, message_tree_id, message_id, payload,
+                expires_at, done_at, skipped_at
+         from task
+         where user_id = $1 and lang = $2 and kind = any($3)
+           and done_at is null and skipped_at is null and expires_at > now()
+         order by created_at desc
+         limit 1",
+        user,
+        lang,
+        kinds,
+    )
+    .fetch_optional(executor)
+    .await?)
+}
+
+/// Open tasks the user asked for within the last `span_secs` seconds.
+pub(crate) async fn pending_count(
+    executor: impl PgExecutor<'_>,
+    user: Uuid,
+    span_secs: i32,
+) -> Result<i64, Error> {
+    Ok(sqlx::query_scalar!(
+        "select count(*) as \"count!\" from task
+         where user_id = $1 and done_at is null and skipped_at is null
+           and created_at > now() - make_interval(secs => $2)",
+        user,
+        f64::from(span_secs),
+    )
+    .fetch_one(executor)
+    .await?)
+}
+
+pub(crate) async fn mark_acked(executor: impl PgExecutor<'_>, id: Uuid) -> Result<(), Error> {
+    sqlx::query!(
+        "update task set acked_at = coalesce(acked_at, now()) where task_id = $1",
+        id
+    )
+    .execute(executor)
+    .await?;
+    Ok(())
+}
+
+pub(crate) async fn mark_done(executor: impl PgExecutor<'_>, id: Uuid) -> Result<(), Error> {
+    sqlx::query!(
+        "update task set done_at = now(), acked_at = coalesce(acked_at, now()) where task_id = $1",
+        id
+    )
+    .execute(executor)
+    .await?;
+    Ok(())
+}
+
+pub(crate) async fn mark_skipped(
+    executor: impl PgExecutor<'_>,
+    id: Uuid,
+    reason: &str,
+) -> Result<(), Error> {
+    sqlx::query!(
+        "update task set skipped_at = now(), skip_reason = $2 where task_id = $1",
+        id,
+        reason,
+    )
+    .execute(executor)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,111 @@
+//! Reading messages and trees: the message page, the tree view and "my contributions".
+
+use crate::{
+    db::{self, messages::MessageViewRow},
+    tasks::view_time,
+    Engine, Error,
+};
+use domain::{
+    ids::{MessageId, TreeId, UserId},
+    message::Role,
+    tree::{
+        view::{Contribution, MessageView, Thumb, TreeView},
+        TreeState,
+    },
+};
+use time::OffsetDateTime;
+
+/// Contributions per page.
+const PAGE: i64 = 50;
+
+impl MessageViewRow {
+    fn into_view(self, viewer: Option<UserId>) -> Result<MessageView, Error> {
+        Ok(MessageView {
+            message_id: MessageId::from_uuid(self.message_id),
+            message_tree_id: TreeId::from_uuid(self.message_tree_id),
+            parent_id: self.parent_id.map(MessageId::from_uuid),
+            role: Role::parse(&self.role)?,
+            depth: self.depth,
+            lang: self.lang,
+            text: self.text,
+            author: self.author,
+            is_own: viewer.is_some_and(|viewer| viewer.as_uuid() == self.user_id),
+            review_count: self.review_count,
+            review_result: self.review_result,
+            ranking_count: self.ranking_count,
+            rank: self.rank,
+            children_count: self.children_count,
+            deleted: self.deleted,
+            synthetic: self.synthetic,
+            model_name: self.model_name,
+            edited: self.edited,
+            thumbs_up: self.thumbs_up,
+            thumbs_down: self.thumbs_down,
+            red_flags: self.red_flags,
+            my_thumb: match self.my_thumb.as_deref() {
+                Some("thumbs_up") => Some(Thumb::Up),
+                Some("thumbs_down") => Some(Thumb::Down),
+                _ => None,
+            },
+            created_at: view_time(self.created_at),
+        })
+    }
+}
+
+impl Engine {
+    /// The tree a message belongs to, as `viewer` sees it. Deleted messages are left out
+    /// unless `include_deleted` (for moderators).
+    pub async fn tree_of_message(
+        &self,
+        viewer: Option<UserId>,
+        message: MessageId,
+        include_deleted: bool,
+    ) -> Result<TreeView, Error> {
+        let row = db::messages::get(&self.pool, message.as_uuid())
+            .await?
+            .filter(|row| include_deleted || !row.deleted)
+            .ok_or_else(|| Error::not_found("message_not_found", "No such message."))?;
+        let tree = db::trees::get(&self.pool, row.message_tree_id)
+            .await?
+            .ok_or(Error::NotFound("Tree"))?;
+        let rows = db::messages::views_of_tree(
+            &self.pool,
+            row.message_tree_id,
+            viewer.map(|viewer| viewer.as_uuid()),
+        )
+        .await?;
+        let messages = rows
+            .into_iter()
+            .filter(|row| include_deleted || !row.deleted)
+            .map(|row| row.into_view(viewer))
+            .collect::<Result<_, _>>()?;
+        Ok(TreeView {
+            message_tree_id: TreeId::from_uuid(tree.message_tree_id),
+            state: TreeState::parse(&tree.state)?,
+            lang: tree.lang,
+            goal_tree_size: tree.goal_tree_size,
+            max_depth: tree.max_depth,
+            max_children_count: tree.max_children_count,
+            messages,
+        })
+    }
+
+    /// The user's messages, newest first; pass the last one's time to get the next page.
+    pub async fn contributions(
+        &self,
+        user: UserId,
+        before: Option<OffsetDateTime>,
+    ) -> Result<Vec<Contribution>, Error> {
+        db::messages::views_by_author(&self.pool, user.as_uuid(), before, PAGE)
+            .await?
+            .into_iter()
+            .map(|row| {
+                let tree_state = TreeState::parse(&row.tree_state)?;
+                Ok(Contribution {
+                    message: row.into_view(Some(user))?,
+                    tree_state,
+                })
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,397 @@
+//! A simulator that drives the real use-cases with honest and spammy annotators, for tests,
+//! demos (`grove simulate`) and load. Honest annotators write replies of a hidden quality,
+//! review truthfully and rank by quality; spammers write spam and answer at random.
+
+use crate::{
+    accounts::Registration,
+    tasks::{TaskAnswer, TaskRequest, TaskView},
+    Engine, Error,
+};
+use domain::{
+    account::Role as AccountRole,
+    ids::{MessageId, UserId},
+    label::Widget,
+    task::{TaskCategory, TaskKind},
+};
+use rand::{rngs::StdRng, seq::SliceRandom, Rng, SeedableRng};
+use serde::Serialize;
+use std::{
+    collections::BTreeMap,
+    sync::{
+        atomic::{AtomicBool, AtomicU64, Ordering},
+        Arc,
+    },
+    time::{Duration, Instant},
+};
+
+/// How a simulation runs.
+#[derive(Debug, Clone)]
+pub struct Simulation {
+    /// Annotators taking part; each works in its own task loop.
+    pub users: usize,
+    /// Stop once this many trees are ready for export.
+    pub trees: usize,
+    /// Share of annotators who spam (rounded to a whole number of annotators).
+    pub spammer_share: f64,
+    pub lang: String,
+    pub seed: u64,
+    /// Stop after this many task submits in all, whatever happened.
+    pub max_submits: u64,
+}
+
+impl Default for Simulation {
+    fn default() -> Self {
+        Self {
+            users: 20,
+            trees: 20,
+            spammer_share: 0.1,
+            lang: "en".to_owned(),
+            seed: 1,
+            max_submits: 100_000,
+        }
+    }
+}
+
+/// What a simulation did.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SimulationReport {
+    pub submits: u64,
+    pub skips: u64,
+    pub no_task: u64,
+    pub rejected_submits: u64,
+    pub trees_by_state: BTreeMap<String, i64>,
+    pub elapsed_secs: f64,
+    /// Request and submit latencies in microseconds, for the bench command.
+    #[serde(skip)]
+    pub request_micros: Vec<u64>,
+    #[serde(skip)]
+    pub submit_micros: Vec<u64>,
+}
+
+const SPAM_MARK: &str = "BUY NOW";
+
+struct Shared {
+    submits: AtomicU64,
+    skips: AtomicU64,
+    no_task: AtomicU64,
+    rejected: AtomicU64,
+    done: AtomicBool,
+}
+
+impl Engine {
+    /// Runs annotators until `trees` trees are ready for export or `max_submits` is reached.
+    pub async fn simulate(&self, sim: Simulation) -> Result<SimulationReport, Error> {
+        let started = Instant::now();
+        let run = uuid::Uuid::new_v4().simple().to_string();
+        let mut annotators = Vec::with_capacity(sim.users);
+        let mut seeder = StdRng::seed_from_u64(sim.seed);
+        let spammers = (sim.users as f64 * sim.spammer_share.clamp(0.0, 1.0)).round() as usize;
+        for n in 0..sim.users {
+            let user = self
+                .register(Registration {
+                    username: format!("sim{}-{n}", run.get(..8).unwrap_or("x")),
+                    email: String::new(),
+                    password: "simulated-annotator-pass".to_owned(),
+                    role: Some(AccountRole::Annotator),
+                })
+                .await?;
+            self.accept_terms(user.id).await?;
+            annotators.push((user.id, n < spammers, seeder.gen::<u64>()));
+        }
+        let shared = Arc::new(Shared {
+            submits: AtomicU64::new(0),
+            skips: AtomicU64::new(0),
+            no_task: AtomicU64::new(0),
+            rejected: AtomicU64::new(0),
+            done: AtomicBool::new(false),
+        });
+        let mut workers = Vec::new();
+        for (user, spammer, seed) in annotators {
+            let engine = self.clone();
+            let shared = shared.clone();
+            let sim = sim.clone();
+            workers.push(tokio::spawn(async move {
+                annotate(engine, sim, user, spammer, seed, shared).await
+            }));
+        }
+        let mut report = SimulationReport::default();
+        for worker in workers {
+            let (requests, submits) = worker
+                .await
+                .map_err(|e| Error::Internal(format!("simulated annotator crashed: {e}")))??;
+            report.request_micros.extend(requests);
+            report.submit_micros.extend(submits);
+        }
+        report.submits = shared.submits.load(Ordering::Relaxed);
+        report.skips = shared.skips.load(Ordering::Relaxed);
+        report.no_task = shared.no_task.load(Ordering::Relaxed);
+        report.rejected_submits = shared.rejected.load(Ordering::Relaxed);
+        report.trees_by_state = self.tree_state_counts().await?;
+        report.elapsed_secs = started.elapsed().as_secs_f64();
+        Ok(report)
+    }
+
+    /// Trees per state, over all languages.
+    pub async fn tree_state_counts(&self) -> Result<BTreeMap<String, i64>, Error> {
+        crate::db::trees::state_counts(&self.pool).await
+    }
+}
+
+/// One annotator's loop: ask, answer, repeat, until the simulation is done.
+async fn annotate(
+    engine: Engine,
+    sim: Simulation,
+    user: UserId,
+    spammer: bool,
+    seed: u64,
+    shared: Arc<Shared>,
+) -> Result<(Vec<u64>, Vec<u64>), Error> {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let mut requests = Vec::new();
+    let mut submits = Vec::new();
+    let mut idle_rounds = 0u32;
+    while !shared.done.load(Ordering::Relaxed) {
+        let started = Instant::now();
+        let request = TaskRequest {
+            kind: None,
+            lang: sim.lang.clone(),
+        };
+        let task = match engine.request_task(user, request).await {
+            Ok(task) => task,
+            Err(error) if error.code() == "no_task_available" => {
+                shared.no_task.fetch_add(1, Ordering::Relaxed);
+                idle_rounds += 1;
+                if idle_rounds > 200 {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(rng.gen_range(1..10))).await;
+                finished(&engine, &sim, &shared).await?;
+                continue;
+            }
+            Err(error) => return Err(error),
+        };
+        requests.push(micros(started));
+        idle_rounds = 0;
+        // a few honest annotators skip now and then, as real ones do
+        if !spammer && rng.gen_bool(0.03) {
+            let skip = domain::task::view::TaskSkip {
+                reason: domain::task::SkipReason::CantAnswer,
+                report_text: None,
+            };
+            engine.skip_task(user, task.task_id, skip).await?;
+            shared.skips.fetch_add(1, Ordering::Relaxed);
+            continue;
+        }
+        let answer = answer(&task, spammer, &mut rng);
+        let started = Instant::now();
+        let key = format!("sim-{}", task.task_id);
+        match engine
+            .submit_task(user, task.task_id, answer, Some(key))
+            .await
+        {
+            Ok(_) => {
+                submits.push(micros(started));
+                let total = shared.submits.fetch_add(1, Ordering::Relaxed) + 1;
+                if total >= sim.max_submits {
+                    shared.done.store(true, Ordering::Relaxed);
+                }
+            }
+            // races the engine refuses by rule (a slot filled meanwhile, a duplicate text)
+            Err(error) if error.kind() != crate::ErrorKind::Internal => {
+                shared.rejected.fetch_add(1, Ordering::Relaxed);
+                let skip = domain::task::view::TaskSkip {
+                    reason: domain::task::SkipReason::Other,
+                    report_text: None,
+                };
+                // the task may already be closed; either way it is out of the way
+                let _ = engine.skip_task(user, task.task_id, skip).await;
+            }
+            Err(error) => return Err(error),
+        }
+        if shared.submits.load(Ordering::Relaxed).is_multiple_of(25) {
+            finished(&engine, &sim, &shared).await?;
+        }
+    }
+    Ok((requests, submits))
+}
+
+async fn finished(engine: &Engine, sim: &Simulation, shared: &Shared) -> Result<(), Error> {
+    let ready = engine
+        .tree_state_counts()
+        .await?
+        .get("ready_for_export")
+        .copied()
+        .unwrap_or(0);
+    if ready >= i64::try_from(sim.trees).unwrap_or(i64::MAX) {
+        shared.done.store(true, Ordering::Relaxed);
+    }
+    Ok(())
+}
+
+fn micros(since: Instant) -> u64 {
+    u64::try_from(since.elapsed().as_micros()).unwrap_or(u64::MAX)
+}
+
+/// The hidden quality an honest author gave a reply, read back by honest rankers.
+fn quality_of(text: &str) -> f64 {
+    if text.contains(SPAM_MARK) {
+        return -1.0;
+    }
+    text.split("(quality ")
+        .nth(1)
+        .and_then(|rest| rest.split(')').next())
+        .and_then(|q| q.parse().ok())
+        .unwrap_or(0.0)
+}
+
+fn answer(task: &TaskView, spammer: bool, rng: &mut StdRng) -> TaskAnswer {
+    let nonce: u32 = rng.gen();
+    match task.kind.category() {
+        TaskCategory::InitialPrompt | TaskCategory::Reply => {
+            let text = if spammer {
+                format!("{SPAM_MARK}!!! cheap watches at example dot com #{nonce}")
+            } else {
+                let what = match task.kind {
+                    TaskKind::InitialPrompt => "Question",
+                    TaskKind::AssistantReply => "Answer",
+                    _ => "Follow-up",
+                };
+                format!(
+                    "{what} #{nonce}: a thoughtful message written for the simulation (quality {:.3})",
+                    rng.gen::<f64>()
+                )
+            };
+            TaskAnswer::Text { text }
+        }
+        TaskCategory::LabelPrompt | TaskCategory::LabelReply => {
+            let target = task
+                .conversation
+                .last()
+                .map(|m| m.text.as_str())
+                .unwrap_or_default();
+            let is_spam = target.contains(SPAM_MARK);
+            let mut labels = BTreeMap::new();
+            for field in &task.labels {
+                let value = match (field.name.as_str(), field.widget) {
+                    ("spam", _) if spammer => f64::from(u8::from(rng.gen_bool(0.5))),
+                    ("spam", _) => f64::from(u8::from(is_spam)),
+                    (_, Widget::Likert) if rng.gen_bool(0.5) => {
+                        f64::from(rng.gen_range(0..=4u8)) / 4.0
+                    }
+                    (_, Widget::YesNo | Widget::Flag) if field.mandatory => 0.0,
+                    // untouched questions stay absent
+                    _ => continue,
+                };
+                labels.insert(field.name.clone(), value);
+            }
+            TaskAnswer::Labels { labels }
+        }
+        TaskCategory::Ranking => {
+            let mut replies: Vec<(MessageId, f64)> = task
+                .replies
+                .iter()
+                .map(|reply| (reply.message_id, quality_of(&reply.text)))
+                .collect();
+            if spammer {
+                replies.shuffle(rng);
+            } else {
+                replies.sort_by(|a, b| b.1.total_cmp(&a.1));
+            }
+            TaskAnswer::Ranking {
+                ranking: replies.into_iter().map(|(id, _)| vec![id]).collect(),
+                not_rankable: false,
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::TreeConfig;
+    use sqlx::{postgres::PgPoolOptions, PgPool};
+
+    /// Trees of six messages finish quickly; everything else is the production configuration.
+    fn config() -> TreeConfig {
+        TreeConfig {
+            goal_tree_size: 6,
+            ..TreeConfig::default()
+        }
+    }
+
+    #[sqlx::test(migrator = "crate::MIGRATOR")]
+    async fn simulated_annotators_grow_twenty_trees_to_export(pool: PgPool) -> Result<(), Error> {
+        let engine = Engine::with_config(pool.clone(), config());
+        // one spammer: every spam prompt is reviewed by honest annotators only
+        let sim = Simulation {
+            users: 12,
+            trees: 20,
+            spammer_share: 0.1,
+            seed: 7,
+            ..Simulation::default()
+        };
+        let report = engine.simulate(sim).await?;
+        let ready = report
+            .trees_by_state
+            .get("ready_for_export")
+            .copied()
+            .unwrap_or(0);
+        assert!(ready >= 20, "{report:?}");
+
+        let roots = sqlx::query_scalar!("select count(*) as \"n!\" from message where depth = 0")
+            .fetch_one(&pool)
+            .await?;
+        assert_eq!(
+            report.trees_by_state.values().sum::<i64>(),
+            roots,
+            "every prompt has one tree"
+        );
+        let spam_exported = sqlx::query_scalar!(
+            "select count(*) as \"n!\" from message m join message_tree t on t.message_tree_id = m.message_tree_id
+             where m.depth = 0 and m.text like '%BUY NOW%' and t.state = 'ready_for_export'"
+        )
+        .fetch_one(&pool)
+        .await?;
+        let spam_aborted = sqlx::query_scalar!(
+            "select count(*) as \"n!\" from message m join message_tree t on t.message_tree_id = m.message_tree_id
+             where m.depth = 0 and m.text like '%BUY NOW%' and t.state = 'aborted_low_grade'"
+        )
+        .fetch_one(&pool)
+        .await?;
+        assert_eq!(spam_exported, 0, "no spam prompt reaches the dataset");
+        assert!(spam_aborted > 0, "spam prompts are aborted: {report:?}");
+        let unranked = sqlx::query_scalar!(
+            "select count(*) as \"n!\" from message c join message_tree t on t.message_tree_id = c.message_tree_id
+             where t.state = 'ready_for_export' and c.role = 'assistant' and c.review_result and not c.deleted
+               and c.rank is null
+               and (select count(*) from message s where s.parent_id = c.parent_id and s.review_result
+                    and not s.deleted and s.role = 'assistant') >= 2"
+        )
+        .fetch_one(&pool)
+        .await?;
+        assert_eq!(unranked, 0, "exported trees have consensus ranks");
+        assert_eq!(engine.check_invariants().await?, Vec::<String>::new());
+        Ok(())
+    }
+
+    #[sqlx::test(migrator = "crate::MIGRATOR")]
+    async fn two_hundred_parallel_annotators_break_no_invariant(pool: PgPool) -> Result<(), Error> {
+        let wide = PgPoolOptions::new()
+            .max_connections(40)
+            .connect_with(pool.connect_options().as_ref().clone())
+            .await?;
+        let engine = Engine::with_config(wide, config());
+        let sim = Simulation {
+            users: 200,
+            trees: usize::MAX,
+            spammer_share: 0.1,
+            seed: 11,
+            max_submits: 1500,
+            ..Simulation::default()
+        };
+        let report = engine.simulate(sim).await?;
+        assert!(report.submits >= 1500, "{report:?}");
+        assert_eq!(engine.check_invariants().await?, Vec::<String>::new());
+        Ok(())
+    }
+}

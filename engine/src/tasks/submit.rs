@@ -1,0 +1,423 @@
+//! Submitting the answer to a task: a prompt or reply, a review, or a ranking.
+
+use super::{task_not_found, OpenTask, TaskAnswer, TaskOutcome, TaskView};
+use crate::{
+    contributors::require_contributor,
+    db::{self, labels::NewLabel, messages::NewMessage, rankings::NewRanking, trees::NewTree},
+    trees::{self, LockedTree},
+    Engine, Error,
+};
+use domain::{
+    ids::{MessageId, TaskId, TreeId, UserId},
+    label::catalogue,
+    message::{MessageText, Role},
+    task::{TaskCategory, TaskKind},
+    tree::{TreeConfig, TreeState},
+};
+use sqlx::PgConnection;
+use std::collections::{BTreeMap, BTreeSet};
+use time::OffsetDateTime;
+use tracing::instrument;
+use uuid::Uuid;
+
+/// The longest idempotency key a client may send.
+const MAX_CLIENT_KEY: usize = 200;
+
+impl Engine {
+    /// Completes a task with its answer. With a `client_key`, a retry of the same submit (after
+    /// a network failure, say) answers what the first one answered instead of failing.
+    #[instrument(skip_all, fields(user_id = %user, task_id = %task))]
+    pub async fn submit_task(
+        &self,
+        user: UserId,
+        task: TaskId,
+        answer: TaskAnswer,
+        client_key: Option<String>,
+    ) -> Result<TaskOutcome, Error> {
+        if let Some(key) = &client_key {
+            if key.is_empty() || key.len() > MAX_CLIENT_KEY {
+                return Err(Error::bad_input(
+                    "invalid_client_key",
+                    format!("A client key has 1 to {MAX_CLIENT_KEY} bytes."),
+                ));
+            }
+        }
+        let config = self.config.clone();
+        self.transaction(move |conn| {
+            let config = config.clone();
+            let answer = answer.clone();
+            let client_key = client_key.clone();
+            Box::pin(async move {
+                if let Some(key) = &client_key {
+                    if let Some((first_task, response)) =
+                        db::submissions::claim(&mut *conn, user.as_uuid(), key, task.as_uuid())
+                            .await?
+                    {
+                        if first_task != task.as_uuid() {
+                            return Err(Error::conflict(
+                                "client_key_reused",
+                                "This client key was already used for another task.",
+                            ));
+                        }
+                        let response = response.ok_or_else(|| {
+                            Error::Internal("a claimed submission has no response".to_owned())
+                        })?;
+                        return serde_json::from_value(response).map_err(|e| {
+                            Error::Internal(format!("stored response unreadable: {e}"))
+                        });
+                    }
+                }
+                let outcome = submit_in(conn, &config, user, task, answer).await?;
+                if let Some(key) = &client_key {
+                    let response = serde_json::to_value(&outcome)
+                        .map_err(|e| Error::Internal(format!("response: {e}")))?;
+                    db::submissions::record(&mut *conn, user.as_uuid(), key, &response).await?;
+                }
+                Ok(outcome)
+            })
+        })
+        .await
+    }
+}
+
+async fn submit_in(
+    conn: &mut PgConnection,
+    config: &TreeConfig,
+    user: UserId,
+    task_id: TaskId,
+    answer: TaskAnswer,
+) -> Result<TaskOutcome, Error> {
+    let row = db::tasks::lock(&mut *conn, task_id.as_uuid())
+        .await?
+        .ok_or_else(task_not_found)?;
+    let task = OpenTask::check(row, user, OffsetDateTime::now_utc())?;
+    require_contributor(conn, user).await?;
+    let outcome = match (task.kind.category(), answer) {
+        (TaskCategory::InitialPrompt, TaskAnswer::Text { text }) => {
+            submit_prompt(conn, config, user, &task, &text).await?
+        }
+        (TaskCategory::Reply, TaskAnswer::Text { text }) => {
+            submit_reply(conn, config, user, &task, &text).await?
+        }
+        (TaskCategory::LabelPrompt | TaskCategory::LabelReply, TaskAnswer::Labels { labels }) => {
+            submit_labels(conn, config, user, &task, &labels).await?
+        }
+        (
+            TaskCategory::Ranking,
+            TaskAnswer::Ranking {
+                ranking,
+                not_rankable,
+            },
+        ) => submit_ranking(conn, config, user, &task, &ranking, not_rankable).await?,
+        (_, _) => {
+            return Err(Error::bad_input(
+                "wrong_answer_type",
+                format!("A {} task takes a different kind of answer.", task.kind),
+            ))
+        }
+    };
+    db::tasks::mark_done(&mut *conn, task_id.as_uuid()).await?;
+    Ok(outcome)
+}
+
+async fn checked_text(
+    conn: &mut PgConnection,
+    config: &TreeConfig,
+    user: UserId,
+    raw: &str,
+) -> Result<MessageText, Error> {
+    let text = MessageText::parse(raw, config.max_message_chars)?;
+    let window = i32::try_from(config.duplicate_message_window_minutes).unwrap_or(i32::MAX);
+    if db::messages::recent_duplicate(&mut *conn, user.as_uuid(), text.as_str(), window).await? {
+        return Err(Error::conflict(
+            "duplicate_message",
+            "You sent the same text a moment ago.",
+        ));
+    }
+    Ok(text)
+}
+
+async fn submit_prompt(
+    conn: &mut PgConnection,
+    config: &TreeConfig,
+    user: UserId,
+    task: &OpenTask,
+    raw: &str,
+) -> Result<TaskOutcome, Error> {
+    let text = checked_text(conn, config, user, raw).await?;
+    let id = Uuid::new_v4();
+    let limits = config.limits();
+    let as_i32 = |value: u32| i32::try_from(value).unwrap_or(i32::MAX);
+    db::trees::insert(
+        &mut *conn,
+        NewTree {
+            message_tree_id: id,
+            state: TreeState::initial().as_str(),
+            lang: &task.row.lang,
+            goal_tree_size: as_i32(limits.goal_tree_size),
+            max_depth: as_i32(limits.max_depth),
+            max_children_count: as_i32(limits.max_children_count),
+            num_prompter_replies: as_i32(limits.num_prompter_replies),
+            origin: None,
+        },
+    )
+    .await?;
+    db::messages::insert(
+        &mut *conn,
+        NewMessage {
+            message_id: id,
+            message_tree_id: id,
+            parent_id: None,
+            user_id: user.as_uuid(),
+            role: Role::Prompter.as_str(),
+            depth: 0,
+            lang: &task.row.lang,
+            text: text.as_str(),
+            task_id: Some(task.row.task_id),
+            deleted: false,
+            synthetic: false,
+            model_name: None,
+            review_count: 0,
+            review_result: None,
+            rank: None,
+            created_at: None,
+        },
+    )
+    .await?;
+    Ok(outcome(task, Some(id), Some(id), TreeState::initial()))
+}
+
+async fn submit_reply(
+    conn: &mut PgConnection,
+    config: &TreeConfig,
+    user: UserId,
+    task: &OpenTask,
+    raw: &str,
+) -> Result<TaskOutcome, Error> {
+    let text = checked_text(conn, config, user, raw).await?;
+    let parent_id = task.row.message_id.ok_or(Error::NotFound("Message"))?;
+    let tree_id = task.row.message_tree_id.ok_or(Error::NotFound("Tree"))?;
+    let tree = trees::lock(conn, tree_id).await?;
+    let parent = db::messages::get(&mut *conn, parent_id)
+        .await?
+        .ok_or(Error::NotFound("Message"))?;
+    if parent.deleted || !tree.state.accepts_replies() {
+        return Err(Error::conflict(
+            "parent_unavailable",
+            "This conversation no longer takes replies (it was removed or closed).",
+        ));
+    }
+    let parent_role = Role::parse(&parent.role)?;
+    if TaskKind::reply_to(parent_role) != task.kind {
+        return Err(Error::Internal(
+            "reply task does not match its parent".to_owned(),
+        ));
+    }
+    if db::messages::user_replied(&mut *conn, parent_id, user.as_uuid()).await? {
+        return Err(Error::conflict(
+            "already_replied",
+            "You already replied to this message.",
+        ));
+    }
+    let slots = tree.reply_slots(parent_role, parent.depth);
+    if db::messages::live_children(&mut *conn, parent_id).await? >= slots {
+        return Err(Error::conflict(
+            "parent_full",
+            "Other volunteers filled every reply slot of this message while you wrote. Your text stays in your draft.",
+        ));
+    }
+    let id = Uuid::new_v4();
+    db::messages::insert(
+        &mut *conn,
+        NewMessage {
+            message_id: id,
+            message_tree_id: tree_id,
+            parent_id: Some(parent_id),
+            user_id: user.as_uuid(),
+            role: parent_role.reply_role().as_str(),
+            depth: parent.depth + 1,
+            lang: &task.row.lang,
+            text: text.as_str(),
+            task_id: Some(task.row.task_id),
+            deleted: false,
+            synthetic: false,
+            model_name: None,
+            review_count: 0,
+            review_result: None,
+            rank: None,
+            created_at: None,
+        },
+    )
+    .await
+    .map_err(|e| match e {
+        Error::Database(db_error) => crate::error::on_constraint(db_error, |constraint| {
+            (constraint == "message_one_reply_per_user")
+                .then(|| Error::conflict("already_replied", "You already replied to this message."))
+        }),
+        other => other,
+    })?;
+    db::messages::add_child(&mut *conn, parent_id, 1).await?;
+    Ok(outcome(task, Some(id), Some(tree_id), tree.state))
+}
+
+async fn submit_labels(
+    conn: &mut PgConnection,
+    config: &TreeConfig,
+    user: UserId,
+    task: &OpenTask,
+    labels: &BTreeMap<String, f64>,
+) -> Result<TaskOutcome, Error> {
+    let view: TaskView = serde_json::from_value(task.row.payload.clone())
+        .map_err(|e| Error::Internal(format!("stored task unreadable: {e}")))?;
+    let allowed: Vec<&catalogue::LabelSpec> = view
+        .labels
+        .iter()
+        .filter_map(|field| catalogue::find(&field.name))
+        .collect();
+    let mandatory: Vec<&str> = view
+        .labels
+        .iter()
+        .filter(|field| field.mandatory)
+        .map(|field| field.name.as_str())
+        .collect();
+    catalogue::validate(labels, &allowed, &mandatory)?;
+
+    let message_id = task.row.message_id.ok_or(Error::NotFound("Message"))?;
+    let tree_id = task.row.message_tree_id.ok_or(Error::NotFound("Tree"))?;
+    let mut tree = trees::lock(conn, tree_id).await?;
+    let message = db::messages::get(&mut *conn, message_id)
+        .await?
+        .ok_or(Error::NotFound("Message"))?;
+    if message.user_id == user.as_uuid() {
+        return Err(Error::forbidden(
+            "self_review",
+            "You cannot review your own message.",
+        ));
+    }
+    if message.deleted {
+        return Err(Error::conflict(
+            "message_unavailable",
+            "This message was removed while you reviewed it.",
+        ));
+    }
+    let values =
+        serde_json::to_value(labels).map_err(|e| Error::Internal(format!("labels: {e}")))?;
+    db::labels::insert_review(
+        &mut *conn,
+        NewLabel {
+            message_id,
+            message_author_id: message.user_id,
+            user_id: user.as_uuid(),
+            task_id: Some(task.row.task_id),
+            mode: view.mode.map(|mode| match mode {
+                domain::label::LabelMode::Full => "full",
+                domain::label::LabelMode::Simple => "simple",
+            }),
+            labels: values,
+        },
+    )
+    .await?;
+    db::messages::add_review(&mut *conn, message_id).await?;
+    reviewed(conn, config, &mut tree, message_id).await?;
+    Ok(outcome(task, None, Some(tree_id), tree.state))
+}
+
+/// Re-reads the reviewed message (with its new count) and lets the tree react.
+async fn reviewed(
+    conn: &mut PgConnection,
+    config: &TreeConfig,
+    tree: &mut LockedTree,
+    message_id: Uuid,
+) -> Result<(), Error> {
+    let message = db::messages::get(&mut *conn, message_id)
+        .await?
+        .ok_or(Error::NotFound("Message"))?;
+    trees::after_review(conn, config, tree, &message).await
+}
+
+async fn submit_ranking(
+    conn: &mut PgConnection,
+    config: &TreeConfig,
+    user: UserId,
+    task: &OpenTask,
+    ranking: &[Vec<MessageId>],
+    not_rankable: bool,
+) -> Result<TaskOutcome, Error> {
+    let view: TaskView = serde_json::from_value(task.row.payload.clone())
+        .map_err(|e| Error::Internal(format!("stored task unreadable: {e}")))?;
+    let shown: BTreeSet<MessageId> = view.replies.iter().map(|reply| reply.message_id).collect();
+    let groups: Vec<Vec<MessageId>> = if ranking.is_empty() && not_rankable {
+        // "all bad" without an order: one group of ties
+        vec![view.replies.iter().map(|reply| reply.message_id).collect()]
+    } else {
+        ranking
+            .iter()
+            .filter(|group| !group.is_empty())
+            .cloned()
+            .collect()
+    };
+    let flat: Vec<MessageId> = groups.iter().flatten().copied().collect();
+    let distinct: BTreeSet<MessageId> = flat.iter().copied().collect();
+    if flat.len() != distinct.len() || distinct != shown {
+        return Err(Error::bad_input(
+            "invalid_ranking",
+            "A ranking must place every reply of the task exactly once.",
+        ));
+    }
+    if view.replies.iter().any(|reply| reply.is_own) {
+        return Err(Error::forbidden(
+            "self_ranking",
+            "You cannot rank your own reply.",
+        ));
+    }
+    let parent_id = task.row.message_id.ok_or(Error::NotFound("Message"))?;
+    let tree_id = task.row.message_tree_id.ok_or(Error::NotFound("Tree"))?;
+    let mut tree = trees::lock(conn, tree_id).await?;
+    // late rankings of a finished tree are kept as data; other states take none
+    if !matches!(tree.state, TreeState::Ranking | TreeState::ReadyForExport) {
+        return Err(Error::conflict(
+            "ranking_closed",
+            "This conversation is no longer being ranked.",
+        ));
+    }
+    let ids: Vec<Uuid> = flat.iter().map(MessageId::as_uuid).collect();
+    let tie_groups: Vec<i32> = groups
+        .iter()
+        .enumerate()
+        .flat_map(|(group, members)| {
+            std::iter::repeat_n(i32::try_from(group).unwrap_or(i32::MAX), members.len())
+        })
+        .collect();
+    db::rankings::insert(
+        &mut *conn,
+        NewRanking {
+            parent_id,
+            message_tree_id: tree_id,
+            user_id: user.as_uuid(),
+            task_id: Some(task.row.task_id),
+            ranked_ids: &ids,
+            tie_groups: &tie_groups,
+            not_rankable,
+        },
+    )
+    .await?;
+    db::messages::add_ranking_count(&mut *conn, &ids).await?;
+    if tree.state == TreeState::Ranking {
+        trees::advance(conn, config, &mut tree).await?;
+    }
+    Ok(outcome(task, None, Some(tree_id), tree.state))
+}
+
+fn outcome(
+    task: &OpenTask,
+    message: Option<Uuid>,
+    tree: Option<Uuid>,
+    state: TreeState,
+) -> TaskOutcome {
+    TaskOutcome {
+        task_id: TaskId::from_uuid(task.row.task_id),
+        message_id: message.map(MessageId::from_uuid),
+        message_tree_id: tree.map(TreeId::from_uuid),
+        tree_state: Some(state),
+    }
+}

@@ -1,0 +1,610 @@
+//! The task engine against Postgres: a tree's whole life, the validation rules, skips,
+//! idempotent submits, auto-moderation and the adaptive weighting.
+
+use super::{TaskAnswer, TaskRequest, TaskSkip};
+use crate::{reactions::Thumb, testing::contributor, Engine, Error, TreeConfig};
+use domain::{
+    ids::{MessageId, UserId},
+    task::{SkipReason, TaskKind},
+    tree::TreeState,
+};
+use sqlx::PgPool;
+use std::collections::BTreeMap;
+
+/// A small tree: prompt plus two replies reach the goal.
+fn small() -> TreeConfig {
+    TreeConfig {
+        goal_tree_size: 3,
+        max_depth: 2,
+        ..TreeConfig::default()
+    }
+}
+
+fn request(kind: TaskKind) -> TaskRequest {
+    TaskRequest {
+        kind: Some(kind),
+        lang: "en".to_owned(),
+    }
+}
+
+fn text(t: &str) -> TaskAnswer {
+    TaskAnswer::Text { text: t.to_owned() }
+}
+
+fn review(spam: f64) -> TaskAnswer {
+    TaskAnswer::Labels {
+        labels: BTreeMap::from([("spam".to_owned(), spam)]),
+    }
+}
+
+async fn write(
+    engine: &Engine,
+    user: UserId,
+    kind: TaskKind,
+    body: &str,
+) -> Result<super::TaskOutcome, Error> {
+    let task = engine.request_task(user, request(kind)).await?;
+    engine
+        .submit_task(user, task.task_id, text(body), None)
+        .await
+}
+
+async fn review_as(
+    engine: &Engine,
+    user: UserId,
+    kind: TaskKind,
+    spam: f64,
+) -> Result<super::TaskOutcome, Error> {
+    let task = engine.request_task(user, request(kind)).await?;
+    engine
+        .submit_task(user, task.task_id, review(spam), None)
+        .await
+}
+
+async fn state_of(pool: &PgPool, tree: MessageId) -> Result<String, Error> {
+    Ok(sqlx::query_scalar!(
+        "select state from message_tree where message_tree_id = $1",
+        tree.as_uuid()
+    )
+    .fetch_one(pool)
+    .await?)
+}
+
+#[sqlx::test(migrator = "crate::MIGRATOR")]
+async fn a_tree_goes_from_prompt_to_export_with_consensus_ranks(pool: PgPool) -> Result<(), Error> {
+    let engine = Engine::with_config(pool.clone(), small());
+    let users: Vec<UserId> =
+        futures_join(&engine, &["ada", "bob", "cyd", "dee", "eve", "fay"]).await?;
+    let [ada, bob, cy, dee, eve, fay] = users[..] else {
+        unreachable!()
+    };
+
+    let prompt = write(&engine, ada, TaskKind::InitialPrompt, "How do tides work?").await?;
+    let root = prompt.message_id.ok_or(Error::NotFound("message"))?;
+    assert_eq!(prompt.tree_state, Some(TreeState::InitialPromptReview));
+    for reviewer in [bob, cy, dee] {
+        review_as(&engine, reviewer, TaskKind::LabelInitialPrompt, 0.0).await?;
+    }
+    // accepted, and the lottery drew it at once (a slot was free)
+    assert_eq!(state_of(&pool, root).await?, "growing");
+
+    let good = write(
+        &engine,
+        bob,
+        TaskKind::AssistantReply,
+        "The moon's gravity pulls the oceans.",
+    )
+    .await?;
+    let bad = write(
+        &engine,
+        cy,
+        TaskKind::AssistantReply,
+        "Tides are caused by wind, mostly.",
+    )
+    .await?;
+    for reviewer in [ada, dee, eve] {
+        review_as(&engine, reviewer, TaskKind::LabelAssistantReply, 0.0).await?;
+        review_as(&engine, reviewer, TaskKind::LabelAssistantReply, 0.0).await?;
+    }
+    assert_eq!(state_of(&pool, root).await?, "ranking");
+
+    let (good, bad) = (
+        good.message_id.ok_or(Error::NotFound("m"))?,
+        bad.message_id.ok_or(Error::NotFound("m"))?,
+    );
+    for ranker in [dee, eve, fay] {
+        let task = engine
+            .request_task(ranker, request(TaskKind::RankAssistantReplies))
+            .await?;
+        assert_eq!(task.replies.len(), 2);
+        let ranking = TaskAnswer::Ranking {
+            ranking: vec![vec![good], vec![bad]],
+            not_rankable: false,
+        };
+        engine
+            .submit_task(ranker, task.task_id, ranking, None)
+            .await?;
+    }
+    assert_eq!(state_of(&pool, root).await?, "ready_for_export");
+    let ranks: Vec<(uuid::Uuid, Option<i32>)> = sqlx::query!(
+        "select message_id, rank from message where parent_id = $1 order by rank",
+        root.as_uuid()
+    )
+    .fetch_all(&pool)
+    .await?
+    .into_iter()
+    .map(|r| (r.message_id, r.rank))
+    .collect();
+    assert_eq!(
+        ranks,
+        vec![(good.as_uuid(), Some(0)), (bad.as_uuid(), Some(1))]
+    );
+    assert_eq!(engine.check_invariants().await?, Vec::<String>::new());
+    Ok(())
+}
+
+async fn futures_join(engine: &Engine, names: &[&str]) -> Result<Vec<UserId>, Error> {
+    let mut users = Vec::new();
+    for name in names {
+        users.push(contributor(engine, name).await?);
+    }
+    Ok(users)
+}
+
+#[sqlx::test(migrator = "crate::MIGRATOR")]
+async fn a_spam_prompt_aborts_its_tree(pool: PgPool) -> Result<(), Error> {
+    let engine = Engine::with_config(pool.clone(), small());
+    let users = futures_join(&engine, &["ada", "bob", "cyd", "dee"]).await?;
+    let prompt = write(
+        &engine,
+        users[0],
+        TaskKind::InitialPrompt,
+        "BUY NOW cheap pills",
+    )
+    .await?;
+    for reviewer in &users[1..] {
+        review_as(&engine, *reviewer, TaskKind::LabelInitialPrompt, 1.0).await?;
+    }
+    let root = prompt.message_id.ok_or(Error::NotFound("m"))?;
+    assert_eq!(state_of(&pool, root).await?, "aborted_low_grade");
+    Ok(())
+}
+
+#[sqlx::test(migrator = "crate::MIGRATOR")]
+async fn submits_are_validated_with_stable_codes(pool: PgPool) -> Result<(), Error> {
+    let engine = Engine::with_config(pool.clone(), small());
+    let ada = contributor(&engine, "ada").await?;
+    let bob = contributor(&engine, "bob").await?;
+    let task = engine
+        .request_task(ada, request(TaskKind::InitialPrompt))
+        .await?;
+    let code = |result: Result<super::TaskOutcome, Error>| result.map(|_| ()).map_err(|e| e.code());
+
+    assert_eq!(
+        code(
+            engine
+                .submit_task(ada, task.task_id, text("   "), None)
+                .await
+        ),
+        Err("text_empty")
+    );
+    let long = "x".repeat(2001);
+    assert_eq!(
+        code(
+            engine
+                .submit_task(ada, task.task_id, text(&long), None)
+                .await
+        ),
+        Err("text_too_long")
+    );
+    assert_eq!(
+        code(
+            engine
+                .submit_task(ada, task.task_id, review(0.0), None)
+                .await
+        ),
+        Err("wrong_answer_type")
+    );
+    assert_eq!(
+        code(
+            engine
+                .submit_task(bob, task.task_id, text("hello"), None)
+                .await
+        ),
+        Err("task_not_yours")
+    );
+    engine
+        .submit_task(ada, task.task_id, text("What is a tide?"), None)
+        .await?;
+    assert_eq!(
+        code(
+            engine
+                .submit_task(ada, task.task_id, text("again"), None)
+                .await
+        ),
+        Err("task_already_done")
+    );
+
+    let second = engine
+        .request_task(ada, request(TaskKind::InitialPrompt))
+        .await?;
+    assert_eq!(
+        code(
+            engine
+                .submit_task(ada, second.task_id, text("What is a tide?"), None)
+                .await
+        ),
+        Err("duplicate_message")
+    );
+    sqlx::query!(
+        "update task set expires_at = now() - interval '1 minute' where task_id = $1",
+        second.task_id.as_uuid()
+    )
+    .execute(&pool)
+    .await?;
+    assert_eq!(
+        code(
+            engine
+                .submit_task(ada, second.task_id, text("Other"), None)
+                .await
+        ),
+        Err("task_expired")
+    );
+    let unknown = domain::ids::TaskId::from_uuid(uuid::Uuid::new_v4());
+    assert_eq!(
+        code(engine.submit_task(ada, unknown, text("x"), None).await),
+        Err("task_not_found")
+    );
+    let request = TaskRequest {
+        kind: None,
+        lang: "xx".to_owned(),
+    };
+    assert_eq!(
+        engine
+            .request_task(ada, request)
+            .await
+            .map(|_| ())
+            .map_err(|e| e.code()),
+        Err("unsupported_language")
+    );
+    Ok(())
+}
+
+#[sqlx::test(migrator = "crate::MIGRATOR")]
+async fn reviews_need_mandatory_labels_and_store_untouched_scales_as_absent(
+    pool: PgPool,
+) -> Result<(), Error> {
+    let engine = Engine::with_config(pool.clone(), small());
+    let ada = contributor(&engine, "ada").await?;
+    let bob = contributor(&engine, "bob").await?;
+    write(&engine, ada, TaskKind::InitialPrompt, "Explain rainbows.").await?;
+    let task = engine
+        .request_task(bob, request(TaskKind::LabelInitialPrompt))
+        .await?;
+    assert!(task
+        .labels
+        .iter()
+        .any(|field| field.name == "spam" && field.mandatory));
+    let only_quality = TaskAnswer::Labels {
+        labels: BTreeMap::from([("quality".to_owned(), 0.75)]),
+    };
+    let missing = engine
+        .submit_task(bob, task.task_id, only_quality, None)
+        .await;
+    assert_eq!(
+        missing.map(|_| ()).map_err(|e| e.code()),
+        Err("mandatory_label_missing")
+    );
+    let answer = TaskAnswer::Labels {
+        labels: BTreeMap::from([("spam".to_owned(), 0.0), ("creativity".to_owned(), 0.5)]),
+    };
+    engine.submit_task(bob, task.task_id, answer, None).await?;
+    let stored = sqlx::query_scalar!("select labels from label where user_id = $1", bob.as_uuid())
+        .fetch_one(&pool)
+        .await?;
+    assert_eq!(
+        stored,
+        serde_json::json!({ "spam": 0.0, "creativity": 0.5 })
+    );
+    // nobody reviews their own prompt
+    let own = engine
+        .request_task(ada, request(TaskKind::LabelInitialPrompt))
+        .await;
+    assert_eq!(
+        own.map(|_| ()).map_err(|e| e.code()),
+        Err("no_task_available")
+    );
+    Ok(())
+}
+
+#[sqlx::test(migrator = "crate::MIGRATOR")]
+async fn a_retried_submit_with_the_same_key_returns_the_first_result(
+    pool: PgPool,
+) -> Result<(), Error> {
+    let engine = Engine::with_config(pool.clone(), small());
+    let ada = contributor(&engine, "ada").await?;
+    let task = engine
+        .request_task(ada, request(TaskKind::InitialPrompt))
+        .await?;
+    let key = Some("draft-42".to_owned());
+    let first = engine
+        .submit_task(ada, task.task_id, text("Why is the sky blue?"), key.clone())
+        .await?;
+    let again = engine
+        .submit_task(ada, task.task_id, text("Why is the sky blue?"), key.clone())
+        .await?;
+    assert_eq!(first, again);
+    let messages = sqlx::query_scalar!("select count(*) as \"n!\" from message")
+        .fetch_one(&pool)
+        .await?;
+    assert_eq!(messages, 1, "nothing duplicated");
+    let other = engine
+        .request_task(ada, request(TaskKind::InitialPrompt))
+        .await?;
+    let reused = engine
+        .submit_task(ada, other.task_id, text("Another"), key)
+        .await;
+    assert_eq!(
+        reused.map(|_| ()).map_err(|e| e.code()),
+        Err("client_key_reused")
+    );
+    Ok(())
+}
+
+#[sqlx::test(migrator = "crate::MIGRATOR")]
+async fn a_held_task_comes_back_and_a_skipped_item_never_does(pool: PgPool) -> Result<(), Error> {
+    let engine = Engine::with_config(pool.clone(), small());
+    let ada = contributor(&engine, "ada").await?;
+    let bob = contributor(&engine, "bob").await?;
+    write(&engine, ada, TaskKind::InitialPrompt, "Explain rainbows.").await?;
+    let first = engine
+        .request_task(bob, request(TaskKind::LabelInitialPrompt))
+        .await?;
+    let reload = engine
+        .request_task(bob, request(TaskKind::LabelInitialPrompt))
+        .await?;
+    assert_eq!(first.task_id, reload.task_id, "a reload gets the same task");
+    let skip = TaskSkip {
+        reason: SkipReason::NotMyLanguage,
+        report_text: None,
+    };
+    engine.skip_task(bob, first.task_id, skip).await?;
+    let next = engine
+        .request_task(bob, request(TaskKind::LabelInitialPrompt))
+        .await;
+    assert_eq!(
+        next.map(|_| ()).map_err(|e| e.code()),
+        Err("no_task_available")
+    );
+    Ok(())
+}
+
+#[sqlx::test(migrator = "crate::MIGRATOR")]
+async fn too_many_open_tasks_are_refused(pool: PgPool) -> Result<(), Error> {
+    let config = TreeConfig {
+        max_pending_tasks_per_user: 1,
+        ..small()
+    };
+    let engine = Engine::with_config(pool.clone(), config);
+    let ada = contributor(&engine, "ada").await?;
+    let bob = contributor(&engine, "bob").await?;
+    write(&engine, ada, TaskKind::InitialPrompt, "Explain rainbows.").await?;
+    engine
+        .request_task(bob, request(TaskKind::InitialPrompt))
+        .await?;
+    let second = engine
+        .request_task(bob, request(TaskKind::LabelInitialPrompt))
+        .await;
+    assert_eq!(
+        second.map(|_| ()).map_err(|e| e.code()),
+        Err("too_many_pending_tasks")
+    );
+    Ok(())
+}
+
+#[sqlx::test(migrator = "crate::MIGRATOR")]
+async fn rankings_must_be_exact_permutations(pool: PgPool) -> Result<(), Error> {
+    let engine = Engine::with_config(pool.clone(), small());
+    let users = futures_join(&engine, &["ada", "bob", "cyd", "dee", "eve"]).await?;
+    let [ada, bob, cy, dee, eve] = users[..] else {
+        unreachable!()
+    };
+    write(&engine, ada, TaskKind::InitialPrompt, "How do tides work?").await?;
+    for reviewer in [bob, cy, dee] {
+        review_as(&engine, reviewer, TaskKind::LabelInitialPrompt, 0.0).await?;
+    }
+    let one = write(
+        &engine,
+        bob,
+        TaskKind::AssistantReply,
+        "Gravity of the moon.",
+    )
+    .await?;
+    write(&engine, cy, TaskKind::AssistantReply, "Wind, mostly.").await?;
+    for reviewer in [ada, dee, eve] {
+        review_as(&engine, reviewer, TaskKind::LabelAssistantReply, 0.0).await?;
+        review_as(&engine, reviewer, TaskKind::LabelAssistantReply, 0.0).await?;
+    }
+    let task = engine
+        .request_task(dee, request(TaskKind::RankAssistantReplies))
+        .await?;
+    let one = one.message_id.ok_or(Error::NotFound("m"))?;
+    let partial = TaskAnswer::Ranking {
+        ranking: vec![vec![one]],
+        not_rankable: false,
+    };
+    let result = engine.submit_task(dee, task.task_id, partial, None).await;
+    assert_eq!(
+        result.map(|_| ()).map_err(|e| e.code()),
+        Err("invalid_ranking")
+    );
+    let twice = TaskAnswer::Ranking {
+        ranking: vec![vec![one], vec![one]],
+        not_rankable: false,
+    };
+    let result = engine.submit_task(dee, task.task_id, twice, None).await;
+    assert_eq!(
+        result.map(|_| ()).map_err(|e| e.code()),
+        Err("invalid_ranking")
+    );
+    // a tie of both replies is a valid ranking, as is "all bad"
+    let tie = TaskAnswer::Ranking {
+        ranking: vec![task.replies.iter().map(|r| r.message_id).collect()],
+        not_rankable: false,
+    };
+    engine.submit_task(dee, task.task_id, tie, None).await?;
+    let task = engine
+        .request_task(eve, request(TaskKind::RankAssistantReplies))
+        .await?;
+    let all_bad = TaskAnswer::Ranking {
+        ranking: vec![],
+        not_rankable: true,
+    };
+    engine.submit_task(eve, task.task_id, all_bad, None).await?;
+    // the authors of the replies are never asked to rank them
+    let own = engine
+        .request_task(bob, request(TaskKind::RankAssistantReplies))
+        .await;
+    assert_eq!(
+        own.map(|_| ()).map_err(|e| e.code()),
+        Err("no_task_available")
+    );
+    assert_eq!(engine.check_invariants().await?, Vec::<String>::new());
+    Ok(())
+}
+
+#[sqlx::test(migrator = "crate::MIGRATOR")]
+async fn thumbs_toggle_and_red_flags_remove_a_reply(pool: PgPool) -> Result<(), Error> {
+    let engine = Engine::with_config(
+        pool.clone(),
+        TreeConfig {
+            auto_mod_red_flags: 2,
+            ..small()
+        },
+    );
+    let users = futures_join(&engine, &["ada", "bob", "cyd", "dee"]).await?;
+    let [ada, bob, cy, dee] = users[..] else {
+        unreachable!()
+    };
+    let prompt = write(&engine, ada, TaskKind::InitialPrompt, "Explain rainbows.").await?;
+    let root = prompt.message_id.ok_or(Error::NotFound("m"))?;
+    let up = engine.toggle_thumb(bob, root, Thumb::Up).await?;
+    assert_eq!(
+        (up.thumbs_up, up.thumbs_down, up.mine),
+        (1, 0, Some(Thumb::Up))
+    );
+    let down = engine.toggle_thumb(bob, root, Thumb::Down).await?;
+    assert_eq!(
+        (down.thumbs_up, down.thumbs_down, down.mine),
+        (0, 1, Some(Thumb::Down))
+    );
+    let off = engine.toggle_thumb(bob, root, Thumb::Down).await?;
+    assert_eq!((off.thumbs_up, off.thumbs_down, off.mine), (0, 0, None));
+    let own = engine.toggle_thumb(ada, root, Thumb::Up).await;
+    assert_eq!(own.map(|_| ()).map_err(|e| e.code()), Err("own_message"));
+
+    for reviewer in [bob, cy, dee] {
+        review_as(&engine, reviewer, TaskKind::LabelInitialPrompt, 0.0).await?;
+    }
+    let reply = write(
+        &engine,
+        bob,
+        TaskKind::AssistantReply,
+        "Light bends in droplets.",
+    )
+    .await?;
+    let reply = reply.message_id.ok_or(Error::NotFound("m"))?;
+    let empty = engine.report_message(cy, reply, "  ").await;
+    assert_eq!(empty.map_err(|e| e.code()), Err("report_reason_empty"));
+    engine.report_message(cy, reply, "This is rude.").await?;
+    engine.report_message(dee, reply, "Offensive.").await?;
+    let deleted = sqlx::query_scalar!(
+        "select deleted from message where message_id = $1",
+        reply.as_uuid()
+    )
+    .fetch_one(&pool)
+    .await?;
+    assert!(deleted, "two red flags remove the reply");
+    assert_eq!(engine.check_invariants().await?, Vec::<String>::new());
+    Ok(())
+}
+
+#[sqlx::test(migrator = "crate::MIGRATOR")]
+async fn a_full_prompt_pipeline_stops_asking_for_prompts(pool: PgPool) -> Result<(), Error> {
+    // two growing slots: prompts are asked for only while fewer than four are queued
+    let engine = Engine::with_config(
+        pool.clone(),
+        TreeConfig {
+            max_active_trees: 2,
+            ..small()
+        },
+    );
+    let writers = futures_join(&engine, &["ada", "bob", "cyd", "dee"]).await?;
+    for (n, writer) in writers.iter().enumerate() {
+        write(
+            &engine,
+            *writer,
+            TaskKind::InitialPrompt,
+            &format!("Prompt number {n}"),
+        )
+        .await?;
+    }
+    let eve = contributor(&engine, "eve").await?;
+    let availability = engine.task_availability(eve, "en").await?;
+    assert_eq!(availability.counts.get(&TaskKind::InitialPrompt), Some(&0));
+    assert_eq!(
+        availability.counts.get(&TaskKind::LabelInitialPrompt),
+        Some(&4)
+    );
+    assert!(availability.initial_prompt_paused_reason.is_some());
+    let asked = engine
+        .request_task(eve, request(TaskKind::InitialPrompt))
+        .await;
+    assert_eq!(
+        asked.map(|_| ()).map_err(|e| e.code()),
+        Err("no_task_available")
+    );
+    // "any task" goes where the work is: reviews
+    for _ in 0..4 {
+        let task = engine
+            .request_task(
+                eve,
+                TaskRequest {
+                    kind: None,
+                    lang: "en".to_owned(),
+                },
+            )
+            .await?;
+        assert_eq!(task.kind, TaskKind::LabelInitialPrompt);
+        engine
+            .submit_task(eve, task.task_id, review(0.0), None)
+            .await?;
+    }
+    Ok(())
+}
+
+#[sqlx::test(migrator = "crate::MIGRATOR")]
+async fn the_sweep_finishes_what_a_configuration_change_allows(pool: PgPool) -> Result<(), Error> {
+    let strict = TreeConfig {
+        num_reviews_initial_prompt: 5,
+        ..small()
+    };
+    let engine = Engine::with_config(pool.clone(), strict);
+    let users = futures_join(&engine, &["ada", "bob", "cyd", "dee"]).await?;
+    let prompt = write(
+        &engine,
+        users[0],
+        TaskKind::InitialPrompt,
+        "Explain rainbows.",
+    )
+    .await?;
+    for reviewer in &users[1..] {
+        review_as(&engine, *reviewer, TaskKind::LabelInitialPrompt, 0.0).await?;
+    }
+    let root = prompt.message_id.ok_or(Error::NotFound("m"))?;
+    assert_eq!(state_of(&pool, root).await?, "initial_prompt_review");
+    let relaxed = Engine::with_config(pool.clone(), small());
+    assert!(relaxed.sweep_trees().await? >= 1);
+    assert_eq!(state_of(&pool, root).await?, "growing");
+    Ok(())
+}

@@ -1,0 +1,373 @@
+//! What happens to trees: transitions after reviews and rankings, scoring, the prompt lottery,
+//! auto-moderation and the start-up sweep. The state changes themselves are decided by
+//! `domain::tree::TreeState::apply`; this module loads the facts and stores the result.
+
+use crate::{
+    db::{self, messages::MessageRow, trees::TreeRow},
+    Engine, Error,
+};
+use domain::{
+    message::Role,
+    ranking::{consensus::Ballot, ranked_pairs},
+    review::{self, ReviewVote},
+    tree::{TreeConfig, TreeEvent, TreeState},
+};
+use sqlx::PgConnection;
+use std::collections::BTreeSet;
+use tracing::instrument;
+use uuid::Uuid;
+
+/// A tree locked by the current transaction.
+pub(crate) struct LockedTree {
+    pub id: Uuid,
+    pub state: TreeState,
+    pub lang: String,
+    pub goal_tree_size: i32,
+    pub max_depth: i32,
+    pub max_children_count: i32,
+    pub num_prompter_replies: i32,
+    pub won_lottery: bool,
+}
+
+impl LockedTree {
+    /// Reply slots of a message under this tree's frozen limits.
+    pub fn reply_slots(&self, role: Role, depth: i32) -> i64 {
+        if depth >= self.max_depth {
+            return 0;
+        }
+        let slots = match role {
+            Role::Prompter => self.max_children_count,
+            Role::Assistant => self.num_prompter_replies.min(self.max_children_count),
+        };
+        i64::from(slots)
+    }
+}
+
+impl TryFrom<TreeRow> for LockedTree {
+    type Error = Error;
+
+    fn try_from(row: TreeRow) -> Result<Self, Error> {
+        Ok(Self {
+            id: row.message_tree_id,
+            state: TreeState::parse(&row.state)
+                .map_err(|_| Error::Internal(format!("unknown tree state {:?}", row.state)))?,
+            lang: row.lang,
+            goal_tree_size: row.goal_tree_size,
+            max_depth: row.max_depth,
+            max_children_count: row.max_children_count,
+            num_prompter_replies: row.num_prompter_replies,
+            won_lottery: row.won_lottery_at.is_some(),
+        })
+    }
+}
+
+/// Locks a tree for the rest of the transaction.
+pub(crate) async fn lock(conn: &mut PgConnection, id: Uuid) -> Result<LockedTree, Error> {
+    db::trees::lock(conn, id)
+        .await?
+        .ok_or(Error::NotFound("Tree"))
+        .and_then(LockedTree::try_from)
+}
+
+/// Applies an event and stores the new state.
+pub(crate) async fn transition(
+    conn: &mut PgConnection,
+    tree: &mut LockedTree,
+    event: TreeEvent,
+) -> Result<(), Error> {
+    let next = tree.state.apply(event).map_err(|rejection| {
+        Error::conflict(
+            "invalid_tree_transition",
+            domain::Invalid::from(rejection).message,
+        )
+    })?;
+    if next != tree.state {
+        tracing::info!(tree_id = %tree.id, from = %tree.state, to = %next, "tree state");
+        db::trees::set_state(&mut *conn, tree.id, next.as_str()).await?;
+        if next == TreeState::Growing {
+            tree.won_lottery = true;
+        }
+        tree.state = next;
+    }
+    Ok(())
+}
+
+/// After a review of `message`: decides its verdict once enough reviews are in, and moves the
+/// tree on.
+pub(crate) async fn after_review(
+    conn: &mut PgConnection,
+    config: &TreeConfig,
+    tree: &mut LockedTree,
+    message: &MessageRow,
+) -> Result<(), Error> {
+    if message.review_result.is_some() {
+        return Ok(());
+    }
+    let votes: Vec<ReviewVote> = db::labels::review_votes(&mut *conn, message.message_id)
+        .await?
+        .into_iter()
+        .map(|(spam, lang_mismatch)| ReviewVote {
+            spam,
+            lang_mismatch,
+        })
+        .collect();
+    let is_prompt = message.depth == 0;
+    let Some(accepted) = review::verdict(&votes, is_prompt, config) else {
+        return Ok(());
+    };
+    db::messages::set_review_result(&mut *conn, message.message_id, accepted).await?;
+    if is_prompt {
+        if tree.state == TreeState::InitialPromptReview {
+            transition(conn, tree, TreeEvent::PromptReviewed { accepted }).await?;
+        }
+        if accepted {
+            let lang = tree.lang.clone();
+            run_lottery(conn, config, &lang, 1).await?;
+        }
+        Ok(())
+    } else {
+        advance(conn, config, tree).await
+    }
+}
+
+/// Moves a tree on as far as its data allows: growing → ranking → ready for scoring → scored.
+pub(crate) async fn advance(
+    conn: &mut PgConnection,
+    config: &TreeConfig,
+    tree: &mut LockedTree,
+) -> Result<(), Error> {
+    if tree.state == TreeState::Growing {
+        if db::trees::live_messages(&mut *conn, tree.id).await? == 0 {
+            transition(conn, tree, TreeEvent::Halt).await?;
+            return Ok(());
+        }
+        let pending = db::trees::pending_reviews(&mut *conn, tree.id).await?;
+        let size = db::trees::size(&mut *conn, tree.id).await?;
+        let full = size >= i64::from(tree.goal_tree_size)
+            || db::trees::open_reply_slots(&mut *conn, tree.id).await? == 0;
+        if pending == 0 && full {
+            transition(conn, tree, TreeEvent::GrowthComplete).await?;
+            let lang = tree.lang.clone();
+            run_lottery(conn, config, &lang, 1).await?;
+        }
+    }
+    if tree.state == TreeState::Ranking {
+        let parents =
+            db::trees::rankable_parents(&mut *conn, tree.id, config.rank_prompter_replies).await?;
+        let required = i64::from(config.num_required_rankings);
+        if parents.iter().all(|parent| parent.rankings >= required) {
+            transition(conn, tree, TreeEvent::RankingsComplete).await?;
+        }
+    }
+    if tree.state == TreeState::ReadyForScoring {
+        score(conn, config, tree).await?;
+    }
+    Ok(())
+}
+
+/// Computes the consensus rank of every set of ranked siblings and finishes the tree.
+#[instrument(skip_all, fields(tree_id = %tree.id))]
+pub(crate) async fn score(
+    conn: &mut PgConnection,
+    config: &TreeConfig,
+    tree: &mut LockedTree,
+) -> Result<(), Error> {
+    let parents =
+        db::trees::rankable_parents(&mut *conn, tree.id, config.rank_prompter_replies).await?;
+    for parent in parents {
+        let children: BTreeSet<Uuid> = parent.children.iter().copied().collect();
+        let rankings = db::rankings::of_parent(&mut *conn, parent.parent_id).await?;
+        let mut ballots: Vec<Ballot<Uuid>> = Vec::new();
+        for (ids, groups, not_rankable) in rankings {
+            // "all replies are bad" says nothing about their order
+            if not_rankable {
+                continue;
+            }
+            match ballot(&ids, &groups, &children) {
+                Some(ballot) => ballots.push(ballot),
+                None => {
+                    tracing::error!(parent_id = %parent.parent_id, "malformed ranking");
+                    transition(conn, tree, TreeEvent::ScoringFailedWith).await?;
+                    return Ok(());
+                }
+            }
+        }
+        let consensus = ranked_pairs(&ballots);
+        let ranked = if consensus.len() >= 2 {
+            consensus
+        } else {
+            Vec::new()
+        };
+        db::messages::set_ranks(&mut *conn, parent.parent_id, &ranked).await?;
+    }
+    transition(conn, tree, TreeEvent::Scored).await
+}
+
+/// A stored ranking as groups of tied ids, restricted to the current children; `None` if the
+/// stored arrays do not fit together.
+fn ballot(ids: &[Uuid], groups: &[i32], children: &BTreeSet<Uuid>) -> Option<Ballot<Uuid>> {
+    if ids.len() != groups.len() {
+        return None;
+    }
+    let mut ballot: Ballot<Uuid> = Vec::new();
+    let mut last_group = None;
+    for (id, group) in ids.iter().zip(groups) {
+        if !children.contains(id) {
+            continue;
+        }
+        match ballot.last_mut() {
+            Some(current) if last_group == Some(*group) => current.push(*id),
+            _ => ballot.push(vec![*id]),
+        }
+        last_group = Some(*group);
+    }
+    Some(ballot)
+}
+
+/// Draws waiting prompts into growing while the language has free growing slots.
+pub(crate) async fn run_lottery(
+    conn: &mut PgConnection,
+    config: &TreeConfig,
+    lang: &str,
+    max_activate: u32,
+) -> Result<u32, Error> {
+    let growing = db::trees::count_in_state(&mut *conn, lang, "growing").await?;
+    if growing >= i64::from(config.max_active_trees) {
+        return Ok(0);
+    }
+    db::trees::lock_lottery(&mut *conn, lang).await?;
+    let mut growing = db::trees::count_in_state(&mut *conn, lang, "growing").await?;
+    let mut activated = 0;
+    while growing < i64::from(config.max_active_trees) && activated < max_activate {
+        let Some(winner) = db::trees::draw_lottery_winner(&mut *conn, lang).await? else {
+            break;
+        };
+        // a tree another transaction holds is left for the next draw
+        let Some(row) = db::trees::try_lock(&mut *conn, winner).await? else {
+            break;
+        };
+        let mut tree = LockedTree::try_from(row)?;
+        if tree.state != TreeState::PromptLotteryWaiting {
+            break;
+        }
+        transition(conn, &mut tree, TreeEvent::WonLottery).await?;
+        growing += 1;
+        activated += 1;
+    }
+    Ok(activated)
+}
+
+/// Auto-moderation after a red flag: a prompt with too many aborts its tree, a reply with too
+/// many is deleted with everything below it.
+pub(crate) async fn after_red_flag(
+    conn: &mut PgConnection,
+    config: &TreeConfig,
+    tree: &mut LockedTree,
+    message: &MessageRow,
+    red_flags: i64,
+) -> Result<(), Error> {
+    if !config.auto_mod_enabled || red_flags < i64::from(config.auto_mod_red_flags) {
+        return Ok(());
+    }
+    if message.depth == 0 {
+        if matches!(
+            tree.state,
+            TreeState::InitialPromptReview | TreeState::PromptLotteryWaiting | TreeState::Growing
+        ) {
+            tracing::info!(message_id = %message.message_id, "auto-moderation: prompt flagged");
+            transition(conn, tree, TreeEvent::PromptFlagged).await?;
+        }
+        return Ok(());
+    }
+    if !message.deleted {
+        tracing::info!(message_id = %message.message_id, "auto-moderation: reply deleted");
+        delete_subtree(conn, config, tree, message.message_id).await?;
+    }
+    Ok(())
+}
+
+/// Auto-moderation after a skip: too many annotators refusing to reply halts the tree.
+pub(crate) async fn after_reply_skip(
+    conn: &mut PgConnection,
+    config: &TreeConfig,
+    tree: &mut LockedTree,
+    skips: i64,
+) -> Result<(), Error> {
+    if config.auto_mod_enabled
+        && skips >= i64::from(config.auto_mod_max_skip_reply)
+        && tree.state.is_active()
+    {
+        tracing::info!(tree_id = %tree.id, "auto-moderation: halted after mass skips");
+        transition(conn, tree, TreeEvent::Halt).await?;
+    }
+    Ok(())
+}
+
+/// Soft-deletes a message and its descendants, keeps counters right and moves the tree on.
+pub(crate) async fn delete_subtree(
+    conn: &mut PgConnection,
+    config: &TreeConfig,
+    tree: &mut LockedTree,
+    message_id: Uuid,
+) -> Result<u64, Error> {
+    let deleted = db::messages::delete_subtree(&mut *conn, message_id).await?;
+    db::messages::recount_children(&mut *conn, tree.id).await?;
+    if tree.state == TreeState::Growing && db::trees::live_messages(&mut *conn, tree.id).await? == 0
+    {
+        transition(conn, tree, TreeEvent::Halt).await?;
+    } else {
+        advance(conn, config, tree).await?;
+    }
+    Ok(deleted)
+}
+
+impl Engine {
+    /// Re-checks every active tree against the current data and configuration (run at
+    /// start-up: finishes transitions a crash or a configuration change left pending), then
+    /// fills free growing slots.
+    #[instrument(skip_all)]
+    pub async fn sweep_trees(&self) -> Result<u32, Error> {
+        let ids = db::trees::active_tree_ids(&self.pool).await?;
+        let mut changed = 0;
+        for id in ids {
+            let config = self.config.clone();
+            let moved = self
+                .transaction(move |conn| {
+                    let config = config.clone();
+                    Box::pin(async move {
+                        let mut tree = lock(conn, id).await?;
+                        let before = tree.state;
+                        if tree.state == TreeState::InitialPromptReview {
+                            if let Some(root) = db::messages::get(&mut *conn, id).await? {
+                                after_review(conn, &config, &mut tree, &root).await?;
+                            }
+                        } else {
+                            let pending = db::messages::of_tree(&mut *conn, id).await?;
+                            for message in pending
+                                .iter()
+                                .filter(|m| m.depth > 0 && !m.deleted && m.review_result.is_none())
+                            {
+                                after_review(conn, &config, &mut tree, message).await?;
+                            }
+                            advance(conn, &config, &mut tree).await?;
+                        }
+                        Ok(tree.state != before)
+                    })
+                })
+                .await?;
+            changed += u32::from(moved);
+        }
+        let languages = db::trees::languages_with_waiting_prompts(&self.pool).await?;
+        for lang in languages {
+            let config = self.config.clone();
+            changed += self
+                .transaction(move |conn| {
+                    let config = config.clone();
+                    let lang = lang.clone();
+                    Box::pin(async move { run_lottery(conn, &config, &lang, u32::MAX).await })
+                })
+                .await?;
+        }
+        Ok(changed)
+    }
+}

@@ -95,6 +95,8 @@ mod server {
                 ErrorKind::Forbidden => 403,
                 ErrorKind::NotFound => 404,
                 ErrorKind::Conflict => 409,
+                ErrorKind::Gone => 410,
+                ErrorKind::TooMany => 429,
                 ErrorKind::Internal => {
                     tracing::error!(error.cause_chain = ?error, "request failed");
                     500

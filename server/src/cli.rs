@@ -1,4 +1,5 @@
-//! The admin subcommands: `grove migrate` and `grove user ...`.
+//! The admin subcommands: `grove migrate`, `grove user ...`, `grove simulate`, `grove seed`,
+//! `grove check`.
 
 use crate::{
     config::{Config, UserCommand},
@@ -86,4 +87,43 @@ fn read_password_line() -> anyhow::Result<String> {
 /// An engine error as a one-line message with its code, for the terminal.
 fn describe(error: engine::Error) -> anyhow::Error {
     anyhow::anyhow!("{} ({})", error.public_message(), error.code())
+}
+
+pub async fn simulate(
+    config: Config,
+    simulation: engine::simulate::Simulation,
+) -> anyhow::Result<()> {
+    let database = Database::open(&config).await?;
+    let result = database.engine.simulate(simulation).await.map_err(describe);
+    database.close().await;
+    let report = result?;
+    println!("{}", serde_json::to_string_pretty(&report)?);
+    Ok(())
+}
+
+pub async fn seed(config: Config, messages: i64, lang: &str) -> anyhow::Result<()> {
+    let database = Database::open(&config).await?;
+    let result = database
+        .engine
+        .seed_messages(messages, lang)
+        .await
+        .map_err(describe);
+    database.close().await;
+    println!("the database holds {} messages", result?);
+    Ok(())
+}
+
+pub async fn check(config: Config) -> anyhow::Result<()> {
+    let database = Database::open(&config).await?;
+    let result = database.engine.check_invariants().await.map_err(describe);
+    database.close().await;
+    let violations = result?;
+    if violations.is_empty() {
+        println!("all invariants hold");
+        return Ok(());
+    }
+    for violation in &violations {
+        println!("{violation}");
+    }
+    anyhow::bail!("{} invariant violations", violations.len())
 }

@@ -29,6 +29,52 @@ pub enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Grow trees with simulated honest and spammy annotators (demo data, load).
+    Simulate {
+        /// Simulated annotators, working in parallel.
+        #[arg(long, default_value_t = 20)]
+        users: usize,
+        /// Stop once this many trees are ready for export.
+        #[arg(long, default_value_t = 20)]
+        trees: usize,
+        /// Share of spammers among the annotators.
+        #[arg(long, default_value_t = 0.1)]
+        spammers: f64,
+        #[arg(long, default_value = "en")]
+        lang: String,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+    /// Add finished trees until the database holds this many messages.
+    Seed {
+        #[arg(long, default_value_t = 10_000)]
+        messages: i64,
+        #[arg(long, default_value = "en")]
+        lang: String,
+    },
+    /// Check every database invariant and list violations (exit code 1 if any).
+    Check,
+    /// Benchmarks.
+    Bench {
+        #[command(subcommand)]
+        command: BenchCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Time task requests and submits of simulated annotators on a database of a given size.
+    Tasks {
+        /// Seed the database up to this many messages first.
+        #[arg(long, default_value_t = 100_000)]
+        messages: i64,
+        /// Annotators working in parallel.
+        #[arg(long, default_value_t = 20)]
+        users: usize,
+        /// Submits to time.
+        #[arg(long, default_value_t = 2000)]
+        submits: u64,
+    },
 }
 
 #[derive(Debug, Subcommand)]

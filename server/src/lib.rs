@@ -2,6 +2,7 @@
 //! admin commands. `main.rs` only parses the command line and calls in here; tests build the
 //! same router.
 
+pub mod bench;
 pub mod cli;
 pub mod config;
 pub mod dev_db;

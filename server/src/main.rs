@@ -23,5 +23,25 @@ async fn main() -> anyhow::Result<()> {
         Command::Serve => Application::build(config).await?.run_until_stopped().await,
         Command::Migrate => cli::migrate(config).await,
         Command::User { command } => cli::user(config, command).await,
+        Command::Simulate {
+            users,
+            trees,
+            spammers,
+            lang,
+            seed,
+        } => {
+            let simulation = engine::simulate::Simulation {
+                users,
+                trees,
+                spammer_share: spammers,
+                lang,
+                seed,
+                ..Default::default()
+            };
+            cli::simulate(config, simulation).await
+        }
+        Command::Seed { messages, lang } => cli::seed(config, messages, &lang).await,
+        Command::Check => cli::check(config).await,
+        Command::Bench { command } => server::bench::run(config, command).await,
     }
 }

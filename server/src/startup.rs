@@ -70,6 +70,12 @@ pub struct Application {
 impl Application {
     pub async fn build(config: Config) -> anyhow::Result<Self> {
         let database = Database::open(&config).await?;
+        let moved = database
+            .engine
+            .sweep_trees()
+            .await
+            .context("cannot re-check the active trees")?;
+        tracing::info!(trees_moved = moved, "start-up sweep done");
         let sessions = PostgresStore::new(database.engine.pool().clone());
         tokio::spawn(
             sessions

@@ -2,3 +2,5 @@
 //! error. Their bodies compile only on the server.
 
 pub mod accounts;
+pub mod messages;
+pub mod tasks;

@@ -1,6 +1,7 @@
 //! The router: the Leptos pages and server functions, health, static files, and the layers
 //! around them (sessions, tracing, panic safety).
 
+pub mod api;
 pub mod health;
 
 use crate::config::Config;
@@ -34,6 +35,7 @@ pub fn router(config: &Config, engine: Engine, sessions: PostgresStore) -> Route
     let context_engine = engine.clone();
     Router::new()
         .route("/healthz", get(health::health))
+        .nest("/api/v1", api::router())
         .with_state(engine)
         .leptos_routes_with_context(
             &leptos_options,

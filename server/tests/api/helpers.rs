@@ -64,6 +64,20 @@ impl TestApp {
         self.send(request, Body::from(body)).await
     }
 
+    /// Sends JSON to the REST API (or any raw body with the JSON content type).
+    pub async fn post_json(&mut self, path: &str, body: &str) -> TestResponse {
+        let request = Request::post(path)
+            .header(header::CONTENT_TYPE, "application/json")
+            .header(header::ACCEPT, "application/json");
+        self.send(request, Body::from(body.to_owned())).await
+    }
+
+    /// Registers, accepts the terms: a user ready to contribute.
+    pub async fn contributor(&mut self, username: &str) {
+        self.register(username).await;
+        self.call("accept_terms", &[]).await;
+    }
+
     /// Posts a form the way a browser without JavaScript does.
     pub async fn post_plain_form(&mut self, endpoint: &str, form: &[(&str, &str)]) -> TestResponse {
         let request = Request::post(format!("/api/{endpoint}"))

@@ -1,0 +1,87 @@
+//! `grove bench tasks`: times task requests and submits of simulated annotators on a database
+//! of a given size. Run it against a throwaway database (it adds seeded trees and users).
+
+use crate::{
+    config::{BenchCommand, Config},
+    startup::Database,
+};
+use engine::simulate::Simulation;
+
+pub async fn run(config: Config, command: BenchCommand) -> anyhow::Result<()> {
+    let BenchCommand::Tasks {
+        messages,
+        users,
+        submits,
+    } = command;
+    let database = Database::open(&config).await?;
+    let result = tasks(&database, messages, users, submits).await;
+    database.close().await;
+    result
+}
+
+async fn tasks(
+    database: &Database,
+    messages: i64,
+    users: usize,
+    submits: u64,
+) -> anyhow::Result<()> {
+    let engine = &database.engine;
+    let seeded = engine
+        .seed_messages(messages, "en")
+        .await
+        .map_err(|e| anyhow::anyhow!("seeding failed: {e}"))?;
+    println!("database: {seeded} messages; {users} annotators in parallel, {submits} submits");
+    let report = engine
+        .simulate(Simulation {
+            users,
+            trees: usize::MAX,
+            spammer_share: 0.1,
+            max_submits: submits,
+            ..Simulation::default()
+        })
+        .await
+        .map_err(|e| anyhow::anyhow!("simulation failed: {e}"))?;
+    let (mut requests, mut submits) = (report.request_micros.clone(), report.submit_micros.clone());
+    println!(
+        "task request: median {:.1} ms, p99 {:.1} ms ({} requests)",
+        percentile(&mut requests, 50.0),
+        percentile(&mut requests, 99.0),
+        requests.len()
+    );
+    println!(
+        "task submit:  median {:.1} ms, p99 {:.1} ms ({} submits)",
+        percentile(&mut submits, 50.0),
+        percentile(&mut submits, 99.0),
+        submits.len()
+    );
+    println!(
+        "throughput:   {:.0} submits/s over {:.1} s; trees by state: {:?}",
+        report.submits as f64 / report.elapsed_secs.max(f64::EPSILON),
+        report.elapsed_secs,
+        report.trees_by_state
+    );
+    Ok(())
+}
+
+/// The `p`th percentile of latencies in microseconds, in milliseconds.
+fn percentile(values: &mut [u64], p: f64) -> f64 {
+    if values.is_empty() {
+        return 0.0;
+    }
+    values.sort_unstable();
+    let rank = ((p / 100.0) * (values.len() - 1) as f64).round() as usize;
+    values.get(rank.min(values.len() - 1)).copied().unwrap_or(0) as f64 / 1000.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::percentile;
+
+    #[test]
+    fn percentiles_pick_the_ranked_value() {
+        let mut values: Vec<u64> = (1..=100).map(|v| v * 1000).collect();
+        assert!((percentile(&mut values, 50.0) - 51.0).abs() < f64::EPSILON);
+        assert!((percentile(&mut values, 99.0) - 99.0).abs() < f64::EPSILON);
+        assert!(percentile(&mut [], 50.0).abs() < f64::EPSILON);
+    }
+}

@@ -1,0 +1,95 @@
+//! Extractors that answer bad input with our error format instead of axum's plain text.
+
+use app::{error::AppError, session::UserSession};
+use axum::{
+    extract::{rejection::JsonRejection, FromRef, FromRequest, FromRequestParts, Request},
+    http::request::Parts,
+    response::{IntoResponse, Response},
+};
+use domain::ids::UserId;
+use engine::Engine;
+use serde::de::DeserializeOwned;
+use tower_sessions::Session;
+
+/// An error answered as `{"code", "message"}` with its status.
+#[derive(Debug)]
+pub struct ApiError(pub AppError);
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        self.0.into_response()
+    }
+}
+
+impl From<engine::Error> for ApiError {
+    fn from(error: engine::Error) -> Self {
+        Self(error.into())
+    }
+}
+
+impl From<AppError> for ApiError {
+    fn from(error: AppError) -> Self {
+        Self(error)
+    }
+}
+
+/// A JSON body; malformed JSON, a wrong content type or wrong field types are a 400 with the
+/// code `invalid_json`.
+pub struct ApiJson<T>(pub T);
+
+impl<S, T> FromRequest<S> for ApiJson<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::Json::<T>::from_request(request, state).await {
+            Ok(axum::Json(value)) => Ok(Self(value)),
+            Err(rejection) => {
+                let (status, detail) = match &rejection {
+                    JsonRejection::MissingJsonContentType(_) => {
+                        (415, "send the body as application/json".to_owned())
+                    }
+                    other => (400, other.body_text()),
+                };
+                Err(ApiError(AppError::new(status, "invalid_json", detail)))
+            }
+        }
+    }
+}
+
+/// The logged-in user of an API call.
+pub struct ApiUser(pub UserId);
+
+impl<S> FromRequestParts<S> for ApiUser
+where
+    S: Send + Sync,
+    Engine: FromRef<S>,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let session = Session::from_request_parts(parts, state)
+            .await
+            .map_err(|_| ApiError(AppError::internal()))?;
+        let engine = Engine::from_ref(state);
+        let user = UserSession::new(session)
+            .user(&engine)
+            .await?
+            .ok_or_else(AppError::unauthenticated)?;
+        Ok(Self(user.id))
+    }
+}
+
+/// Parses an id from the path, answering a malformed one with `invalid_id`.
+pub fn parse_id<T: std::str::FromStr>(raw: &str) -> Result<T, ApiError> {
+    raw.parse().map_err(|_| {
+        ApiError(AppError::new(
+            400,
+            "invalid_id",
+            format!("'{raw}' is not a valid id."),
+        ))
+    })
+}

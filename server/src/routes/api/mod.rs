@@ -1,0 +1,26 @@
+//! The REST API under `/api/v1/`: JSON in and out, the same use-cases and error codes as the
+//! browser's server functions, for bots and integrations.
+
+mod extract;
+mod messages;
+mod tasks;
+
+use axum::Router;
+use engine::Engine;
+
+pub use extract::{ApiError, ApiJson, ApiUser};
+
+pub fn router() -> Router<Engine> {
+    Router::new()
+        .merge(tasks::router())
+        .merge(messages::router())
+        .fallback(not_found)
+}
+
+async fn not_found() -> ApiError {
+    ApiError(app::error::AppError::new(
+        404,
+        "not_found",
+        "No such endpoint.",
+    ))
+}

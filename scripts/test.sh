@@ -34,6 +34,9 @@ e2e_db=grove_e2e
 psql -q "$base" -c "drop database if exists $e2e_db" -c "create database $e2e_db"
 export DATABASE_URL=${base%/*}/$e2e_db
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+# small trees, one review and one ranking each: journeys can grow a tree to the end quickly
+export GROVE_GOAL_TREE_SIZE=3 GROVE_REVIEWS_PER_MESSAGE=1 GROVE_RANKINGS_PER_PARENT=1 GROVE_MAX_TREE_DEPTH=3
+rm -rf e2e/artifacts
 GROVE_ADDR=127.0.0.1:$port ./target/debug/grove serve > target/e2e-server.log 2>&1 &
 server_pid=$!
 for _ in $(seq 1 100); do

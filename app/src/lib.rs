@@ -1,10 +1,14 @@
 //! Grove's user interface: the app shell, its pages and components, and the server functions
 //! behind them. Built twice: with `ssr` into the server, with `hydrate` into WebAssembly.
 
+#![recursion_limit = "512"]
+
 pub mod api;
 pub mod auth;
 mod components;
+mod drafts;
 pub mod error;
+pub mod markdown;
 mod pages;
 #[cfg(feature = "ssr")]
 pub mod session;
@@ -63,6 +67,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/login") view=pages::login::LoginPage ssr=SsrMode::Async />
                     <Route path=path!("/terms") view=pages::terms::TermsPage ssr=SsrMode::Async />
                     <Route path=path!("/dashboard") view=pages::dashboard::DashboardPage ssr=SsrMode::Async />
+                    <Route path=path!("/tasks/:kind") view=pages::tasks::TaskPage ssr=SsrMode::Async />
+                    <Route path=path!("/messages/:id") view=pages::message::MessagePage ssr=SsrMode::Async />
+                    <Route path=path!("/contributions") view=pages::contributions::ContributionsPage ssr=SsrMode::Async />
                     <Route path=path!("/leaderboard") view=pages::leaderboard::LeaderboardPage ssr=SsrMode::Async />
                     <Route path=path!("/moderation") view=pages::moderation::ModerationPage ssr=SsrMode::Async />
                     <Route path=path!("/account") view=pages::account::AccountPage ssr=SsrMode::Async />

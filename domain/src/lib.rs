@@ -10,6 +10,7 @@ pub mod label;
 pub mod message;
 pub mod ranking;
 pub mod review;
+pub mod scoring;
 pub mod task;
 pub mod tree;
 

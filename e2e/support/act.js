@@ -38,3 +38,37 @@ export function grove(...args) {
   if (!bin) throw new Error('E2E_GROVE_BIN is not set: run the suite through ./scripts/test.sh');
   return execFileSync(bin, args, { env: process.env, encoding: 'utf8', input: `${PASSWORD}\n` });
 }
+
+/** Opens a task page of `kind` ("random" for any) in `lang` and waits for the task. */
+export async function openTask(page, kind, lang) {
+  await visit(page, `/tasks/${kind}?lang=${lang}`);
+  await page.locator('[data-test="task"], [data-test="no-task"]').first().waitFor();
+}
+
+/** Types into the Markdown editor. */
+export async function write(page, text) {
+  await page.locator('[data-test="editor"]').fill(text);
+}
+
+/** Review, then submit, with the buttons; waits for the confirmation. */
+export async function reviewAndSubmit(page) {
+  await page.locator('[data-test="review"]').click();
+  await page.locator('[data-test="submit"]').click();
+}
+
+/** Waits until the next task (or the no-task notice) replaced the one just submitted. */
+export async function nextTaskLoaded(page, previousTaskId) {
+  await page.waitForFunction(
+    (previous) => {
+      const task = document.querySelector('[data-test="task"]');
+      return document.querySelector('[data-test="no-task"]') || (task && task.dataset.taskId !== previous);
+    },
+    previousTaskId,
+  );
+}
+
+export const taskId = (page) => page.locator('[data-test="task"]').getAttribute('data-task-id');
+
+const RUN = Date.now().toString(36);
+/** A text no earlier run stored, so database checks find exactly this one. */
+export const unique = (text) => `${text} (${RUN})`;

@@ -28,6 +28,11 @@ pub struct User {
     pub session_version: i32,
     pub tos_accepted_at: Option<OffsetDateTime>,
     pub created_at: OffsetDateTime,
+    /// The languages the user writes and judges in.
+    pub languages: Vec<String>,
+    /// Consecutive days with a contribution, as of the last one.
+    pub streak_days: u32,
+    pub streak_last_day: Option<time::Date>,
 }
 
 impl User {
@@ -58,6 +63,9 @@ impl TryFrom<UserRow> for User {
             session_version: row.session_version,
             tos_accepted_at: row.tos_accepted_at,
             created_at: row.created_at,
+            languages: row.languages,
+            streak_days: u32::try_from(row.streak_days).unwrap_or(0),
+            streak_last_day: row.streak_last_day,
         })
     }
 }
@@ -188,6 +196,48 @@ impl Engine {
         }
     }
 
+    /// Sets the languages the user writes and judges in (at least one, all supported).
+    pub async fn set_languages(
+        &self,
+        id: UserId,
+        languages: &[String],
+    ) -> Result<Vec<String>, Error> {
+        let mut parsed: Vec<String> = Vec::new();
+        for raw in languages {
+            let tag = domain::message::LanguageTag::parse(raw)?
+                .as_str()
+                .to_owned();
+            if !parsed.contains(&tag) {
+                parsed.push(tag);
+            }
+        }
+        if parsed.is_empty() {
+            return Err(Error::bad_input(
+                "no_languages",
+                "Choose at least one language.",
+            ));
+        }
+        if users::set_languages(&self.pool, id.as_uuid(), &parsed).await? {
+            Ok(parsed)
+        } else {
+            Err(Error::NotFound("User"))
+        }
+    }
+
+    /// Points, level and streak.
+    pub async fn score_card(&self, id: UserId) -> Result<domain::scoring::ScoreCard, Error> {
+        let user = self.user(id).await?;
+        let contributions =
+            crate::db::scores::contributions(&self.pool, id.as_uuid(), None).await?;
+        let today = day_number(OffsetDateTime::now_utc().date());
+        let streak = domain::scoring::current_streak(
+            user.streak_days,
+            user.streak_last_day.map(day_number),
+            today,
+        );
+        Ok(domain::scoring::ScoreCard::new(contributions, streak))
+    }
+
     /// Bans or unbans an account; a ban ends its sessions at once.
     pub async fn set_banned(&self, id: UserId, banned: bool) -> Result<(), Error> {
         if users::set_banned(&self.pool, id.as_uuid(), banned).await? {
@@ -204,6 +254,11 @@ impl Engine {
             Err(Error::NotFound("User"))
         }
     }
+}
+
+/// Days since 1970-01-01 (UTC), for streaks.
+pub(crate) fn day_number(date: time::Date) -> i64 {
+    i64::from(date.to_julian_day()) - 2_440_588
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ pub mod database;
 mod db;
 pub mod error;
 mod invariants;
+pub mod language;
 pub mod messages;
 mod password;
 pub mod reactions;
@@ -45,6 +46,11 @@ impl Engine {
             pool,
             config: Arc::new(config),
         }
+    }
+
+    /// The same engine with other thresholds.
+    pub fn with_tree_config(self, config: TreeConfig) -> Self {
+        Self::with_config(self.pool, config)
     }
 
     /// The thresholds this engine works with.

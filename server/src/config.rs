@@ -143,12 +143,64 @@ pub struct Config {
     /// Largest number of database connections.
     #[arg(long, env = "GROVE_DB_POOL_SIZE", default_value_t = 16, global = true)]
     pub db_pool_size: u32,
+    /// Messages a tree collects before its replies are ranked.
+    #[arg(
+        long,
+        env = "GROVE_GOAL_TREE_SIZE",
+        default_value_t = 15,
+        global = true
+    )]
+    pub goal_tree_size: u32,
+    /// Deepest reply level (the prompt is level 0).
+    #[arg(long, env = "GROVE_MAX_TREE_DEPTH", default_value_t = 5, global = true)]
+    pub max_tree_depth: u32,
+    /// Replies a user message can get.
+    #[arg(long, env = "GROVE_MAX_CHILDREN", default_value_t = 3, global = true)]
+    pub max_children: u32,
+    /// Reviews that decide whether a message is accepted.
+    #[arg(
+        long,
+        env = "GROVE_REVIEWS_PER_MESSAGE",
+        default_value_t = 3,
+        global = true
+    )]
+    pub reviews_per_message: u32,
+    /// Rankings every set of sibling replies gets.
+    #[arg(
+        long,
+        env = "GROVE_RANKINGS_PER_PARENT",
+        default_value_t = 3,
+        global = true
+    )]
+    pub rankings_per_parent: u32,
+    /// Trees growing at once per language.
+    #[arg(
+        long,
+        env = "GROVE_MAX_ACTIVE_TREES",
+        default_value_t = 10,
+        global = true
+    )]
+    pub max_active_trees: u32,
     /// Log format: text for people, json for log collectors. Filter with RUST_LOG.
     #[arg(long, env = "GROVE_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
     pub log_format: LogFormat,
 }
 
 impl Config {
+    /// The tree thresholds: OpenAssistant's production defaults with the overrides above.
+    pub fn tree_config(&self) -> engine::TreeConfig {
+        engine::TreeConfig {
+            goal_tree_size: self.goal_tree_size.max(1),
+            max_depth: self.max_tree_depth.max(1),
+            max_children_count: self.max_children.max(1),
+            num_reviews_initial_prompt: self.reviews_per_message.max(1),
+            num_reviews_reply: self.reviews_per_message.max(1),
+            num_required_rankings: self.rankings_per_parent.max(1),
+            max_active_trees: self.max_active_trees.max(1),
+            ..engine::TreeConfig::default()
+        }
+    }
+
     /// Whether cookies must only travel over TLS.
     pub fn secure_cookies(&self) -> bool {
         self.public_url

@@ -2,6 +2,9 @@
 //! admin commands. `main.rs` only parses the command line and calls in here; tests build the
 //! same router.
 
+// the app's view types are deep; checking them for Send needs more room than the default
+#![recursion_limit = "512"]
+
 pub mod bench;
 pub mod cli;
 pub mod config;

@@ -1,5 +1,7 @@
 //! `grove`: parse the command line, start logging, run the subcommand.
 
+#![recursion_limit = "512"]
+
 use clap::Parser;
 use server::{
     cli,

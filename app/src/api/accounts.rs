@@ -21,6 +21,8 @@ pub struct CurrentUser {
     /// When the terms were accepted (UTC date), if they were.
     pub terms_accepted_on: Option<String>,
     pub joined_on: String,
+    /// Contribution languages, in the user's order.
+    pub languages: Vec<String>,
 }
 
 impl CurrentUser {
@@ -40,6 +42,7 @@ impl From<engine::accounts::User> for CurrentUser {
             role: user.role,
             terms_accepted_on: user.tos_accepted_at.map(|at| at.date().to_string()),
             joined_on: user.created_at.date().to_string(),
+            languages: user.languages,
         }
     }
 }
@@ -132,4 +135,10 @@ pub async fn delete_account(password: String) -> Result<String, AppError> {
     UserSession::from_request().await?.log_out().await?;
     redirect_plain_form("/?account=deleted");
     Ok("/?account=deleted".to_owned())
+}
+
+#[server(endpoint = "account/languages", input = leptos::server_fn::codec::Json)]
+pub async fn update_languages(languages: Vec<String>) -> Result<Vec<String>, AppError> {
+    let user = require_user().await?;
+    Ok(engine()?.set_languages(user.id, &languages).await?)
 }

@@ -2,5 +2,6 @@
 //! error. Their bodies compile only on the server.
 
 pub mod accounts;
+pub mod dashboard;
 pub mod messages;
 pub mod tasks;

@@ -26,6 +26,7 @@ pub fn NavBar(auth: Auth) -> impl IntoView {
             </button>
             <nav class="nav-links" class:open=move || menu_open.get() on:click=move |_| menu_open.set(false)>
                 <A href="/dashboard">"Tasks"</A>
+                <A href="/contributions">"My contributions"</A>
                 <A href="/leaderboard">"Leaderboard"</A>
                 <Transition fallback=|| ()>
                     {move || {

@@ -1,7 +1,7 @@
 //! The account page: profile, display name, password change and account deletion.
 
 use crate::{
-    api::accounts::{ChangePassword, CurrentUser, UpdateDisplayName},
+    api::accounts::{update_languages, ChangePassword, CurrentUser, UpdateDisplayName},
     auth::use_auth,
     components::{feedback::ActionError, guard::RequireUser, password_meter::PasswordMeter},
 };
@@ -56,6 +56,7 @@ fn AccountDetails(user: CurrentUser) -> impl IntoView {
                 <dd>{user.terms_accepted_on.clone().unwrap_or_else(|| "not yet".to_owned())}</dd>
             </dl>
         </section>
+        <LanguagePicker chosen=user.languages.clone() />
         <section class="card">
             <h2>"Display name"</h2>
             <ActionForm action=rename attr:class="form" attr:data-test="display-name-form">
@@ -110,6 +111,66 @@ fn AccountDetails(user: CurrentUser) -> impl IntoView {
                 <ActionError result=auth.delete_account.value() />
                 <button type="submit" class="button danger">"Delete my account"</button>
             </ActionForm>
+        </section>
+    }
+}
+
+/// The languages a user writes and judges in: tasks come only in these.
+#[component]
+fn LanguagePicker(chosen: Vec<String>) -> impl IntoView {
+    let chosen = RwSignal::new(chosen);
+    let saved = RwSignal::new(false);
+    let error = RwSignal::new(None::<crate::error::AppError>);
+    let save = move |_| {
+        let languages = chosen.get_untracked();
+        leptos::task::spawn_local(async move {
+            match update_languages(languages).await {
+                Ok(languages) => {
+                    chosen.set(languages);
+                    saved.set(true);
+                    error.set(None);
+                }
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+    view! {
+        <section class="card" id="languages" data-test="languages">
+            <h2>"Your languages"</h2>
+            <p class="muted">"You get tasks only in these languages, and what you write is submitted in the language of the task."</p>
+            <div class="language-grid">
+                {domain::message::LANGUAGES
+                    .iter()
+                    .map(|(tag, english, native)| {
+                        let tag = (*tag).to_owned();
+                        let checked = { let tag = tag.clone(); move || chosen.with(|c| c.contains(&tag)) };
+                        view! {
+                            <label class="choice">
+                                <input type="checkbox" value=tag.clone() prop:checked=checked
+                                    on:change={
+                                        let tag = tag.clone();
+                                        move |ev| {
+                                            let on = event_target_checked(&ev);
+                                            saved.set(false);
+                                            chosen.update(|c| {
+                                                c.retain(|t| *t != tag);
+                                                if on {
+                                                    c.push(tag.clone());
+                                                }
+                                            });
+                                        }
+                                    } />
+                                {format!("{english} · {native}")}
+                            </label>
+                        }
+                    })
+                    .collect_view()}
+            </div>
+            {move || error.get().map(|error| view! { <crate::components::feedback::ErrorNote error /> })}
+            <Show when=move || saved.get()>
+                <p class="notice success" data-test="languages-saved">"Saved."</p>
+            </Show>
+            <button type="button" class="button" data-test="save-languages" on:click=save>"Save languages"</button>
         </section>
     }
 }

@@ -1,11 +1,14 @@
 //! One module per page.
 
 pub mod account;
+pub mod contributions;
 pub mod dashboard;
 pub mod home;
 pub mod leaderboard;
 pub mod login;
+pub mod message;
 pub mod moderation;
 pub mod not_found;
 pub mod register;
+pub mod tasks;
 pub mod terms;

@@ -9,6 +9,7 @@ pub(crate) mod messages;
 pub(crate) mod provision;
 pub(crate) mod rankings;
 pub(crate) mod reactions;
+pub(crate) mod scores;
 pub(crate) mod seed;
 pub(crate) mod submissions;
 pub(crate) mod tasks;

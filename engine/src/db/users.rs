@@ -17,6 +17,9 @@ pub(crate) struct UserRow {
     pub session_version: i32,
     pub tos_accepted_at: Option<OffsetDateTime>,
     pub created_at: OffsetDateTime,
+    pub languages: Vec<String>,
+    pub streak_days: i32,
+    pub streak_last_day: Option<time::Date>,
 }
 
 pub(crate) struct NewUser<'a> {
@@ -44,7 +47,7 @@ pub(crate) async fn insert(
         "insert into app_user (username, email, display_name, password_hash, role)
          values ($1, $2, $3, $4, $5)
          returning user_id, username, email, display_name, role, banned, deleted,
-                   session_version, tos_accepted_at, created_at",
+                   session_version, tos_accepted_at, created_at, languages, streak_days, streak_last_day",
         user.username,
         user.email,
         user.display_name,
@@ -63,7 +66,7 @@ pub(crate) async fn by_id(
     Ok(sqlx::query_as!(
         UserRow,
         "select user_id, username, email, display_name, role, banned, deleted,
-                session_version, tos_accepted_at, created_at
+                session_version, tos_accepted_at, created_at, languages, streak_days, streak_last_day
          from app_user where user_id = $1",
         user_id,
     )
@@ -78,7 +81,7 @@ pub(crate) async fn by_username(
     Ok(sqlx::query_as!(
         UserRow,
         "select user_id, username, email, display_name, role, banned, deleted,
-                session_version, tos_accepted_at, created_at
+                session_version, tos_accepted_at, created_at, languages, streak_days, streak_last_day
          from app_user where lower(username) = lower($1)",
         username,
     )
@@ -210,4 +213,51 @@ pub(crate) async fn set_role(
     .execute(executor)
     .await?;
     Ok(result.rows_affected() == 1)
+}
+
+pub(crate) async fn set_languages(
+    executor: impl PgExecutor<'_>,
+    user_id: Uuid,
+    languages: &[String],
+) -> Result<bool, Error> {
+    let result = sqlx::query!(
+        "update app_user set languages = $2 where user_id = $1 and not deleted",
+        user_id,
+        languages,
+    )
+    .execute(executor)
+    .await?;
+    Ok(result.rows_affected() == 1)
+}
+
+/// The streak as stored, locked so two submits of one user count one after the other.
+pub(crate) async fn lock_streak(
+    executor: impl PgExecutor<'_>,
+    user_id: Uuid,
+) -> Result<(i32, Option<time::Date>), Error> {
+    let row = sqlx::query!(
+        "select streak_days, streak_last_day from app_user where user_id = $1 for no key update",
+        user_id,
+    )
+    .fetch_one(executor)
+    .await?;
+    Ok((row.streak_days, row.streak_last_day))
+}
+
+pub(crate) async fn record_activity(
+    executor: impl PgExecutor<'_>,
+    user_id: Uuid,
+    streak_days: i32,
+    day: time::Date,
+) -> Result<(), Error> {
+    sqlx::query!(
+        "update app_user set streak_days = $2, streak_last_day = $3, last_activity_at = now()
+         where user_id = $1",
+        user_id,
+        streak_days,
+        day,
+    )
+    .execute(executor)
+    .await?;
+    Ok(())
 }

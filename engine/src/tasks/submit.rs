@@ -117,7 +117,26 @@ async fn submit_in(
         }
     };
     db::tasks::mark_done(&mut *conn, task_id.as_uuid()).await?;
+    record_activity(conn, user).await?;
     Ok(outcome)
+}
+
+/// Extends the user's streak of active days.
+async fn record_activity(conn: &mut PgConnection, user: UserId) -> Result<(), Error> {
+    let today = OffsetDateTime::now_utc().date();
+    let (days, last) = db::users::lock_streak(&mut *conn, user.as_uuid()).await?;
+    let streak = domain::scoring::extend_streak(
+        u32::try_from(days).unwrap_or(0),
+        last.map(crate::accounts::day_number),
+        crate::accounts::day_number(today),
+    );
+    db::users::record_activity(
+        &mut *conn,
+        user.as_uuid(),
+        i32::try_from(streak).unwrap_or(i32::MAX),
+        today,
+    )
+    .await
 }
 
 async fn checked_text(

@@ -41,7 +41,7 @@ impl TestApp {
             Ok(cli) => cli.config,
             Err(error) => panic!("default configuration must parse: {error}"),
         };
-        let engine = engine::Engine::new(pool.clone());
+        let engine = engine::Engine::new(pool.clone()).with_tree_config(config.tree_config());
         let router = server::routes::router(&config, engine, PostgresStore::new(pool));
         Self {
             router,

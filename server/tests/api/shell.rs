@@ -57,3 +57,24 @@ async fn annotators_are_refused_the_moderation_page(pool: PgPool) {
     let response = app.get("/moderation").await;
     assert_eq!(response.status, StatusCode::FORBIDDEN);
 }
+
+#[sqlx::test(migrator = "engine::MIGRATOR")]
+async fn task_pages_need_a_login_and_accepted_terms(pool: PgPool) {
+    let mut app = TestApp::new(pool);
+    let anonymous = app.get("/tasks/random?lang=en").await;
+    assert_eq!(anonymous.status, StatusCode::FOUND);
+    app.register("ada").await;
+    let no_terms = app.get("/tasks/random?lang=en").await;
+    assert_eq!(no_terms.status, StatusCode::FOUND);
+    assert_eq!(
+        no_terms
+            .headers
+            .get("location")
+            .and_then(|v| v.to_str().ok()),
+        Some("/terms")
+    );
+    app.call("accept_terms", &[]).await;
+    let page = app.get("/tasks/initial_prompt?lang=en").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Start a conversation"), "{}", page.body);
+}

@@ -1,0 +1,50 @@
+//! The conversation a task is about, root first, with the message that matters highlighted.
+
+use super::markdown_view::Markdown;
+use domain::{message::Role, task::view::ConversationMessage};
+use leptos::prelude::*;
+
+/// A role as a reader sees it.
+pub fn role_name(role: Role) -> &'static str {
+    match role {
+        Role::Prompter => "User",
+        Role::Assistant => "Assistant",
+    }
+}
+
+#[component]
+pub fn Conversation(
+    messages: Vec<ConversationMessage>,
+    /// Highlight the last message (the one replied to, ranked under or reviewed).
+    #[prop(optional)]
+    highlight_last: bool,
+) -> impl IntoView {
+    let last = messages.len().saturating_sub(1);
+    view! {
+        <ol class="conversation" aria-label="Conversation so far">
+            {messages
+                .into_iter()
+                .enumerate()
+                .map(|(index, message)| {
+                    let highlighted = highlight_last && index == last;
+                    let role = message.role;
+                    view! {
+                        <li
+                            class="turn"
+                            class:assistant=role == Role::Assistant
+                            class:highlight=highlighted
+                            data-test=if highlighted { "highlighted-message" } else { "message" }
+                        >
+                            <div class="turn-meta">
+                                <span class="role">{role_name(role)}</span>
+                                {message.is_own.then(|| view! { <span class="badge">"you wrote this"</span> })}
+                                {message.synthetic.then(|| view! { <span class="badge">"model-generated"</span> })}
+                            </div>
+                            <Markdown text=message.text />
+                        </li>
+                    }
+                })
+                .collect_view()}
+        </ol>
+    }
+}

@@ -1,0 +1,135 @@
+//! The Markdown editor of writing tasks: write and preview tabs, a live length bar, the
+//! language the text goes in with a warning when it looks like another.
+
+use super::markdown_view::Markdown;
+use crate::api::dashboard::{detect_language, LanguageGuess};
+use domain::message::LanguageTag;
+use leptos::{prelude::*, task::spawn_local};
+use std::time::Duration;
+
+/// Words a useful message usually has; the bar fills toward it.
+const GOAL_WORDS: usize = 50;
+/// Longest message in characters (the engine's default limit).
+pub const MAX_CHARS: usize = 2000;
+
+#[component]
+pub fn MarkdownEditor(
+    text: RwSignal<String>,
+    lang: String,
+    /// True while the author reviews before submitting: the text cannot change.
+    #[prop(into)]
+    locked: Signal<bool>,
+    #[prop(into)] placeholder: String,
+) -> impl IntoView {
+    let preview = RwSignal::new(false);
+    let words = move || text.with(|t| t.split_whitespace().count());
+    let chars = move || text.with(|t| t.chars().count());
+    let level = move || match words() {
+        0..20 => "short",
+        20..40 => "fair",
+        _ => "good",
+    };
+    let language_name = LanguageTag::parse(&lang)
+        .map(|tag| tag.english_name().to_owned())
+        .unwrap_or_else(|_| lang.clone());
+    let warning_name = StoredValue::new(language_name.clone());
+
+    // ask the server what language the draft looks like, once typing pauses
+    let guess = RwSignal::new(None::<LanguageGuess>);
+    let generation = StoredValue::new(0u64);
+    Effect::new(move |_| {
+        let draft = text.get();
+        generation.update_value(|g| *g += 1);
+        let mine = generation.get_value();
+        let lang = lang.clone();
+        set_timeout(
+            move || {
+                if generation.get_value() != mine {
+                    return;
+                }
+                spawn_local(async move {
+                    if let Ok(result) = detect_language(draft, lang).await {
+                        if generation.get_value() == mine {
+                            guess.set(result);
+                        }
+                    }
+                });
+            },
+            Duration::from_millis(700),
+        );
+    });
+
+    view! {
+        <div class="editor">
+            <div class="tabs" role="tablist">
+                <button
+                    type="button"
+                    role="tab"
+                    aria-selected=move || (!preview.get()).to_string()
+                    class:active=move || !preview.get()
+                    on:click=move |_| preview.set(false)
+                >
+                    "Write"
+                </button>
+                <button
+                    type="button"
+                    role="tab"
+                    aria-selected=move || preview.get().to_string()
+                    class:active=move || preview.get()
+                    on:click=move |_| preview.set(true)
+                >
+                    "Preview"
+                </button>
+            </div>
+            <Show
+                when=move || preview.get() || locked.get()
+                fallback=move || {
+                    view! {
+                        <textarea
+                            class="editor-input"
+                            aria-label="Your message (Markdown)"
+                            data-test="editor"
+                            rows="10"
+                            placeholder=placeholder.clone()
+                            bind:value=text
+                        ></textarea>
+                    }
+                }
+            >
+                <div class="editor-preview" data-test="preview">
+                    <Markdown text=Signal::derive(move || text.get()) />
+                </div>
+            </Show>
+            <div class="length" data-level=level>
+                <div class="length-bar">
+                    <span style:width=move || format!("{}%", (words() * 100 / GOAL_WORDS).min(100))></span>
+                </div>
+                <span class="length-label" data-test="length">
+                    {move || format!("{} words · aim for about {GOAL_WORDS}", words())}
+                </span>
+                <span class="char-count" class:over={move || chars() > MAX_CHARS}>
+                    {move || format!("{} / {MAX_CHARS} characters", chars())}
+                </span>
+            </div>
+            <p class="language-line" data-test="submission-language">
+                {format!("This will be submitted in {language_name}.")}
+            </p>
+            {move || {
+                guess
+                    .get()
+                    .filter(|g| g.mismatch)
+                    .map(|g| {
+                        view! {
+                            <p class="notice warning" role="status" data-test="language-warning">
+                                {format!(
+                                    "You appear to be writing in {} but this will be submitted in {}.",
+                                    g.english_name,
+                                    warning_name.get_value(),
+                                )}
+                            </p>
+                        }
+                    })
+            }}
+        </div>
+    }
+}

@@ -1,0 +1,151 @@
+//! The questions of a review: yes/no questions, flag toggles and five-point scales between
+//! their two pole texts. Mandatory questions are marked; an untouched scale stays absent.
+
+use domain::{label::Widget, task::view::LabelField};
+use leptos::prelude::*;
+use std::collections::BTreeMap;
+
+const SCALE: [f64; 5] = [0.0, 0.25, 0.5, 0.75, 1.0];
+
+/// Whether every mandatory question has an answer.
+pub fn complete(fields: &[LabelField], values: &BTreeMap<String, f64>) -> bool {
+    fields
+        .iter()
+        .filter(|field| field.mandatory)
+        .all(|field| values.contains_key(&field.name))
+}
+
+#[component]
+pub fn LabelForm(
+    fields: Vec<LabelField>,
+    values: RwSignal<BTreeMap<String, f64>>,
+    #[prop(into)] locked: Signal<bool>,
+) -> impl IntoView {
+    let set = move |name: String, value: Option<f64>| {
+        values.update(|v| match value {
+            Some(value) => {
+                v.insert(name, value);
+            }
+            None => {
+                v.remove(&name);
+            }
+        });
+    };
+    let value_of = move |name: &str| values.with(|v| v.get(name).copied());
+    let by_widget = |widget: Widget| {
+        fields
+            .iter()
+            .filter(|field| field.widget == widget)
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    let (questions, flags, scales) = (
+        by_widget(Widget::YesNo),
+        by_widget(Widget::Flag),
+        by_widget(Widget::Likert),
+    );
+
+    view! {
+        <div class="label-form" data-test="label-form">
+            {questions
+                .into_iter()
+                .map(|field| {
+                    let name = field.name.clone();
+                    let (yes, no) = (name.clone(), name.clone());
+                    let (yes_name, no_name) = (name.clone(), name.clone());
+                    view! {
+                        <fieldset class="question" data-label=name.clone()>
+                            <legend>
+                                {field.display.clone()}
+                                {field.mandatory.then(|| view! { <span class="required" aria-label="required">" *"</span> })}
+                            </legend>
+                            <p class="hint">{field.help.clone()}</p>
+                            <div class="choice-row">
+                                <label class="choice">
+                                    <input type="radio" name=format!("q-{yes_name}") disabled=locked
+                                        prop:checked=move || value_of(&yes) == Some(1.0)
+                                        on:change={ let name = name.clone(); move |_| set(name.clone(), Some(1.0)) } />
+                                    "Yes"
+                                </label>
+                                <label class="choice">
+                                    <input type="radio" name=format!("q-{no_name}") disabled=locked
+                                        prop:checked=move || value_of(&no) == Some(0.0)
+                                        on:change={ let name = name.clone(); move |_| set(name.clone(), Some(0.0)) } />
+                                    "No"
+                                </label>
+                            </div>
+                        </fieldset>
+                    }
+                })
+                .collect_view()}
+            <fieldset class="flags">
+                <legend>"Flags " <span class="hint">"(toggle what applies)"</span></legend>
+                <div class="flag-row">
+                    {flags
+                        .into_iter()
+                        .map(|field| {
+                            let name = field.name.clone();
+                            let flag_name = StoredValue::new(name.clone());
+                            let pressed = move || flag_name.with_value(|n| value_of(n)) == Some(1.0);
+                            view! {
+                                <button
+                                    type="button"
+                                    class="flag"
+                                    title=field.help.clone()
+                                    data-label=name.clone()
+                                    aria-pressed=move || pressed().to_string()
+                                    class:on=pressed
+                                    disabled=locked
+                                    on:click={
+                                        let name = name.clone();
+                                        move |_| {
+                                            let on = value_of(&name) == Some(1.0);
+                                            set(name.clone(), (!on).then_some(1.0));
+                                        }
+                                    }
+                                >
+                                    {field.display.clone()}
+                                </button>
+                            }
+                        })
+                        .collect_view()}
+                </div>
+            </fieldset>
+            {scales
+                .into_iter()
+                .map(|field| {
+                    let name = field.name.clone();
+                    let (low, high) = field.poles.clone().unwrap_or_default();
+                    view! {
+                        <fieldset class="scale" data-label=name.clone()>
+                            <legend>{field.display.clone()} <span class="hint">" (optional)"</span></legend>
+                            <div class="scale-row">
+                                <span class="pole">{low.clone()}</span>
+                                {SCALE
+                                    .iter()
+                                    .enumerate()
+                                    .map(|(step, value)| {
+                                        let value = *value;
+                                        let name = name.clone();
+                                        let checked = { let name = name.clone(); move || value_of(&name) == Some(value) };
+                                        view! {
+                                            <label class="step">
+                                                <input type="radio" name=format!("s-{name}") disabled=locked
+                                                    aria-label=format!("{} {} of 5", field.display, step + 1)
+                                                    prop:checked=checked
+                                                    on:change={ let name = name.clone(); move |_| set(name.clone(), Some(value)) } />
+                                            </label>
+                                        }
+                                    })
+                                    .collect_view()}
+                                <span class="pole">{high.clone()}</span>
+                                <button type="button" class="link-button" disabled=locked
+                                    on:click={ let name = name.clone(); move |_| set(name.clone(), None) }>"clear"</button>
+                            </div>
+                        </fieldset>
+                    }
+                })
+                .collect_view()}
+        </div>
+    }
+}

@@ -1,0 +1,54 @@
+//! Drafts kept in the browser's local storage, so a reload or a crash never loses work. On the
+//! server these do nothing.
+
+use serde::{de::DeserializeOwned, Serialize};
+
+const PREFIX: &str = "grove.draft.";
+
+fn storage() -> Option<web_sys::Storage> {
+    #[cfg(feature = "hydrate")]
+    {
+        leptos::prelude::window().local_storage().ok().flatten()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        None
+    }
+}
+
+/// Stores `value` under `key`.
+pub fn save<T: Serialize>(key: &str, value: &T) {
+    if let (Some(storage), Ok(json)) = (storage(), serde_json::to_string(value)) {
+        let _ = storage.set_item(&format!("{PREFIX}{key}"), &json);
+    }
+}
+
+/// The value stored under `key`, if any and readable.
+pub fn load<T: DeserializeOwned>(key: &str) -> Option<T> {
+    let json = storage()?
+        .get_item(&format!("{PREFIX}{key}"))
+        .ok()
+        .flatten()?;
+    serde_json::from_str(&json).ok()
+}
+
+pub fn remove(key: &str) {
+    if let Some(storage) = storage() {
+        let _ = storage.remove_item(&format!("{PREFIX}{key}"));
+    }
+}
+
+/// A fresh random token (for idempotency keys).
+pub fn token() -> String {
+    #[cfg(feature = "hydrate")]
+    {
+        let a = (js_sys::Math::random() * 1e15) as u64;
+        let b = (js_sys::Math::random() * 1e15) as u64;
+        format!("{a:x}{b:x}")
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        // only rendered on the server, never used as a key there
+        String::from("server")
+    }
+}

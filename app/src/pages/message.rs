@@ -1,0 +1,213 @@
+//! A message page: the conversation leading to the message, and its whole tree with replies in
+//! rank order, each with thumbs, report and labels.
+
+use crate::{
+    api::messages::{label_message, message_tree, report_message, toggle_thumb},
+    auth::use_auth,
+    components::{
+        conversation::role_name, feedback::ErrorNote, label_form::LabelForm,
+        markdown_view::Markdown,
+    },
+    error::AppError,
+};
+use domain::{
+    ids::MessageId,
+    label::{catalogue, LabelMode, LabelTarget},
+    task::view::LabelField,
+    tree::view::{MessageView, Thumb, TreeView},
+};
+use leptos::{prelude::*, task::spawn_local};
+use leptos_meta::Title;
+use leptos_router::{components::A, hooks::use_params_map};
+use std::{collections::BTreeMap, sync::Arc};
+
+#[component]
+pub fn MessagePage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || {
+        params
+            .read()
+            .get("id")
+            .and_then(|raw| raw.parse::<MessageId>().ok())
+    };
+    let tree = Resource::new(id, |id| async move {
+        match id {
+            Some(id) => message_tree(id).await.map(|tree| (id, tree)),
+            None => Err(AppError::new(404, "message_not_found", "No such message.")),
+        }
+    });
+    view! {
+        <Title text="Message" />
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || tree.get().map(|result| match result {
+                Ok((id, tree)) => view! { <TreePage focus=id tree /> }.into_any(),
+                Err(error) => view! { <section class="card"><ErrorNote error /></section> }.into_any(),
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn TreePage(focus: MessageId, tree: TreeView) -> impl IntoView {
+    let all = Arc::new(tree.messages.clone());
+    let mut thread = Vec::new();
+    let mut cursor = all.iter().find(|m| m.message_id == focus).cloned();
+    while let Some(message) = cursor {
+        cursor = message
+            .parent_id
+            .and_then(|parent| all.iter().find(|m| m.message_id == parent).cloned());
+        thread.push(message);
+    }
+    thread.reverse();
+    let root = all.iter().find(|m| m.parent_id.is_none()).cloned();
+    view! {
+        <section data-test="message-page">
+            <h1>"Conversation"</h1>
+            <p class="muted">
+                {format!("Tree state: {} · language: {} · {} messages", tree.state.as_str().replace('_', " "), tree.lang, tree.messages.len())}
+            </p>
+            <ol class="thread">
+                {thread.into_iter().map(|message| {
+                    let focused = message.message_id == focus;
+                    view! { <li><MessageCard message focused /></li> }
+                }).collect_view()}
+            </ol>
+            <h2>"The whole tree"</h2>
+            <div class="tree" data-test="tree">
+                {root.map(|root| view! { <TreeNode message=root all=all.clone() focus /> })}
+            </div>
+        </section>
+    }
+}
+
+#[component]
+fn TreeNode(message: MessageView, all: Arc<Vec<MessageView>>, focus: MessageId) -> AnyView {
+    let children: Vec<MessageView> = all
+        .iter()
+        .filter(|m| m.parent_id == Some(message.message_id))
+        .cloned()
+        .collect();
+    let focused = message.message_id == focus;
+    view! {
+        <div class="tree-node">
+            <MessageCard message focused />
+            {(!children.is_empty()).then(|| view! {
+                <div class="tree-children">
+                    {children.into_iter().map(|child| view! { <TreeNode message=child all=all.clone() focus /> }).collect_view()}
+                </div>
+            })}
+        </div>
+    }
+    .into_any()
+}
+
+fn status(message: &MessageView) -> (&'static str, &'static str) {
+    match message.review_result {
+        None => ("In review", "pending"),
+        Some(true) => ("Accepted", "accepted"),
+        Some(false) => ("Rejected", "rejected"),
+    }
+}
+
+#[component]
+fn MessageCard(message: MessageView, focused: bool) -> impl IntoView {
+    let auth = use_auth();
+    let logged_in = move || auth.me.get().and_then(|me| me.ok().flatten()).is_some();
+    let id = message.message_id;
+    let thumbs = RwSignal::new((message.thumbs_up, message.thumbs_down, message.my_thumb));
+    let error = RwSignal::new(None::<AppError>);
+    let reporting = RwSignal::new(false);
+    let labelling = RwSignal::new(false);
+    let report_text = RwSignal::new(String::new());
+    let notice = RwSignal::new(None::<&'static str>);
+    let labels = RwSignal::new(BTreeMap::<String, f64>::new());
+    let fields: Vec<LabelField> = catalogue::valid_labels(
+        LabelTarget::of(message.role, u32::try_from(message.depth).unwrap_or(0)),
+        LabelMode::Full,
+    )
+    .into_iter()
+    .filter(|spec| spec.name != "spam" && spec.name != "fails_task")
+    .map(|spec| LabelField::from_spec(spec, false))
+    .collect();
+    let vote = move |thumb: Thumb| {
+        spawn_local(async move {
+            match toggle_thumb(id, thumb).await {
+                Ok(state) => thumbs.set((state.thumbs_up, state.thumbs_down, state.mine)),
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+    let send_report = move |_| {
+        let reason = report_text.get_untracked();
+        spawn_local(async move {
+            match report_message(id, reason).await {
+                Ok(()) => {
+                    reporting.set(false);
+                    notice.set(Some("Thank you. Moderators will look at it."));
+                }
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+    let send_labels = move |_| {
+        let chosen = labels.get_untracked();
+        spawn_local(async move {
+            match label_message(id, chosen).await {
+                Ok(()) => {
+                    labelling.set(false);
+                    notice.set(Some("Labels saved."));
+                }
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+    let (status_text, status_class) = status(&message);
+    let own = message.is_own;
+    view! {
+        <article class="message-card" class:focused=focused class:assistant=message.role == domain::message::Role::Assistant
+            data-test=if focused { "focused-message" } else { "tree-message" } data-message-id=id.to_string()>
+            <header class="message-meta">
+                <span class="role">{role_name(message.role)}</span>
+                <span class="muted">{format!("by {}", message.author)}</span>
+                <span class=format!("badge {status_class}")>{status_text}</span>
+                {message.rank.map(|rank| view! { <span class="badge rank" data-test="rank">{format!("#{}", rank + 1)}</span> })}
+                {message.synthetic.then(|| view! { <span class="badge">"model-generated"</span> })}
+                {message.edited.then(|| view! { <span class="badge">"edited"</span> })}
+                <A href=format!("/messages/{id}") attr:class="permalink">"link"</A>
+            </header>
+            <Markdown text=message.text.clone() />
+            <footer class="message-actions">
+                <button type="button" class="thumb" data-test="thumb-up" aria-label="Thumbs up"
+                    aria-pressed=move || (thumbs.get().2 == Some(Thumb::Up)).to_string()
+                    disabled=move || own || !logged_in() on:click=move |_| vote(Thumb::Up)>
+                    "👍 " {move || thumbs.get().0}
+                </button>
+                <button type="button" class="thumb" data-test="thumb-down" aria-label="Thumbs down"
+                    aria-pressed=move || (thumbs.get().2 == Some(Thumb::Down)).to_string()
+                    disabled=move || own || !logged_in() on:click=move |_| vote(Thumb::Down)>
+                    "👎 " {move || thumbs.get().1}
+                </button>
+                <Show when=move || logged_in() && !own>
+                    <button type="button" class="link-button" data-test="report" on:click=move |_| reporting.update(|r| *r = !*r)>"Report"</button>
+                    <button type="button" class="link-button" data-test="label" on:click=move |_| labelling.update(|l| *l = !*l)>"Label"</button>
+                </Show>
+            </footer>
+            <Show when=move || reporting.get()>
+                <div class="inline-form form">
+                    <label>"What is wrong with this message?"
+                        <textarea rows="3" bind:value=report_text data-test="report-reason"></textarea>
+                    </label>
+                    <button type="button" class="button small danger" data-test="send-report" on:click=send_report>"Send report"</button>
+                </div>
+            </Show>
+            <Show when=move || labelling.get()>
+                <div class="inline-form">
+                    <LabelForm fields=fields.clone() values=labels locked=Signal::derive(|| false) />
+                    <button type="button" class="button small" data-test="save-labels" on:click=send_labels>"Save labels"</button>
+                </div>
+            </Show>
+            {move || notice.get().map(|text| view! { <p class="notice success" role="status">{text}</p> })}
+            {move || error.get().map(|error| view! { <ErrorNote error /> })}
+        </article>
+    }
+}

@@ -1,0 +1,107 @@
+//! The task page: asks for a task of a kind (or any) in a language, shows it, and after a
+//! submit or skip loads the next one by itself.
+
+mod skip;
+mod workspace;
+
+use crate::{
+    api::tasks::request_task,
+    auth::use_auth,
+    components::{feedback::ErrorNote, guard::RequireUser},
+    error::AppError,
+};
+use domain::task::TaskKind;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::{
+    components::A,
+    hooks::{use_params_map, use_query_map},
+};
+use workspace::TaskWorkspace;
+
+/// A task page's title.
+pub fn kind_title(kind: TaskKind) -> &'static str {
+    match kind {
+        TaskKind::InitialPrompt => "Start a conversation",
+        TaskKind::AssistantReply => "Reply as the assistant",
+        TaskKind::PrompterReply => "Reply as the user",
+        TaskKind::RankAssistantReplies => "Rank the assistant's replies",
+        TaskKind::RankPrompterReplies => "Rank the user's replies",
+        TaskKind::LabelInitialPrompt => "Review a first message",
+        TaskKind::LabelAssistantReply => "Review an assistant reply",
+        TaskKind::LabelPrompterReply => "Review a user reply",
+    }
+}
+
+#[component]
+pub fn TaskPage() -> impl IntoView {
+    view! {
+        <Title text="Task" />
+        <RequireUser terms=true>
+            <TaskLoader />
+        </RequireUser>
+    }
+}
+
+/// Asks for tasks only once the guard let the user in.
+#[component]
+fn TaskLoader() -> impl IntoView {
+    let auth = use_auth();
+    let params = use_params_map();
+    let query = use_query_map();
+    let kind = move || {
+        params
+            .read()
+            .get("kind")
+            .unwrap_or_else(|| "random".to_owned())
+    };
+    let lang = move || {
+        query.read().get("lang").unwrap_or_else(|| {
+            auth.me
+                .get()
+                .and_then(|me| me.ok().flatten())
+                .and_then(|user| user.languages.first().cloned())
+                .unwrap_or_else(|| "en".to_owned())
+        })
+    };
+    let round = RwSignal::new(0u32);
+    let task = Resource::new(
+        move || (kind(), lang(), round.get()),
+        |(kind, lang, _)| async move {
+            let kind = match kind.as_str() {
+                "random" => None,
+                other => Some(TaskKind::parse(other).map_err(AppError::from)?),
+            };
+            request_task(kind, lang).await
+        },
+    );
+    let next = Callback::new(move |()| round.update(|r| *r += 1));
+
+    view! {
+        <Transition fallback=|| view! { <p class="loading">"Finding a task for you…"</p> }>
+            {move || {
+                task.get()
+                    .map(|result| match result {
+                        Ok(task) => view! { <TaskWorkspace task on_done=next /> }.into_any(),
+                        Err(error) => view! { <NoTask error lang=lang() /> }.into_any(),
+                    })
+            }}
+        </Transition>
+    }
+}
+
+/// Shown when there is no task: why, and where to go instead.
+#[component]
+fn NoTask(error: AppError, lang: String) -> impl IntoView {
+    let nothing = error.code == "no_task_available";
+    view! {
+        <section class="card" data-test="no-task">
+            <h1>{if nothing { "Nothing to do here right now" } else { "This task could not be loaded" }}</h1>
+            <ErrorNote error />
+            <div class="actions">
+                <A href="/dashboard" attr:class="button">"Back to the dashboard"</A>
+                <A href=format!("/tasks/random?lang={lang}") attr:class="button secondary">"Any task"</A>
+            </div>
+        </section>
+    }
+}

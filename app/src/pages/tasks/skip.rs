@@ -1,0 +1,98 @@
+//! Skipping a task, with a reason; a report needs a text.
+
+use crate::{api::tasks::skip_task, components::feedback::ErrorNote, error::AppError};
+use domain::{
+    ids::TaskId,
+    task::{view::TaskSkip, SkipReason, TaskKind},
+};
+use leptos::{prelude::*, task::spawn_local};
+
+#[component]
+pub fn SkipDialog(
+    task_id: TaskId,
+    kind: TaskKind,
+    open: RwSignal<bool>,
+    /// Called once the skip is stored.
+    on_skipped: Callback<()>,
+) -> impl IntoView {
+    let reason = RwSignal::new("cant_answer".to_owned());
+    let report = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<AppError>);
+    let busy = RwSignal::new(false);
+    let mut reasons = vec![
+        ("cant_answer", "I can't do this one well"),
+        ("not_my_language", "It is not in my language"),
+    ];
+    if kind == TaskKind::PrompterReply {
+        reasons.push(("should_end_here", "The conversation should end here"));
+    }
+    reasons.push(("report", "Something is wrong with it: report it"));
+    let confirm = move |_| {
+        let chosen = match reason.get_untracked().as_str() {
+            "not_my_language" => SkipReason::NotMyLanguage,
+            "should_end_here" => SkipReason::ShouldEndHere,
+            "report" => SkipReason::Report,
+            _ => SkipReason::CantAnswer,
+        };
+        let report_text = (chosen == SkipReason::Report).then(|| report.get_untracked());
+        busy.set(true);
+        spawn_local(async move {
+            match skip_task(
+                task_id,
+                TaskSkip {
+                    reason: chosen,
+                    report_text,
+                },
+            )
+            .await
+            {
+                Ok(()) => {
+                    open.set(false);
+                    on_skipped.run(());
+                }
+                Err(e) => error.set(Some(e)),
+            }
+            busy.set(false);
+        });
+    };
+
+    view! {
+        <Show when=move || open.get()>
+            <div class="dialog" role="dialog" aria-modal="true" aria-labelledby="skip-title" data-test="skip-dialog">
+                <h2 id="skip-title">"Skip this task?"</h2>
+                <p class="muted">"You will not be given this item again."</p>
+                <div class="form">
+                    {reasons
+                        .iter()
+                        .map(|(value, text)| {
+                            let value = (*value).to_owned();
+                            let checked = { let value = value.clone(); move || reason.get() == value };
+                            view! {
+                                <label class="choice">
+                                    <input type="radio" name="skip-reason" prop:checked=checked
+                                        on:change={ let value = value.clone(); move |_| reason.set(value.clone()) } />
+                                    {*text}
+                                </label>
+                            }
+                        })
+                        .collect_view()}
+                    <Show when=move || reason.get() == "report">
+                        <label>
+                            "What is wrong?"
+                            <textarea rows="3" bind:value=report data-test="report-text"></textarea>
+                        </label>
+                    </Show>
+                    {move || error.get().map(|error| view! { <ErrorNote error /> })}
+                    <div class="actions">
+                        <button type="button" class="button" data-test="confirm-skip" disabled=busy on:click=confirm>
+                            "Skip"
+                        </button>
+                        <button type="button" class="button secondary" on:click=move |_| open.set(false)>
+                            "Cancel"
+                        </button>
+                    </div>
+                </div>
+            </div>
+        </Show>
+    }
+}

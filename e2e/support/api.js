@@ -1,0 +1,87 @@
+// Setting up scenarios through Grove's HTTP API (register, accept the terms, pick languages,
+// request and submit tasks), so each browser journey starts from the state it needs.
+import { BASE_URL } from './browser.js';
+import { PASSWORD, uniqueName } from './act.js';
+
+export class ApiUser {
+  constructor(name) {
+    this.name = name;
+    this.cookie = null;
+  }
+
+  /** A registered user who accepted the terms and works in `languages`. */
+  static async create(prefix, { languages = ['en'] } = {}) {
+    const user = new ApiUser(uniqueName(prefix));
+    await user.form('/api/register', { username: user.name, email: '', password: PASSWORD });
+    await user.form('/api/accept_terms', {});
+    await user.json('/api/account/languages', { languages });
+    return user;
+  }
+
+  async send(path, init) {
+    const headers = { accept: 'application/json', ...(init.headers ?? {}) };
+    if (this.cookie) headers.cookie = this.cookie;
+    const response = await fetch(BASE_URL + path, { ...init, headers, redirect: 'manual' });
+    const setCookie = response.headers.getSetCookie?.() ?? [];
+    for (const cookie of setCookie) {
+      if (cookie.startsWith('grove_session=')) this.cookie = cookie.split(';')[0];
+    }
+    const text = await response.text();
+    const body = text ? JSON.parse(text) : null;
+    if (!response.ok) throw new Error(`${path}: ${response.status} ${text}`);
+    return body;
+  }
+
+  form(path, fields) {
+    return this.send(path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(fields).toString(),
+    });
+  }
+
+  json(path, value) {
+    return this.send(path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(value),
+    });
+  }
+
+  requestTask(kind, lang) {
+    return this.json('/api/v1/tasks', { kind, lang });
+  }
+
+  submit(task, answer) {
+    return this.json(`/api/v1/tasks/${task.task_id}/submit`, { answer });
+  }
+
+  /** Requests a writing task of `kind` and answers it with `text`. */
+  async write(kind, lang, text) {
+    const task = await this.requestTask(kind, lang);
+    return this.submit(task, { type: 'text', text });
+  }
+
+  /** Requests a review of `kind` and answers "not spam". */
+  async review(kind, lang, spam = 0) {
+    const task = await this.requestTask(kind, lang);
+    return this.submit(task, { type: 'labels', labels: { spam } });
+  }
+
+  /** The session cookie for a browser context. */
+  cookieFor() {
+    const [name, value] = this.cookie.split('=');
+    return { name, value, url: BASE_URL };
+  }
+}
+
+/** Opens the browser as this user (their session cookie in the context). */
+export async function signInBrowser(context, user) {
+  await context.addCookies([user.cookieFor()]);
+}
+
+/** A language used by no other spec, so tasks from other journeys never interfere. */
+export const LANGS = {
+  prompt: 'de', assistant: 'fr', prompter: 'es', dnd: 'it', keyboard: 'nl', label: 'pl',
+  skip: 'pt', draft: 'sv', network: 'da', script: 'fi', journey: 'cs', message: 'ca',
+};

@@ -8,6 +8,7 @@ pub mod error;
 pub mod ids;
 pub mod label;
 pub mod message;
+pub mod moderation;
 pub mod ranking;
 pub mod review;
 pub mod scoring;

@@ -228,7 +228,12 @@ impl Engine {
     pub async fn score_card(&self, id: UserId) -> Result<domain::scoring::ScoreCard, Error> {
         let user = self.user(id).await?;
         let contributions =
-            crate::db::scores::contributions(&self.pool, id.as_uuid(), None).await?;
+            crate::db::scores::contributions(&self.pool, None, Some(id.as_uuid()), false)
+                .await?
+                .into_iter()
+                .next()
+                .map(|row| row.contributions)
+                .unwrap_or_default();
         let today = day_number(OffsetDateTime::now_utc().date());
         let streak = domain::scoring::current_streak(
             user.streak_days,

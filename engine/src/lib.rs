@@ -10,10 +10,12 @@ pub mod error;
 mod invariants;
 pub mod language;
 pub mod messages;
+pub mod moderation;
 mod password;
 pub mod reactions;
 pub mod seed;
 pub mod simulate;
+pub mod stats;
 pub mod tasks;
 #[cfg(test)]
 mod testing;

@@ -1,16 +1,20 @@
 //! Every SQL statement Grove runs, one file per concept. Functions take an executor so the
 //! calling use-case owns the transaction.
 
+pub(crate) mod audit;
 pub(crate) mod candidates;
 pub(crate) mod health;
 pub(crate) mod invariants;
 pub(crate) mod labels;
 pub(crate) mod messages;
+pub(crate) mod moderation;
 pub(crate) mod provision;
 pub(crate) mod rankings;
 pub(crate) mod reactions;
+pub(crate) mod reports;
 pub(crate) mod scores;
 pub(crate) mod seed;
+pub(crate) mod stats;
 pub(crate) mod submissions;
 pub(crate) mod tasks;
 pub(crate) mod trees;

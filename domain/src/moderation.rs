@@ -1,0 +1,287 @@
+//! What moderators see and send: user and message lists, reports, the trollboard, the audit
+//! log, purges, statistics and leaderboards. Plain data shared by server and browser.
+
+use crate::{
+    account::Role,
+    ids::{MessageId, ReportId, TreeId, UserId},
+    scoring::{Contributions, ScoreCard},
+    tree::{view::MessageView, TreeState},
+    Invalid,
+};
+use serde::{Deserialize, Serialize};
+
+/// One account in the users list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UserSummary {
+    pub id: UserId,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub banned: bool,
+    pub deleted: bool,
+    pub messages: i64,
+    pub created_at: String,
+}
+
+/// How the users list is sorted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UserSort {
+    Newest,
+    Username,
+    DisplayName,
+    MostMessages,
+}
+
+/// Everything a moderator sees about one account.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UserDetail {
+    pub summary: UserSummary,
+    pub email: Option<String>,
+    pub notes: String,
+    pub show_on_leaderboard: bool,
+    pub terms_accepted_at: Option<String>,
+    pub score: ScoreCard,
+    /// Newest first, deleted ones included.
+    pub messages: Vec<MessageView>,
+}
+
+/// Which messages a moderator is looking for.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MessageFilter {
+    /// Words searched in the message's language (Postgres full-text search).
+    pub query: Option<String>,
+    pub lang: Option<String>,
+    /// "pending", "accepted" or "rejected".
+    pub review: Option<String>,
+    pub tree_state: Option<TreeState>,
+    /// Author's username.
+    pub author: Option<String>,
+    /// Dates, `YYYY-MM-DD`, inclusive.
+    pub from: Option<String>,
+    pub to: Option<String>,
+    #[serde(default)]
+    pub reported_only: bool,
+    #[serde(default)]
+    pub include_deleted: bool,
+    #[serde(default)]
+    pub page: u32,
+}
+
+/// One message in the moderation list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModeratedMessage {
+    pub message: MessageView,
+    pub tree_state: TreeState,
+    pub reports: i64,
+}
+
+/// A moderator's edit of a message.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Revision {
+    pub editor: String,
+    pub previous_text: String,
+    pub new_text: String,
+    pub created_at: String,
+}
+
+/// How a report was settled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReportOutcome {
+    ContentRemoved,
+    ContentEdited,
+    UserBanned,
+    NoAction,
+    Duplicate,
+}
+
+impl ReportOutcome {
+    pub const ALL: [ReportOutcome; 5] = [
+        Self::ContentRemoved,
+        Self::ContentEdited,
+        Self::UserBanned,
+        Self::NoAction,
+        Self::Duplicate,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ContentRemoved => "content_removed",
+            Self::ContentEdited => "content_edited",
+            Self::UserBanned => "user_banned",
+            Self::NoAction => "no_action",
+            Self::Duplicate => "duplicate",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Result<Self, Invalid> {
+        Self::ALL
+            .into_iter()
+            .find(|o| o.as_str() == raw)
+            .ok_or_else(|| Invalid::new("invalid_outcome", format!("Unknown outcome '{raw}'.")))
+    }
+}
+
+/// One report in the queue.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReportView {
+    pub report_id: ReportId,
+    pub message_id: MessageId,
+    pub message_excerpt: String,
+    pub message_deleted: bool,
+    pub reporter: String,
+    pub reason: String,
+    /// "open", "assigned" or "resolved".
+    pub status: String,
+    pub assigned_to: Option<String>,
+    pub outcome: Option<ReportOutcome>,
+    pub resolution_note: Option<String>,
+    pub created_at: String,
+    pub resolved_at: Option<String>,
+}
+
+/// A time window for leaderboards and the trollboard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Window {
+    /// The last 24 hours.
+    Day,
+    /// The last 7 days.
+    Week,
+    /// The last 30 days.
+    Month,
+    Total,
+}
+
+impl Window {
+    pub const ALL: [Window; 4] = [Self::Day, Self::Week, Self::Month, Self::Total];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Day => "day",
+            Self::Week => "week",
+            Self::Month => "month",
+            Self::Total => "total",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Result<Self, Invalid> {
+        Self::ALL
+            .into_iter()
+            .find(|w| w.as_str() == raw)
+            .ok_or_else(|| Invalid::new("invalid_window", format!("Unknown window '{raw}'.")))
+    }
+
+    /// Hours the window reaches back, or none for all time.
+    pub fn hours(self) -> Option<i64> {
+        match self {
+            Self::Day => Some(24),
+            Self::Week => Some(24 * 7),
+            Self::Month => Some(24 * 30),
+            Self::Total => None,
+        }
+    }
+}
+
+/// Signals of bad behaviour received by one user in a window.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrollRow {
+    pub user: UserSummary,
+    pub red_flags: i64,
+    pub thumbs_down: i64,
+    pub thumbs_up: i64,
+    pub spam_prompts: i64,
+    /// Reviews of their messages flagging spam, wrong language, PII, inappropriate content,
+    /// hate speech or sexual content.
+    pub flag_labels: i64,
+    pub score: i64,
+}
+
+impl TrollRow {
+    /// OpenAssistant's troll score: 3·red flags − thumbs up + thumbs down + spam prompts +
+    /// flag labels received.
+    pub fn troll_score(
+        red_flags: i64,
+        thumbs_up: i64,
+        thumbs_down: i64,
+        spam_prompts: i64,
+        flag_labels: i64,
+    ) -> i64 {
+        3 * red_flags - thumbs_up + thumbs_down + spam_prompts + flag_labels
+    }
+}
+
+/// One row of a leaderboard.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LeaderRow {
+    pub rank: u32,
+    pub user_id: UserId,
+    pub display_name: String,
+    pub points: i64,
+    pub level: u32,
+    pub contributions: Contributions,
+    pub is_me: bool,
+}
+
+/// A leaderboard: the top rows and the rows around the viewer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Leaderboard {
+    pub window: Window,
+    pub top: Vec<LeaderRow>,
+    /// Three ranks either side of the viewer (empty when they have no points in the window).
+    pub around_me: Vec<LeaderRow>,
+    pub participants: u32,
+}
+
+/// Figures for the statistics page; computed live.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Statistics {
+    /// (day, prompter messages, assistant messages), last 30 days.
+    pub messages_per_day: Vec<(String, i64, i64)>,
+    /// (day, distinct contributors), last 30 days.
+    pub contributors_per_day: Vec<(String, i64)>,
+    /// (language, tree state, trees).
+    pub trees_by_state: Vec<(String, TreeState, i64)>,
+    /// (language, reviews missing, rankings missing).
+    pub backlog: Vec<(String, i64, i64)>,
+    pub generated_at: String,
+}
+
+/// What a purge removes (or would remove).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PurgeSummary {
+    /// The user's own messages.
+    pub messages: i64,
+    /// Other people's replies below them, removed with them.
+    pub descendants: i64,
+    pub labels: i64,
+    pub rankings: i64,
+    pub reactions: i64,
+    pub trees_affected: i64,
+    /// True when nothing was changed (a preview).
+    pub preview: bool,
+}
+
+/// One line of the audit log.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    pub actor: String,
+    pub action: String,
+    pub target_type: String,
+    pub target_id: String,
+    pub before: Option<String>,
+    pub after: Option<String>,
+    pub created_at: String,
+}
+
+/// A tree for moderators: its state and frozen limits, plus a pointer to its messages.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TreeSummary {
+    pub message_tree_id: TreeId,
+    pub state: TreeState,
+    pub lang: String,
+    pub goal_tree_size: i32,
+    pub max_depth: i32,
+    pub max_children_count: i32,
+}

@@ -18,8 +18,9 @@ pub struct AppError {
 }
 
 impl AppError {
-    /// An error with its HTTP status. Made inside a server function on the server, it also
-    /// sets that request's status (server functions otherwise answer every error with 500).
+    /// An error with its HTTP status. Made inside a server function call on the server, it
+    /// also sets that call's status (server functions otherwise answer every error with 500).
+    /// A page render is left alone: pages set their own status (guards, not-found).
     pub fn new(status: u16, code: impl Into<String>, message: impl Into<String>) -> Self {
         let error = Self {
             code: code.into(),
@@ -108,6 +109,11 @@ mod server {
 
     impl AppError {
         pub(super) fn set_response_status(&self) {
+            let server_fn_call = leptos::prelude::use_context::<axum::http::request::Parts>()
+                .is_some_and(|parts| parts.uri.path().starts_with("/api/"));
+            if !server_fn_call {
+                return;
+            }
             if let (Some(options), Ok(status)) = (
                 leptos::prelude::use_context::<leptos_axum::ResponseOptions>(),
                 StatusCode::from_u16(self.status),

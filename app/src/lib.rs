@@ -71,7 +71,14 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/messages/:id") view=pages::message::MessagePage ssr=SsrMode::Async />
                     <Route path=path!("/contributions") view=pages::contributions::ContributionsPage ssr=SsrMode::Async />
                     <Route path=path!("/leaderboard") view=pages::leaderboard::LeaderboardPage ssr=SsrMode::Async />
-                    <Route path=path!("/moderation") view=pages::moderation::ModerationPage ssr=SsrMode::Async />
+                    <Route path=path!("/moderation") view=pages::moderate::OverviewPage ssr=SsrMode::Async />
+                    <Route path=path!("/moderation/messages") view=pages::moderate::messages::MessagesPage ssr=SsrMode::Async />
+                    <Route path=path!("/moderation/messages/:id") view=pages::moderate::message::MessagePage ssr=SsrMode::Async />
+                    <Route path=path!("/moderation/users") view=pages::moderate::users::UsersPage ssr=SsrMode::Async />
+                    <Route path=path!("/moderation/users/:id") view=pages::moderate::user::UserPage ssr=SsrMode::Async />
+                    <Route path=path!("/moderation/reports") view=pages::moderate::reports::ReportsPage ssr=SsrMode::Async />
+                    <Route path=path!("/moderation/trollboard") view=pages::moderate::trollboard::TrollboardPage ssr=SsrMode::Async />
+                    <Route path=path!("/stats") view=pages::stats::StatsPage ssr=SsrMode::Async />
                     <Route path=path!("/account") view=pages::account::AccountPage ssr=SsrMode::Async />
                 </Routes>
             </main>

@@ -4,4 +4,6 @@
 pub mod accounts;
 pub mod dashboard;
 pub mod messages;
+pub mod moderation;
+pub mod stats;
 pub mod tasks;

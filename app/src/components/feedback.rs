@@ -1,4 +1,4 @@
-//! Messages to the user: errors by code, and honest notices for sections still to come.
+//! Messages to the user: errors, by code.
 
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -23,16 +23,5 @@ pub fn ActionError<T: Clone + Send + Sync + 'static>(
             .get()
             .and_then(Result::err)
             .map(|error| view! { <ErrorNote error /> })
-    }
-}
-
-/// Says plainly that a section is not built yet, instead of pretending it works.
-#[component]
-pub fn NotYetAvailable(#[prop(into)] what: String) -> impl IntoView {
-    view! {
-        <div class="notice" data-test="not-yet-available">
-            <strong>"Not yet available. "</strong>
-            {what}
-        </div>
     }
 }

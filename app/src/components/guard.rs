@@ -26,6 +26,10 @@ pub fn RequireUser(
                     .get()
                     .map(|me| match me {
                         Ok(Some(user)) if role.is_some_and(|r| !user.role.at_least(r)) => {
+                            #[cfg(feature = "ssr")]
+                            if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+                                response.set_status(axum::http::StatusCode::FORBIDDEN);
+                            }
                             view! { <ErrorNote error=AppError::forbidden() /> }.into_any()
                         }
                         Ok(Some(user)) if terms && !user.has_accepted_terms() => {

@@ -1,5 +1,6 @@
 //! Building blocks shared by pages.
 
+pub mod chart;
 pub mod conversation;
 pub mod editor;
 pub mod feedback;

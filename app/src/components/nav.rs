@@ -28,6 +28,7 @@ pub fn NavBar(auth: Auth) -> impl IntoView {
                 <A href="/dashboard">"Tasks"</A>
                 <A href="/contributions">"My contributions"</A>
                 <A href="/leaderboard">"Leaderboard"</A>
+                <A href="/stats">"Statistics"</A>
                 <Transition fallback=|| ()>
                     {move || {
                         user()

@@ -25,21 +25,23 @@ pub fn DashboardPage() -> impl IntoView {
             .and_then(|me| me.ok().flatten())
             .map(|user| user.display_name)
     };
+    // created here, outside the guard, so server and browser create resources in one order
+    let data = Resource::new(|| (), |()| load_dashboard());
     view! {
         <Title text="Tasks" />
         <RequireUser terms=true>
             <section data-test="dashboard">
                 <h1>"Welcome, " {name}</h1>
-                <DashboardBody />
+                <DashboardBody data />
             </section>
         </RequireUser>
     }
 }
 
-/// Loaded only once the guard let the user in (the data needs accepted terms).
 #[component]
-fn DashboardBody() -> impl IntoView {
-    let data = Resource::new(|| (), |()| load_dashboard());
+fn DashboardBody(
+    data: Resource<Result<crate::api::dashboard::DashboardData, crate::error::AppError>>,
+) -> impl IntoView {
     view! {
                 <Suspense fallback=|| view! { <p class="loading">"Loading your tasks…"</p> }>
                     {move || {

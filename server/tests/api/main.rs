@@ -4,6 +4,7 @@
 #![allow(clippy::indexing_slicing)]
 
 mod accounts;
+mod authorization;
 mod helpers;
 mod shell;
 mod tasks;

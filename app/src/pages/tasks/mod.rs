@@ -35,17 +35,6 @@ pub fn kind_title(kind: TaskKind) -> &'static str {
 
 #[component]
 pub fn TaskPage() -> impl IntoView {
-    view! {
-        <Title text="Task" />
-        <RequireUser terms=true>
-            <TaskLoader />
-        </RequireUser>
-    }
-}
-
-/// Asks for tasks only once the guard let the user in.
-#[component]
-fn TaskLoader() -> impl IntoView {
     let auth = use_auth();
     let params = use_params_map();
     let query = use_query_map();
@@ -77,16 +66,21 @@ fn TaskLoader() -> impl IntoView {
     );
     let next = Callback::new(move |()| round.update(|r| *r += 1));
 
+    // the resource is created outside the guard, so server and browser create resources in
+    // one order; for a visitor who may not contribute it fails quietly and the guard redirects
     view! {
-        <Transition fallback=|| view! { <p class="loading">"Finding a task for you…"</p> }>
-            {move || {
-                task.get()
-                    .map(|result| match result {
-                        Ok(task) => view! { <TaskWorkspace task on_done=next /> }.into_any(),
-                        Err(error) => view! { <NoTask error lang=lang() /> }.into_any(),
-                    })
-            }}
-        </Transition>
+        <Title text="Task" />
+        <RequireUser terms=true>
+            <Transition fallback=|| view! { <p class="loading">"Finding a task for you…"</p> }>
+                {move || {
+                    task.get()
+                        .map(|result| match result {
+                            Ok(task) => view! { <TaskWorkspace task on_done=next /> }.into_any(),
+                            Err(error) => view! { <NoTask error lang=lang() /> }.into_any(),
+                        })
+                }}
+            </Transition>
+        </RequireUser>
     }
 }
 

@@ -1,0 +1,169 @@
+//! One message for moderators: its text, edit with history, delete and undelete, its tree's
+//! state and limits with halt and restart, its reports and audit trail.
+
+use super::{AuditTable, ModerationPage};
+use crate::{
+    api::moderation::{
+        moderation_delete, moderation_edit, moderation_message, moderation_set_halted,
+        moderation_undelete, MessageDossier,
+    },
+    components::{
+        conversation::role_name, editor::MarkdownEditor, feedback::ErrorNote,
+        markdown_view::Markdown,
+    },
+    error::AppError,
+};
+use domain::{ids::MessageId, tree::TreeState};
+use leptos::{prelude::*, task::spawn_local};
+use leptos_router::{components::A, hooks::use_params_map};
+
+#[component]
+pub fn MessagePage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || {
+        params
+            .read()
+            .get("id")
+            .and_then(|raw| raw.parse::<MessageId>().ok())
+    };
+    let version = RwSignal::new(0u32);
+    let dossier = Resource::new(
+        move || (id(), version.get()),
+        |(id, _)| async move {
+            match id {
+                Some(id) => moderation_message(id).await,
+                None => Err(AppError::new(404, "message_not_found", "No such message.")),
+            }
+        },
+    );
+    let reload = Callback::new(move |()| version.update(|v| *v += 1));
+    view! {
+        <ModerationPage title="Message">
+            <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                {move || dossier.get().map(|result| match result {
+                    Ok(dossier) => view! { <Dossier dossier reload /> }.into_any(),
+                    Err(error) => view! { <ErrorNote error /> }.into_any(),
+                })}
+            </Transition>
+        </ModerationPage>
+    }
+}
+
+#[component]
+fn Dossier(dossier: MessageDossier, reload: Callback<()>) -> impl IntoView {
+    let message = dossier.message.message.clone();
+    let id = message.message_id;
+    let editing = RwSignal::new(false);
+    let draft = RwSignal::new(message.text.clone());
+    let error = RwSignal::new(None::<AppError>);
+    let run = move |action: &'static str| {
+        spawn_local(async move {
+            let result = match action {
+                "delete" => moderation_delete(id).await.map(|_| ()),
+                "undelete" => moderation_undelete(id).await.map(|_| ()),
+                "halt" => moderation_set_halted(id, true).await.map(|_| ()),
+                "restart" => moderation_set_halted(id, false).await.map(|_| ()),
+                _ => moderation_edit(id, draft.get_untracked()).await,
+            };
+            match result {
+                Ok(()) => {
+                    error.set(None);
+                    editing.set(false);
+                    reload.run(());
+                }
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+    let tree = dossier.tree.clone();
+    let halted =
+        tree.state == TreeState::HaltedByModerator || tree.state == TreeState::AbortedLowGrade;
+    let deleted = message.deleted;
+    view! {
+        <div class="card" data-test="mod-message" data-deleted=deleted.to_string()>
+            <div class="message-meta">
+                <span class="role">{role_name(message.role)}</span>
+                <span>{format!("by {}", message.author)}</span>
+                <span class="badge">{message.lang.clone()}</span>
+                {deleted.then(|| view! { <span class="badge rejected" data-test="deleted-badge">"deleted"</span> })}
+                {message.edited.then(|| view! { <span class="badge">"edited"</span> })}
+                <A href=format!("/messages/{id}")>"public page"</A>
+            </div>
+            <Show when=move || !editing.get() fallback=move || view! {
+                <MarkdownEditor text=draft lang=message.lang.clone() locked=Signal::derive(|| false) placeholder="Message text" />
+                <p class="notice warning">"Editing changes what reviewers and rankers judged; the old text stays in the history."</p>
+                <div class="actions">
+                    <button type="button" class="button" data-test="save-edit" on:click=move |_| run("edit")>"Save edit"</button>
+                    <button type="button" class="button secondary" on:click=move |_| editing.set(false)>"Cancel"</button>
+                </div>
+            }>
+                <div data-test="mod-text"><Markdown text=draft.get_untracked() /></div>
+            </Show>
+            {move || error.get().map(|error| view! { <ErrorNote error /> })}
+            <div class="actions">
+                <button type="button" class="button secondary" data-test="edit" on:click=move |_| editing.set(true)>"Edit"</button>
+                {if deleted {
+                    view! { <button type="button" class="button" data-test="undelete" on:click=move |_| run("undelete")>"Undelete (with ancestors)"</button> }.into_any()
+                } else {
+                    view! { <button type="button" class="button danger" data-test="delete" on:click=move |_| run("delete")>"Delete (with replies)"</button> }.into_any()
+                }}
+            </div>
+        </div>
+        <section class="card" data-test="mod-tree">
+            <h2>"Tree"</h2>
+            <dl class="facts">
+                <dt>"State"</dt><dd data-test="tree-state">{tree.state.as_str()}</dd>
+                <dt>"Language"</dt><dd>{tree.lang.clone()}</dd>
+                <dt>"Goal size"</dt><dd>{tree.goal_tree_size}</dd>
+                <dt>"Max depth"</dt><dd>{tree.max_depth}</dd>
+                <dt>"Max replies"</dt><dd>{tree.max_children_count}</dd>
+            </dl>
+            <div class="actions">
+                {if halted {
+                    view! { <button type="button" class="button" data-test="restart" on:click=move |_| run("restart")>"Restart tree"</button> }.into_any()
+                } else {
+                    view! { <button type="button" class="button danger" data-test="halt" on:click=move |_| run("halt")>"Halt tree"</button> }.into_any()
+                }}
+                <A href=format!("/messages/{}", tree.message_tree_id)>"View the whole tree"</A>
+            </div>
+        </section>
+        <section class="card" data-test="revisions">
+            <h2>"Edit history"</h2>
+            {if dossier.revisions.is_empty() {
+                view! { <p class="muted">"Never edited."</p> }.into_any()
+            } else {
+                view! {
+                    <ol class="revisions">
+                        {dossier.revisions.into_iter().map(|r| view! {
+                            <li data-test="revision">
+                                <p class="muted">{format!("{} edited on {}", r.editor, r.created_at.chars().take(16).collect::<String>().replace('T', " "))}</p>
+                                <div class="diff">
+                                    <div class="before"><strong>"Before"</strong><Markdown text=r.previous_text /></div>
+                                    <div class="after"><strong>"After"</strong><Markdown text=r.new_text /></div>
+                                </div>
+                            </li>
+                        }).collect_view()}
+                    </ol>
+                }.into_any()
+            }}
+        </section>
+        <section class="card" data-test="message-reports">
+            <h2>"Reports"</h2>
+            {if dossier.reports.is_empty() {
+                view! { <p class="muted">"No reports."</p> }.into_any()
+            } else {
+                view! {
+                    <ul>
+                        {dossier.reports.into_iter().map(|r| view! {
+                            <li>{format!("{} ({}): {}", r.reporter, r.status, r.reason)}</li>
+                        }).collect_view()}
+                    </ul>
+                }.into_any()
+            }}
+        </section>
+        <section class="card">
+            <h2>"Audit trail"</h2>
+            <AuditTable entries=dossier.audit />
+        </section>
+    }
+}

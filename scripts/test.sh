@@ -29,6 +29,9 @@ cargo test --quiet
 say "build (front end + server)"
 ./scripts/build.sh debug
 
+say "dataset files: every format, import round trip, Hugging Face datasets"
+./scripts/check-dataset-files.sh "$base"
+
 say "browser journeys"
 e2e_db=grove_e2e
 psql -q "$base" -c "drop database if exists $e2e_db" -c "create database $e2e_db"

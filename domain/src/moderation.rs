@@ -285,3 +285,54 @@ pub struct TreeSummary {
     pub max_depth: i32,
     pub max_children_count: i32,
 }
+
+/// An export as asked for in a form, a URL query or on the command line. Lists are
+/// comma-separated; `states` may be `all`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ExportQuery {
+    pub format: String,
+    #[serde(default)]
+    pub states: Option<String>,
+    #[serde(default)]
+    pub langs: Option<String>,
+    #[serde(default)]
+    pub include_deleted: bool,
+    #[serde(default)]
+    pub include_spam: bool,
+    #[serde(default)]
+    pub include_synthetic: bool,
+    /// `YYYY-MM-DD`, inclusive.
+    #[serde(default)]
+    pub from: Option<String>,
+    #[serde(default)]
+    pub to: Option<String>,
+    #[serde(default)]
+    pub prompts_only: bool,
+    /// `train` or `validation`.
+    #[serde(default)]
+    pub split: Option<String>,
+    #[serde(default)]
+    pub validation_fraction: Option<f64>,
+    #[serde(default)]
+    pub split_seed: Option<u64>,
+    /// Secret for the user pseudonyms; random when absent.
+    #[serde(default)]
+    pub secret: Option<String>,
+}
+
+/// An export job started from the dashboard.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExportJobView {
+    pub id: String,
+    pub format: String,
+    /// "running", "done" or "failed".
+    pub status: String,
+    pub trees_total: i64,
+    pub trees_done: i64,
+    pub records: i64,
+    pub bytes: i64,
+    pub file_name: Option<String>,
+    pub error: Option<String>,
+    pub created_at: String,
+    pub finished_at: Option<String>,
+}

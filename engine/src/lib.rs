@@ -3,10 +3,14 @@
 //! database.
 
 pub mod accounts;
+pub mod api_keys;
 mod contributors;
+pub mod counters;
 pub mod database;
 mod db;
 pub mod error;
+pub mod export;
+pub mod import;
 mod invariants;
 pub mod language;
 pub mod messages;
@@ -35,6 +39,7 @@ pub static MIGRATOR: Migrator = sqlx::migrate!("../migrations");
 pub struct Engine {
     pool: PgPool,
     config: Arc<TreeConfig>,
+    counters: Arc<counters::TaskCounters>,
 }
 
 impl Engine {
@@ -47,12 +52,18 @@ impl Engine {
         Self {
             pool,
             config: Arc::new(config),
+            counters: Arc::default(),
         }
     }
 
     /// The same engine with other thresholds.
     pub fn with_tree_config(self, config: TreeConfig) -> Self {
         Self::with_config(self.pool, config)
+    }
+
+    /// What this engine counted since it was made (for monitoring).
+    pub fn counters(&self) -> &counters::TaskCounters {
+        &self.counters
     }
 
     /// The thresholds this engine works with.

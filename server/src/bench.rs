@@ -1,5 +1,6 @@
-//! `grove bench tasks`: times task requests and submits of simulated annotators on a database
-//! of a given size. Run it against a throwaway database (it adds seeded trees and users).
+//! `grove bench tasks` times task requests and submits of simulated annotators on a database
+//! of a given size; `grove bench export` times an export. Run them against a throwaway
+//! database: they add seeded trees and users.
 
 use crate::{
     config::{BenchCommand, Config},
@@ -8,15 +9,71 @@ use crate::{
 use engine::simulate::Simulation;
 
 pub async fn run(config: Config, command: BenchCommand) -> anyhow::Result<()> {
-    let BenchCommand::Tasks {
-        messages,
-        users,
-        submits,
-    } = command;
     let database = Database::open(&config).await?;
-    let result = tasks(&database, messages, users, submits).await;
+    let result = match command {
+        BenchCommand::Tasks {
+            messages,
+            users,
+            submits,
+        } => tasks(&database, messages, users, submits).await,
+        BenchCommand::Export { messages, format } => export(&database, messages, &format).await,
+    };
     database.close().await;
     result
+}
+
+/// Exports every tree (all states) to nowhere, timing it and reading the peak memory.
+async fn export(database: &Database, messages: i64, format: &str) -> anyhow::Result<()> {
+    let engine = &database.engine;
+    let seeded = engine
+        .seed_messages(messages, "en")
+        .await
+        .map_err(|e| anyhow::anyhow!("seeding failed: {e}"))?;
+    let mut options = engine::export::ExportOptions::from_query(&domain::moderation::ExportQuery {
+        format: format.to_owned(),
+        states: Some("all".to_owned()),
+        ..Default::default()
+    })
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    options.include_synthetic = true;
+    // the peak so far is from start-up and seeding: count from here
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+    let started = std::time::Instant::now();
+    let mut cursor = engine.export(options);
+    let mut bytes = 0usize;
+    while let Some(chunk) = cursor
+        .next_chunk()
+        .await
+        .map_err(|e| anyhow::anyhow!("export failed: {e}"))?
+    {
+        bytes += chunk.len();
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    let stats = cursor.stats();
+    println!("database: {seeded} messages; format {format}");
+    println!(
+        "exported {} messages ({} trees, {} records, {:.1} MB of JSON) in {:.2} s: {:.0} messages/s",
+        stats.messages,
+        stats.trees,
+        stats.records,
+        bytes as f64 / 1e6,
+        seconds,
+        stats.messages as f64 / seconds.max(f64::EPSILON)
+    );
+    println!(
+        "peak resident memory during the export: {}",
+        peak_rss().unwrap_or_else(|| "unknown".to_owned())
+    );
+    Ok(())
+}
+
+/// The process's peak resident set size (Linux `VmHWM`).
+fn peak_rss() -> Option<String> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status
+        .lines()
+        .find(|line| line.starts_with("VmHWM:"))
+        .map(|line| line.trim_start_matches("VmHWM:").trim().to_owned())
 }
 
 async fn tasks(

@@ -2,7 +2,7 @@
 //! `grove check`.
 
 use crate::{
-    config::{Config, UserCommand},
+    config::{ApiKeyCommand, Config, UserCommand},
     startup::Database,
 };
 use anyhow::Context;
@@ -126,4 +126,31 @@ pub async fn check(config: Config) -> anyhow::Result<()> {
         println!("{violation}");
     }
     anyhow::bail!("{} invariant violations", violations.len())
+}
+
+pub async fn api_key(config: Config, command: ApiKeyCommand) -> anyhow::Result<()> {
+    let ApiKeyCommand::Create {
+        name,
+        scopes,
+        by,
+        user,
+    } = command;
+    let database = Database::open(&config).await?;
+    let engine = &database.engine;
+    let result = async {
+        let admin = engine.user_by_username(&by).await.map_err(describe)?;
+        let acting_for = match user {
+            Some(user) => Some(engine.user_by_username(&user).await.map_err(describe)?.id),
+            None => None,
+        };
+        engine
+            .create_api_key(admin.id, &name, &scopes, acting_for)
+            .await
+            .map_err(describe)
+    }
+    .await;
+    database.close().await;
+    println!("{}", result?);
+    eprintln!("Keep this key: it is shown only now. Send it as `Authorization: Bearer <key>`.");
+    Ok(())
 }

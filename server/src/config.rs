@@ -54,11 +54,115 @@ pub enum Command {
     },
     /// Check every database invariant and list violations (exit code 1 if any).
     Check,
+    /// Export the dataset as JSON Lines (gzip when FILE ends in .gz).
+    Export {
+        #[command(flatten)]
+        query: ExportArgs,
+        /// Where to write; `-` for standard output.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Import trees in the OpenAssistant format (oasst releases or Grove exports).
+    Import {
+        /// JSON Lines, one tree per line (gzip when it ends in .gz).
+        file: PathBuf,
+        /// backlog_ranking, ranking or ready_for_export.
+        #[arg(long, default_value = "backlog_ranking")]
+        state: String,
+        /// Where the trees come from (kept on each tree).
+        #[arg(long, default_value = "import")]
+        origin: String,
+        /// Check every record, write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// API keys for integrations.
+    ApiKey {
+        #[command(subcommand)]
+        command: ApiKeyCommand,
+    },
     /// Benchmarks.
     Bench {
         #[command(subcommand)]
         command: BenchCommand,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ApiKeyCommand {
+    /// Create a key; it is printed once.
+    Create {
+        #[arg(long)]
+        name: String,
+        /// read, annotate, export or admin (repeat for several).
+        #[arg(long = "scope", required = true)]
+        scopes: Vec<String>,
+        /// The admin creating it (username).
+        #[arg(long)]
+        by: String,
+        /// For `annotate` keys: the user the key acts for.
+        #[arg(long)]
+        user: Option<String>,
+    },
+}
+
+/// The export options of `grove export` (the same as the REST query and the dashboard form).
+#[derive(Debug, Clone, Args)]
+pub struct ExportArgs {
+    /// trees, messages, pairs, pairs_chat or sft.
+    #[arg(long, default_value = "trees")]
+    pub format: String,
+    /// Tree states, comma-separated, or `all` (default: ready_for_export).
+    #[arg(long)]
+    pub states: Option<String>,
+    /// Languages, comma-separated (default: all).
+    #[arg(long)]
+    pub langs: Option<String>,
+    #[arg(long)]
+    pub include_deleted: bool,
+    /// Include rejected (spam) messages.
+    #[arg(long)]
+    pub include_spam: bool,
+    /// Include trees with model-generated messages.
+    #[arg(long)]
+    pub include_synthetic: bool,
+    /// Trees whose prompt is this recent (YYYY-MM-DD).
+    #[arg(long)]
+    pub from: Option<String>,
+    #[arg(long)]
+    pub to: Option<String>,
+    #[arg(long)]
+    pub prompts_only: bool,
+    /// train or validation (split by tree).
+    #[arg(long)]
+    pub split: Option<String>,
+    #[arg(long)]
+    pub validation_fraction: Option<f64>,
+    #[arg(long)]
+    pub split_seed: Option<u64>,
+    /// Secret for user pseudonyms (the same secret gives the same pseudonyms).
+    #[arg(long, env = "GROVE_EXPORT_SECRET")]
+    pub secret: Option<Secret>,
+}
+
+impl ExportArgs {
+    pub fn query(&self) -> domain::moderation::ExportQuery {
+        domain::moderation::ExportQuery {
+            format: self.format.clone(),
+            states: self.states.clone(),
+            langs: self.langs.clone(),
+            include_deleted: self.include_deleted,
+            include_spam: self.include_spam,
+            include_synthetic: self.include_synthetic,
+            from: self.from.clone(),
+            to: self.to.clone(),
+            prompts_only: self.prompts_only,
+            split: self.split.clone(),
+            validation_fraction: self.validation_fraction,
+            split_seed: self.split_seed,
+            secret: self.secret.as_ref().map(|s| s.expose().to_owned()),
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -74,6 +178,13 @@ pub enum BenchCommand {
         /// Submits to time.
         #[arg(long, default_value_t = 2000)]
         submits: u64,
+    },
+    /// Time an export of a database of a given size (messages per second, peak memory).
+    Export {
+        #[arg(long, default_value_t = 1_000_000)]
+        messages: i64,
+        #[arg(long, default_value = "trees")]
+        format: String,
     },
 }
 
@@ -112,7 +223,7 @@ pub struct Config {
     /// Postgres URL. Without it Grove runs its own private cluster under the data folder.
     #[arg(long, env = "DATABASE_URL", global = true)]
     pub database_url: Option<Secret>,
-    /// Folder for Grove's own data (the private Postgres cluster).
+    /// Folder for Grove's own data (the private Postgres cluster, export files).
     #[arg(long, env = "GROVE_DATA_DIR", default_value = "data", global = true)]
     pub data_dir: PathBuf,
     /// Folder with the Postgres server programs (initdb, pg_ctl); found automatically if unset.
@@ -208,6 +319,14 @@ impl Config {
             .is_some_and(|url| url.starts_with("https://"))
     }
 
+    /// `scheme://host[:port]` of the public URL: the origin browsers send from.
+    pub fn public_origin(&self) -> Option<String> {
+        let url = self.public_url.as_deref()?;
+        let (scheme, rest) = url.split_once("://")?;
+        let host = rest.split('/').next().filter(|h| !h.is_empty())?;
+        Some(format!("{scheme}://{host}"))
+    }
+
     /// The address to tell people about.
     pub fn display_url(&self) -> String {
         self.public_url
@@ -250,12 +369,20 @@ impl FromStr for Secret {
 /// typo that would otherwise be silently ignored.
 pub fn unknown_grove_variables() -> Vec<String> {
     use clap::CommandFactory;
-    let command = Cli::command();
-    let known: Vec<String> = command
-        .get_arguments()
-        .filter_map(|arg| arg.get_env())
-        .map(|env| env.to_string_lossy().into_owned())
-        .collect();
+    // subcommands have variables of their own (GROVE_EXPORT_SECRET)
+    fn collect(command: &clap::Command, known: &mut Vec<String>) {
+        known.extend(
+            command
+                .get_arguments()
+                .filter_map(|arg| arg.get_env())
+                .map(|env| env.to_string_lossy().into_owned()),
+        );
+        for sub in command.get_subcommands() {
+            collect(sub, known);
+        }
+    }
+    let mut known = Vec::new();
+    collect(&Cli::command(), &mut known);
     std::env::vars_os()
         .filter_map(|(key, _)| key.into_string().ok())
         .filter(|key| key.starts_with("GROVE_") && !known.contains(key))

@@ -8,7 +8,9 @@
 pub mod bench;
 pub mod cli;
 pub mod config;
+pub mod dataset;
 pub mod dev_db;
+pub mod metrics;
 pub mod routes;
 pub mod startup;
 pub mod telemetry;

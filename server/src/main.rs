@@ -44,6 +44,14 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Seed { messages, lang } => cli::seed(config, messages, &lang).await,
         Command::Check => cli::check(config).await,
+        Command::Export { query, out } => server::dataset::export(config, query.query(), out).await,
+        Command::Import {
+            file,
+            state,
+            origin,
+            dry_run,
+        } => server::dataset::import(config, file, &state, origin, dry_run).await,
+        Command::ApiKey { command } => cli::api_key(config, command).await,
         Command::Bench { command } => server::bench::run(config, command).await,
     }
 }

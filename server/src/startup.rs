@@ -76,6 +76,11 @@ impl Application {
             .await
             .context("cannot re-check the active trees")?;
         tracing::info!(trees_moved = moved, "start-up sweep done");
+        database
+            .engine
+            .fail_interrupted_exports()
+            .await
+            .context("cannot check export jobs")?;
         let sessions = PostgresStore::new(database.engine.pool().clone());
         tokio::spawn(
             sessions

@@ -41,13 +41,14 @@ pub(crate) async fn violations(executor: impl PgExecutor<'_> + Copy) -> Result<V
     found.extend(
         sqlx::query_scalar!(
             "select 'counters of ' || m.message_id::text || ' disagree with the rows' as \"v!\"
-             from message m
-             where m.review_count <> (select count(*) from label l where l.message_id = m.message_id and l.task_id is not null)
+             from message m join message_tree t on t.message_tree_id = m.message_tree_id
+             where m.children_count <> (select count(*) from message c where c.parent_id = m.message_id and not c.deleted)
+                or t.origin is null and (
+                m.review_count <> (select count(*) from label l where l.message_id = m.message_id and l.task_id is not null)
                 or m.ranking_count <> (select count(*) from ranking r where m.message_id = any(r.ranked_ids))
-                or m.children_count <> (select count(*) from message c where c.parent_id = m.message_id and not c.deleted)
                 or m.thumbs_up <> (select count(*) from reaction r where r.message_id = m.message_id and r.kind = 'thumbs_up')
                 or m.thumbs_down <> (select count(*) from reaction r where r.message_id = m.message_id and r.kind = 'thumbs_down')
-                or m.red_flags <> (select count(*) from reaction r where r.message_id = m.message_id and r.kind = 'red_flag')"
+                or m.red_flags <> (select count(*) from reaction r where r.message_id = m.message_id and r.kind = 'red_flag'))"
         )
         .fetch_all(executor)
         .await?,

@@ -1,8 +1,10 @@
 //! Every SQL statement Grove runs, one file per concept. Functions take an executor so the
 //! calling use-case owns the transaction.
 
+pub(crate) mod api_keys;
 pub(crate) mod audit;
 pub(crate) mod candidates;
+pub(crate) mod export;
 pub(crate) mod health;
 pub(crate) mod invariants;
 pub(crate) mod labels;

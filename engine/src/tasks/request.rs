@@ -41,12 +41,22 @@ impl Engine {
     ) -> Result<TaskView, Error> {
         let lang = LanguageTag::parse(&request.lang)?;
         let config = self.config.clone();
-        self.transaction(move |conn| {
-            let config = config.clone();
-            let lang = lang.clone();
-            Box::pin(async move { request_in(conn, &config, user, request.kind, &lang).await })
-        })
-        .await
+        let asked_lang = lang.clone();
+        let outcome = self
+            .transaction(move |conn| {
+                let config = config.clone();
+                let lang = lang.clone();
+                Box::pin(async move { request_in(conn, &config, user, request.kind, &lang).await })
+            })
+            .await;
+        match &outcome {
+            Ok(task) => self.counters.served(task.kind.as_str(), &task.lang),
+            Err(e) if e.code() == "no_task_available" => {
+                self.counters.none_available(asked_lang.as_str())
+            }
+            Err(_) => {}
+        }
+        outcome
     }
 
     /// How many tasks of each kind the user could get now in a language.

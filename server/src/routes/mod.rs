@@ -1,12 +1,15 @@
 //! The router: the Leptos pages and server functions, health, static files, and the layers
-//! around them (sessions, tracing, panic safety).
+//! around them (sessions, cross-site refusal, security headers, tracing, panic
+//! safety).
 
 pub mod api;
+pub mod export;
 pub mod health;
+mod security;
 
-use crate::config::Config;
-use app::{shell, App};
-use axum::{routing::get, Router};
+use crate::{config::Config, metrics::HttpMetrics};
+use app::{api::moderation::ExportDir, shell, App};
+use axum::{middleware, routing::get, Router};
 use engine::Engine;
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
@@ -33,14 +36,24 @@ pub fn router(config: &Config, engine: Engine, sessions: PostgresStore) -> Route
         )));
     let routes = generate_route_list(App);
     let context_engine = engine.clone();
+    let export_dir = ExportDir(config.data_dir.join("exports"));
+    let context_dir = export_dir.clone();
+    let metrics = HttpMetrics::default();
+    let metrics_page = Router::new()
+        .route("/metrics", get(crate::metrics::render))
+        .with_state((metrics.clone(), engine.clone()));
     Router::new()
         .route("/healthz", get(health::health))
         .nest("/api/v1", api::router())
+        .route("/moderation/exports/{id}/download", get(export::job_file))
         .with_state(engine)
         .leptos_routes_with_context(
             &leptos_options,
             routes,
-            move || provide_context(context_engine.clone()),
+            move || {
+                provide_context(context_engine.clone());
+                provide_context(context_dir.clone());
+            },
             {
                 let options = leptos_options.clone();
                 move || shell(options.clone())
@@ -48,7 +61,18 @@ pub fn router(config: &Config, engine: Engine, sessions: PostgresStore) -> Route
         )
         .fallback(leptos_axum::file_and_error_handler(shell))
         .with_state(leptos_options)
+        .merge(metrics_page)
+        .layer(middleware::from_fn_with_state(
+            metrics,
+            crate::metrics::track,
+        ))
+        .layer(axum::Extension(export_dir))
+        .layer(middleware::from_fn_with_state(
+            config.public_origin(),
+            security::refuse_cross_site_writes,
+        ))
         .layer(sessions)
+        .layer(middleware::from_fn(security::security_headers))
         .layer(TraceLayer::new_for_http())
         .layer(CatchPanicLayer::custom(internal_error_page))
 }

@@ -70,6 +70,11 @@ fn functions() -> Vec<(&'static str, String)> {
             "moderation/trollboard",
             r#"{"window":"week","banned":false}"#.to_owned(),
         ),
+        ("moderation/export_jobs", "{}".to_owned()),
+        (
+            "moderation/export_start",
+            r#"{"query":{"format":"trees","states":"growing","langs":"en"}}"#.to_owned(),
+        ),
     ]
 }
 
@@ -82,6 +87,7 @@ fn pages() -> Vec<String> {
         format!("/moderation/users/{NIL}"),
         "/moderation/reports".to_owned(),
         "/moderation/trollboard".to_owned(),
+        "/moderation/export".to_owned(),
     ]
 }
 

@@ -21,6 +21,7 @@ pub struct TestResponse {
     pub status: StatusCode,
     pub headers: axum::http::HeaderMap,
     pub body: String,
+    pub bytes: Vec<u8>,
 }
 
 impl TestResponse {
@@ -37,7 +38,10 @@ impl TestResponse {
 
 impl TestApp {
     pub fn new(pool: PgPool) -> Self {
-        let config = match Cli::try_parse_from(["grove"]) {
+        // export files of tests go to a throwaway folder, not the project's data/
+        let data_dir = std::env::temp_dir().join("grove-api-tests");
+        let data_dir = data_dir.to_string_lossy();
+        let config = match Cli::try_parse_from(["grove", "--data-dir", &data_dir]) {
             Ok(cli) => cli.config,
             Err(error) => panic!("default configuration must parse: {error}"),
         };
@@ -52,6 +56,12 @@ impl TestApp {
     /// Loads a page the way a browser does.
     pub async fn get(&mut self, path: &str) -> TestResponse {
         let request = Request::get(path).header(header::ACCEPT, "text/html,*/*;q=0.8");
+        self.send(request, Body::empty()).await
+    }
+
+    /// A GET with an API key.
+    pub async fn get_with_bearer(&mut self, path: &str, key: &str) -> TestResponse {
+        let request = Request::get(path).header(header::AUTHORIZATION, format!("Bearer {key}"));
         self.send(request, Body::empty()).await
     }
 
@@ -87,7 +97,7 @@ impl TestApp {
         self.send(request, Body::from(form_body(form))).await
     }
 
-    async fn send(
+    pub async fn send(
         &mut self,
         mut request: axum::http::request::Builder,
         body: Body,
@@ -120,6 +130,7 @@ impl TestApp {
             status,
             headers,
             body: String::from_utf8_lossy(&bytes).into_owned(),
+            bytes: bytes.to_vec(),
         }
     }
 

@@ -5,6 +5,8 @@
 
 mod accounts;
 mod authorization;
+mod export;
 mod helpers;
+mod security;
 mod shell;
 mod tasks;

@@ -1,6 +1,7 @@
 //! The moderation area, for moderators and admins: overview, messages, users, reports,
 //! trollboard.
 
+pub mod export;
 pub mod message;
 pub mod messages;
 pub mod reports;
@@ -27,6 +28,7 @@ pub fn ModerationNav() -> impl IntoView {
             <A href="/moderation/reports">"Reports"</A>
             <A href="/moderation/users">"Users"</A>
             <A href="/moderation/trollboard">"Trollboard"</A>
+            <A href="/moderation/export">"Export"</A>
             <A href="/stats">"Statistics"</A>
         </nav>
     }

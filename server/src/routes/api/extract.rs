@@ -60,7 +60,8 @@ where
     }
 }
 
-/// The logged-in user of an API call.
+/// The user of an API call: the logged-in session, or the account an API key with the
+/// `annotate` scope acts for (`Authorization: Bearer <key>`, for bots and integrations).
 pub struct ApiUser(pub UserId);
 
 impl<S> FromRequestParts<S> for ApiUser
@@ -71,10 +72,33 @@ where
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let engine = Engine::from_ref(state);
+        if let Some(key) = crate::routes::export::bearer(parts) {
+            let holder = engine.api_key_holder(&key).await?.ok_or_else(|| {
+                AppError::new(401, "invalid_api_key", "Unknown or revoked API key.")
+            })?;
+            let user = match holder.user_id {
+                Some(user) if holder.allows("annotate") => engine.user(user).await?,
+                _ => {
+                    return Err(ApiError(AppError::new(
+                        403,
+                        "scope_missing",
+                        "This key may not act for a user (it needs the annotate scope).",
+                    )))
+                }
+            };
+            if user.banned || user.deleted {
+                return Err(ApiError(AppError::new(
+                    403,
+                    "account_banned",
+                    "The key's account is banned or deleted.",
+                )));
+            }
+            return Ok(Self(user.id));
+        }
         let session = Session::from_request_parts(parts, state)
             .await
             .map_err(|_| ApiError(AppError::internal()))?;
-        let engine = Engine::from_ref(state);
         let user = UserSession::new(session)
             .user(&engine)
             .await?

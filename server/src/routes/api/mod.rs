@@ -8,12 +8,13 @@ mod tasks;
 use axum::Router;
 use engine::Engine;
 
-pub use extract::{ApiError, ApiJson, ApiUser};
+pub use extract::{parse_id, ApiError, ApiJson, ApiUser};
 
 pub fn router() -> Router<Engine> {
     Router::new()
         .merge(tasks::router())
         .merge(messages::router())
+        .route("/export", axum::routing::get(super::export::stream))
         .fallback(not_found)
 }
 

@@ -1,0 +1,244 @@
+//! Dataset export: OpenAssistant-compatible trees and flat messages, preference pairs for
+//! reward-model training (plain and chat form, as Hugging Face TRL reads them), and SFT
+//! threads. Trees are read in batches by id, so memory stays flat whatever the size; each
+//! batch becomes a chunk of JSON Lines.
+
+mod assemble;
+mod jobs;
+mod pseudonym;
+mod query;
+pub mod schema;
+
+use crate::{
+    db::{self, export::TreeFilter},
+    Engine, Error,
+};
+use assemble::Batch;
+use domain::tree::TreeState;
+use pseudonym::Pseudonyms;
+use serde::{Deserialize, Serialize};
+use time::Date;
+use uuid::Uuid;
+
+/// Trees read per batch.
+const BATCH_TREES: i64 = 1000;
+
+/// What an export writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExportFormat {
+    /// One tree per line, replies nested and sorted by rank (oasst `*.trees.jsonl`).
+    Trees,
+    /// One message per line (oasst `*.messages.jsonl`).
+    Messages,
+    /// Preference pairs with a plain-text prompt: `prompt`, `chosen`, `rejected`, `rank_gap`.
+    Pairs,
+    /// Preference pairs in TRL's conversational form: lists of `{role, content}`.
+    PairsChat,
+    /// Conversations ending in an assistant reply, best-ranked path first, as `messages`.
+    Sft,
+}
+
+impl ExportFormat {
+    pub const ALL: [ExportFormat; 5] = [
+        Self::Trees,
+        Self::Messages,
+        Self::Pairs,
+        Self::PairsChat,
+        Self::Sft,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Trees => "trees",
+            Self::Messages => "messages",
+            Self::Pairs => "pairs",
+            Self::PairsChat => "pairs_chat",
+            Self::Sft => "sft",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Result<Self, Error> {
+        let wanted = raw.replace('-', "_");
+        Self::ALL.into_iter().find(|f| f.as_str() == wanted).ok_or_else(|| {
+            Error::bad_input(
+                "invalid_format",
+                format!("Unknown export format '{raw}': use trees, messages, pairs, pairs_chat or sft."),
+            )
+        })
+    }
+}
+
+/// One part of a train/validation split, made by tree so no tree is in both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SplitPart {
+    Train,
+    Validation,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Split {
+    pub part: SplitPart,
+    /// Share of trees in the validation part.
+    pub validation_fraction: f64,
+    pub seed: u64,
+}
+
+/// What to export and how.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExportOptions {
+    pub format: ExportFormat,
+    /// Tree states to include; empty for all. The default is ready-for-export trees.
+    pub states: Vec<TreeState>,
+    /// Languages to include; empty for all.
+    pub langs: Vec<String>,
+    pub include_deleted: bool,
+    /// Include rejected (spam) messages.
+    pub include_spam: bool,
+    /// Include trees with model-generated messages.
+    pub include_synthetic: bool,
+    /// Trees whose prompt was written in this date range (inclusive).
+    pub from: Option<Date>,
+    pub to: Option<Date>,
+    /// Only the prompts (roots).
+    pub prompts_only: bool,
+    pub split: Option<Split>,
+    /// The secret that makes user pseudonyms; the same secret gives the same pseudonyms.
+    pub pseudonym_secret: String,
+}
+
+impl ExportOptions {
+    /// Ready-for-export trees, no deleted, spam or synthetic messages, a random secret.
+    pub fn new(format: ExportFormat) -> Self {
+        Self {
+            format,
+            states: vec![TreeState::ReadyForExport],
+            langs: Vec::new(),
+            include_deleted: false,
+            include_spam: false,
+            include_synthetic: false,
+            from: None,
+            to: None,
+            prompts_only: false,
+            split: None,
+            pseudonym_secret: Uuid::new_v4().simple().to_string(),
+        }
+    }
+
+    fn states(&self) -> Vec<String> {
+        self.states.iter().map(|s| s.as_str().to_owned()).collect()
+    }
+}
+
+/// What an export has written so far.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExportStats {
+    /// Trees read so far, before the split (for progress).
+    pub trees_read: u64,
+    /// Trees written.
+    pub trees: u64,
+    pub messages: u64,
+    /// Lines written.
+    pub records: u64,
+}
+
+/// An export in progress: call [`ExportCursor::next_chunk`] until it returns `None`.
+pub struct ExportCursor {
+    engine: Engine,
+    options: ExportOptions,
+    states: Vec<String>,
+    pseudonyms: Pseudonyms,
+    after: Option<Uuid>,
+    finished: bool,
+    stats: ExportStats,
+}
+
+impl ExportCursor {
+    /// The JSON Lines of the next batch of trees (possibly empty when every tree of the batch
+    /// was filtered out), or `None` at the end.
+    pub async fn next_chunk(&mut self) -> Result<Option<Vec<u8>>, Error> {
+        if self.finished {
+            return Ok(None);
+        }
+        let filter = TreeFilter {
+            states: &self.states,
+            langs: &self.options.langs,
+            include_synthetic: self.options.include_synthetic,
+            from: self.options.from,
+            to: self.options.to,
+        };
+        let heads =
+            db::export::trees_after(&self.engine.pool, &filter, self.after, BATCH_TREES).await?;
+        let Some(last) = heads.last() else {
+            self.finished = true;
+            return Ok(None);
+        };
+        self.after = Some(last.message_tree_id);
+        if i64::try_from(heads.len()).unwrap_or(i64::MAX) < BATCH_TREES {
+            self.finished = true;
+        }
+        self.stats.trees_read += heads.len() as u64;
+        let heads: Vec<_> = heads
+            .into_iter()
+            .filter(|head| self.in_split(head.message_tree_id))
+            .collect();
+        let ids: Vec<Uuid> = heads.iter().map(|h| h.message_tree_id).collect();
+        let (rows, labels) = tokio::try_join!(
+            db::export::messages_of(&self.engine.pool, &ids),
+            db::export::labels_of(&self.engine.pool, &ids),
+        )?;
+        let batch = Batch::new(heads, rows, labels);
+        let mut out = Vec::with_capacity(1 << 16);
+        let written = batch.write(&self.options, &mut self.pseudonyms, &mut out)?;
+        self.stats.trees += written.trees;
+        self.stats.messages += written.messages;
+        self.stats.records += written.records;
+        Ok(Some(out))
+    }
+
+    pub fn stats(&self) -> ExportStats {
+        self.stats
+    }
+
+    fn in_split(&self, tree: Uuid) -> bool {
+        match self.options.split {
+            None => true,
+            Some(split) => {
+                let validation = pseudonym::unit_hash(split.seed, tree) < split.validation_fraction;
+                validation == (split.part == SplitPart::Validation)
+            }
+        }
+    }
+}
+
+impl Engine {
+    /// Starts an export.
+    pub fn export(&self, options: ExportOptions) -> ExportCursor {
+        ExportCursor {
+            engine: self.clone(),
+            states: options.states(),
+            pseudonyms: Pseudonyms::new(&options.pseudonym_secret),
+            options,
+            after: None,
+            finished: false,
+            stats: ExportStats::default(),
+        }
+    }
+
+    /// How many trees the export reads, before any split (for progress).
+    pub async fn export_tree_count(&self, options: &ExportOptions) -> Result<i64, Error> {
+        let states = options.states();
+        let filter = TreeFilter {
+            states: &states,
+            langs: &options.langs,
+            include_synthetic: options.include_synthetic,
+            from: options.from,
+            to: options.to,
+        };
+        db::export::count_trees(&self.pool, &filter).await
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,277 @@
+//! Exports and imports against Postgres: the round trip, the pair and SFT shapes, filters,
+//! pseudonyms, splits, and import errors.
+
+use super::{schema::ExportTree, ExportFormat, ExportOptions, Split, SplitPart};
+use crate::{import::ImportOptions, simulate::Simulation, Engine, Error, TreeConfig};
+use domain::tree::TreeState;
+use serde_json::Value;
+use sqlx::PgPool;
+use std::collections::HashMap;
+
+async fn grown(pool: &PgPool, trees: usize) -> Result<Engine, Error> {
+    let engine = Engine::with_config(
+        pool.clone(),
+        TreeConfig {
+            goal_tree_size: 6,
+            ..TreeConfig::default()
+        },
+    );
+    engine
+        .simulate(Simulation {
+            users: 10,
+            trees,
+            spammer_share: 0.1,
+            seed: 3,
+            ..Simulation::default()
+        })
+        .await?;
+    Ok(engine)
+}
+
+async fn export(engine: &Engine, options: ExportOptions) -> Result<String, Error> {
+    let mut cursor = engine.export(options);
+    let mut out = Vec::new();
+    while let Some(chunk) = cursor.next_chunk().await? {
+        out.extend(chunk);
+    }
+    String::from_utf8(out).map_err(|e| Error::Internal(e.to_string()))
+}
+
+fn lines(text: &str) -> Vec<Value> {
+    text.lines()
+        .map(|l| serde_json::from_str(l).unwrap_or(Value::Null))
+        .collect()
+}
+
+/// Replaces pseudonyms by their order of first appearance, and rounds label means, so two
+/// exports compare on everything else.
+fn normalise(text: &str) -> String {
+    fn walk(value: &mut Value, seen: &mut HashMap<String, usize>) {
+        match value {
+            Value::Object(map) => {
+                if let Some(Value::String(user)) = map.get("user_id") {
+                    let next = seen.len();
+                    let n = *seen.entry(user.clone()).or_insert(next);
+                    map.insert("user_id".to_owned(), Value::String(format!("user-{n}")));
+                }
+                map.remove("origin");
+                if let Some(Value::Object(labels)) = map.get_mut("labels") {
+                    for label in labels.values_mut() {
+                        if let Some(v) = label.get("value").and_then(Value::as_f64) {
+                            label["value"] = Value::from((v * 1e9).round() / 1e9);
+                        }
+                    }
+                }
+                for child in map.values_mut() {
+                    walk(child, seen);
+                }
+            }
+            Value::Array(items) => items.iter_mut().for_each(|item| walk(item, seen)),
+            _ => {}
+        }
+    }
+    let mut seen = HashMap::new();
+    text.lines()
+        .map(|line| {
+            let mut value: Value = serde_json::from_str(line).unwrap_or(Value::Null);
+            walk(&mut value, &mut seen);
+            value.to_string()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[sqlx::test(migrator = "crate::MIGRATOR")]
+async fn export_import_export_round_trips(pool: PgPool) -> Result<(), Error> {
+    let engine = grown(&pool, 6).await?;
+    let first = export(&engine, ExportOptions::new(ExportFormat::Trees)).await?;
+    assert!(lines(&first).len() >= 6);
+
+    sqlx::query!("truncate message_tree, message, task, submission, label, ranking, reaction, report, message_revision, message_label_import cascade")
+        .execute(&pool)
+        .await?;
+    let options = ImportOptions {
+        state: TreeState::ReadyForExport,
+        origin: "round-trip".to_owned(),
+        dry_run: false,
+    };
+    let report = engine.import_trees(first.as_bytes(), options).await?;
+    assert_eq!(report.trees as usize, lines(&first).len());
+
+    let second = export(&engine, ExportOptions::new(ExportFormat::Trees)).await?;
+    assert_eq!(normalise(&first), normalise(&second));
+    let tree: ExportTree = serde_json::from_str(second.lines().next().unwrap_or_default())
+        .map_err(|e| Error::Internal(e.to_string()))?;
+    assert_eq!(tree.origin.as_deref(), Some("round-trip"));
+    assert_eq!(engine.check_invariants().await?, Vec::<String>::new());
+    Ok(())
+}
+
+#[sqlx::test(migrator = "crate::MIGRATOR")]
+async fn pairs_have_the_columns_reward_trainers_read(pool: PgPool) -> Result<(), Error> {
+    let engine = grown(&pool, 4).await?;
+    let plain = lines(&export(&engine, ExportOptions::new(ExportFormat::Pairs)).await?);
+    assert!(!plain.is_empty());
+    for pair in &plain {
+        assert!(
+            pair["prompt"]
+                .as_str()
+                .is_some_and(|p| p.starts_with("User: ")),
+            "{pair}"
+        );
+        assert!(
+            pair["chosen"].is_string() && pair["rejected"].is_string(),
+            "{pair}"
+        );
+        assert!(pair["rank_gap"].as_i64().is_some_and(|g| g > 0), "{pair}");
+        assert_ne!(pair["chosen"], pair["rejected"]);
+    }
+    let chat = lines(&export(&engine, ExportOptions::new(ExportFormat::PairsChat)).await?);
+    assert_eq!(chat.len(), plain.len());
+    for pair in &chat {
+        let prompt = pair["prompt"].as_array().cloned().unwrap_or_default();
+        assert_eq!(
+            prompt.first().and_then(|m| m["role"].as_str()),
+            Some("user"),
+            "{pair}"
+        );
+        assert_eq!(pair["chosen"][0]["role"], "assistant");
+        assert!(pair["rejected"][0]["content"].is_string());
+    }
+    Ok(())
+}
+
+#[sqlx::test(migrator = "crate::MIGRATOR")]
+async fn sft_threads_end_with_the_assistant_and_start_with_the_best_path(
+    pool: PgPool,
+) -> Result<(), Error> {
+    let engine = grown(&pool, 4).await?;
+    let threads = lines(&export(&engine, ExportOptions::new(ExportFormat::Sft)).await?);
+    assert!(!threads.is_empty());
+    let mut first_of_tree: HashMap<String, Value> = HashMap::new();
+    for thread in &threads {
+        let messages = thread["messages"].as_array().cloned().unwrap_or_default();
+        assert_eq!(
+            messages.first().and_then(|m| m["role"].as_str()),
+            Some("user")
+        );
+        assert_eq!(
+            messages.last().and_then(|m| m["role"].as_str()),
+            Some("assistant")
+        );
+        let tree = thread["message_tree_id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        first_of_tree.entry(tree).or_insert_with(|| thread.clone());
+    }
+    for thread in first_of_tree.values() {
+        // the first thread of a tree takes the best-ranked reply at every ranked step
+        for rank in thread["ranks"].as_array().cloned().unwrap_or_default() {
+            assert!(rank.is_null() || rank == 0, "{thread}");
+        }
+    }
+    Ok(())
+}
+
+#[sqlx::test(migrator = "crate::MIGRATOR")]
+async fn exports_hide_people_and_split_by_tree(pool: PgPool) -> Result<(), Error> {
+    let engine = grown(&pool, 6).await?;
+    let mut options = ExportOptions::new(ExportFormat::Messages);
+    options.pseudonym_secret = "secret".to_owned();
+    let text = export(&engine, options.clone()).await?;
+    let names: Vec<String> = sqlx::query_scalar!("select username from app_user")
+        .fetch_all(&pool)
+        .await?;
+    for name in names {
+        assert!(!text.contains(&name), "{name} leaked");
+    }
+    let ids: Vec<uuid::Uuid> = sqlx::query_scalar!("select user_id from app_user")
+        .fetch_all(&pool)
+        .await?;
+    for id in ids {
+        assert!(!text.contains(&id.to_string()), "a real user id leaked");
+    }
+    assert_eq!(
+        text,
+        export(&engine, options.clone()).await?,
+        "the same secret gives the same pseudonyms"
+    );
+
+    let part = |part| {
+        let mut o = ExportOptions::new(ExportFormat::Trees);
+        o.split = Some(Split {
+            part,
+            validation_fraction: 0.3,
+            seed: 9,
+        });
+        o
+    };
+    let train: Vec<String> = lines(&export(&engine, part(SplitPart::Train)).await?)
+        .iter()
+        .map(|t| t["message_tree_id"].to_string())
+        .collect();
+    let validation: Vec<String> = lines(&export(&engine, part(SplitPart::Validation)).await?)
+        .iter()
+        .map(|t| t["message_tree_id"].to_string())
+        .collect();
+    let all = lines(&export(&engine, ExportOptions::new(ExportFormat::Trees)).await?);
+    assert_eq!(train.len() + validation.len(), all.len());
+    assert!(train.iter().all(|t| !validation.contains(t)));
+
+    let mut prompts = ExportOptions::new(ExportFormat::Messages);
+    prompts.prompts_only = true;
+    assert!(lines(&export(&engine, prompts).await?)
+        .iter()
+        .all(|m| m["parent_id"].is_null()));
+    let mut everything = ExportOptions::new(ExportFormat::Trees);
+    everything.states = Vec::new();
+    everything.include_spam = true;
+    assert!(lines(&export(&engine, everything).await?).len() > all.len());
+    Ok(())
+}
+
+#[sqlx::test(migrator = "crate::MIGRATOR")]
+async fn import_names_the_bad_line_and_a_dry_run_writes_nothing(pool: PgPool) -> Result<(), Error> {
+    let engine = grown(&pool, 2).await?;
+    let good = export(&engine, ExportOptions::new(ExportFormat::Trees)).await?;
+    sqlx::query!("truncate message_tree, message, task, submission, label, ranking, reaction, report, message_revision, message_label_import cascade")
+        .execute(&pool)
+        .await?;
+    let dry = ImportOptions {
+        state: TreeState::BacklogRanking,
+        origin: "oasst".to_owned(),
+        dry_run: true,
+    };
+    let report = engine.import_trees(good.as_bytes(), dry.clone()).await?;
+    assert!(report.trees >= 2 && report.dry_run);
+    let count = sqlx::query_scalar!("select count(*) as \"n!\" from message")
+        .fetch_one(&pool)
+        .await?;
+    assert_eq!(count, 0);
+
+    let broken = format!(
+        "{}\n{{\"message_tree_id\": \"nope\"}}\n",
+        good.lines().next().unwrap_or_default()
+    );
+    let error = engine
+        .import_trees(broken.as_bytes(), dry.clone())
+        .await
+        .err()
+        .map(|e| (e.code(), e.to_string()));
+    assert_eq!(error.as_ref().map(|e| e.0), Some("invalid_record"));
+    assert!(error.is_some_and(|e| e.1.starts_with("line 2:")));
+
+    let wrong_role = good.lines().next().unwrap_or_default().replacen(
+        "\"role\":\"prompter\"",
+        "\"role\":\"assistant\"",
+        1,
+    );
+    let error = engine
+        .import_trees(wrong_role.as_bytes(), dry)
+        .await
+        .err()
+        .map(|e| e.to_string());
+    assert!(error.is_some_and(|e| e.contains("line 1") && e.contains("role")));
+    Ok(())
+}

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# A throwaway Postgres cluster for tests: ./scripts/test-db.sh start|stop|url
+# A throwaway Postgres cluster for tests: ./scripts/test-db.sh start|stop|restart|url
 #   DIR defaults to a folder under /tmp (reachable by the postgres user when we run as root);
 #   fsync and friends are off because the data is thrown away.
 set -euo pipefail
@@ -27,11 +27,15 @@ case $cmd in
     fi
     echo "postgres://postgres@127.0.0.1:$PORT/postgres"
     ;;
+  restart)
+    # the same options as at start (pg_ctl keeps them); for the fault check
+    as_pg "$BIN/pg_ctl" -D "$DIR/data" -l "$DIR/log" -m fast -w restart >/dev/null
+    ;;
   stop)
     as_pg "$BIN/pg_ctl" -D "$DIR/data" stop -m fast >/dev/null 2>&1 || true
     ;;
   url)
     echo "postgres://postgres@127.0.0.1:$PORT/postgres"
     ;;
-  *) echo "usage: $0 start|stop|url" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop|restart|url" >&2; exit 2 ;;
 esac

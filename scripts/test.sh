@@ -32,6 +32,9 @@ say "build (front end + server)"
 say "dataset files: every format, import round trip, Hugging Face datasets"
 ./scripts/check-dataset-files.sh "$base"
 
+say "faults under load: kill -9 of the server, Postgres restart"
+./scripts/check-faults.sh "$base"
+
 say "browser journeys"
 e2e_db=grove_e2e
 psql -q "$base" -c "drop database if exists $e2e_db" -c "create database $e2e_db"
@@ -39,6 +42,8 @@ export DATABASE_URL=${base%/*}/$e2e_db
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 # small trees, one review and one ranking each: journeys can grow a tree to the end quickly
 export GROVE_GOAL_TREE_SIZE=3 GROVE_REVIEWS_PER_MESSAGE=1 GROVE_RANKINGS_PER_PARENT=1 GROVE_MAX_TREE_DEPTH=3
+# every journey's users register from 127.0.0.1: one address doing the work of a crowd
+export GROVE_RATE_LIMIT_SCALE=50
 rm -rf e2e/artifacts
 GROVE_ADDR=127.0.0.1:$port ./target/debug/grove serve > target/e2e-server.log 2>&1 &
 server_pid=$!

@@ -98,6 +98,10 @@ mod server {
                 ErrorKind::Conflict => 409,
                 ErrorKind::Gone => 410,
                 ErrorKind::TooMany => 429,
+                ErrorKind::Unavailable => {
+                    tracing::warn!(error.cause_chain = ?error, "database unavailable");
+                    503
+                }
                 ErrorKind::Internal => {
                     tracing::error!(error.cause_chain = ?error, "request failed");
                     500

@@ -51,6 +51,8 @@ pub enum ErrorKind {
     Gone,
     /// Too much at once (open tasks, rate limits).
     TooMany,
+    /// The database cannot be reached right now (restarting, overloaded): try again soon.
+    Unavailable,
     Internal,
 }
 
@@ -68,6 +70,7 @@ impl Error {
             Self::EmailTaken => "email_taken",
             Self::NotFound(_) => "not_found",
             Self::Rule { code, .. } => code,
+            Self::Database(_) if self.kind() == ErrorKind::Unavailable => "database_unavailable",
             Self::Database(_) | Self::Migration(_) | Self::Internal(_) => "internal",
         }
     }
@@ -80,6 +83,7 @@ impl Error {
             Self::UsernameTaken | Self::EmailTaken => ErrorKind::Conflict,
             Self::NotFound(_) => ErrorKind::NotFound,
             Self::Rule { kind, .. } => *kind,
+            Self::Database(error) if is_connection_failure(error) => ErrorKind::Unavailable,
             Self::Database(_) | Self::Migration(_) | Self::Internal(_) => ErrorKind::Internal,
         }
     }
@@ -122,9 +126,28 @@ impl Error {
     /// The text shown to the user; internal failures say nothing about their cause.
     pub fn public_message(&self) -> String {
         match self.kind() {
+            ErrorKind::Unavailable => {
+                "The database is briefly unavailable. Please try again in a moment.".to_owned()
+            }
             ErrorKind::Internal => "Something went wrong on our side. Please try again.".to_owned(),
             _ => self.to_string(),
         }
+    }
+}
+
+/// Whether the database could not be reached (as opposed to refusing a query): the connection
+/// broke, the pool found none in time, or the server is shutting down or starting up.
+fn is_connection_failure(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::Io(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed => true,
+        // 08: connection exception; 57P01-03: admin shutdown, crash shutdown, cannot connect now
+        sqlx::Error::Database(db) => db.code().is_some_and(|code| {
+            code.starts_with("08") || matches!(code.as_ref(), "57P01" | "57P02" | "57P03")
+        }),
+        _ => false,
     }
 }
 
@@ -136,4 +159,24 @@ pub(crate) fn on_constraint(error: sqlx::Error, map: impl Fn(&str) -> Option<Err
         }
     }
     Error::Database(error)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_lost_database_is_unavailable_not_internal() {
+        let lost = Error::Database(sqlx::Error::PoolTimedOut);
+        assert_eq!(
+            (lost.kind(), lost.code()),
+            (ErrorKind::Unavailable, "database_unavailable")
+        );
+        let broken = Error::Database(sqlx::Error::Io(std::io::Error::from(
+            std::io::ErrorKind::ConnectionReset,
+        )));
+        assert_eq!(broken.kind(), ErrorKind::Unavailable);
+        let bug = Error::Database(sqlx::Error::RowNotFound);
+        assert_eq!((bug.kind(), bug.code()), (ErrorKind::Internal, "internal"));
+    }
 }

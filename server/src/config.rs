@@ -248,6 +248,18 @@ pub struct Config {
     /// The address users reach Grove at; an https:// URL marks session cookies Secure.
     #[arg(long, env = "GROVE_PUBLIC_URL", global = true)]
     pub public_url: Option<String>,
+    /// Multiplies every rate limit (logins, registrations, task requests, submits); 0 turns
+    /// them off.
+    #[arg(
+        long,
+        env = "GROVE_RATE_LIMIT_SCALE",
+        default_value_t = 1.0,
+        global = true
+    )]
+    pub rate_limit_scale: f64,
+    /// Take the client address from `X-Forwarded-For` (set only behind a proxy that writes it).
+    #[arg(long, env = "GROVE_TRUST_FORWARDED_FOR", global = true)]
+    pub trust_forwarded_for: bool,
     /// Minutes of inactivity after which a login session ends.
     #[arg(long, env = "GROVE_SESSION_IDLE_MINUTES", default_value_t = 7 * 24 * 60, global = true)]
     pub session_idle_minutes: i64,

@@ -10,6 +10,7 @@ pub mod cli;
 pub mod config;
 pub mod dataset;
 pub mod dev_db;
+pub mod limits;
 pub mod metrics;
 pub mod routes;
 pub mod startup;

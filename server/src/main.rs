@@ -10,8 +10,17 @@ use server::{
     telemetry,
 };
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<()> {
+    // Leptos' server-function futures nest deep under the middleware; unoptimised builds
+    // overflow tokio's default 2 MiB worker stacks on the largest of them
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_stack_size(8 << 20)
+        .build()?
+        .block_on(run())
+}
+
+async fn run() -> anyhow::Result<()> {
     let unknown = server::config::unknown_grove_variables();
     if !unknown.is_empty() {
         anyhow::bail!(

@@ -111,7 +111,11 @@ impl Application {
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         tracing::info!(url = %self.url, "Grove is listening");
         println!("Grove is running at {}", self.url);
-        let served = axum::serve(self.listener, self.router)
+        // rate limits need the client address
+        let service = self
+            .router
+            .into_make_service_with_connect_info::<std::net::SocketAddr>();
+        let served = axum::serve(self.listener, service)
             .with_graceful_shutdown(shutdown_signal())
             .await;
         self.database.close().await;

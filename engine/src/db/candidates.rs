@@ -4,7 +4,7 @@
 //! already cover the work still needed.
 
 use crate::Error;
-use domain::task::chooser::Backlog;
+use domain::task::{chooser::Backlog, TaskKind};
 use sqlx::PgExecutor;
 use uuid::Uuid;
 
@@ -239,4 +239,67 @@ pub(crate) async fn rankings(
         count: count(row.count),
         pick: row.pick,
     })
+}
+
+/// Locks the tree of `target` and tells whether a task of `kind` on it still has a free slot,
+/// counting the open tasks others committed meanwhile. Tasks on a tree are created under its
+/// lock, so two annotators can never both take its last slot.
+pub(crate) async fn claim(
+    conn: &mut sqlx::PgConnection,
+    user: Uuid,
+    target: Uuid,
+    kind: TaskKind,
+    limits: &Limits,
+) -> Result<bool, Error> {
+    let Some(tree) = sqlx::query_scalar!(
+        "select message_tree_id from message where message_id = $1",
+        target
+    )
+    .fetch_optional(&mut *conn)
+    .await?
+    else {
+        return Ok(false);
+    };
+    if crate::db::trees::lock(&mut *conn, tree).await?.is_none() {
+        return Ok(false);
+    }
+    let room = sqlx::query_scalar!(
+        "select case
+             when $3::text in ('assistant_reply', 'prompter_reply') then
+                 (select count(*) from message c
+                  where c.parent_id = p.message_id and not c.deleted and c.review_result is not false)
+                 + (select count(*) from task k
+                    where k.message_id = p.message_id and k.kind in ('assistant_reply', 'prompter_reply')
+                      and k.user_id <> $2 and k.done_at is null and k.skipped_at is null
+                      and k.created_at > now() - make_interval(secs => $4::float8))
+                 < case p.role when 'prompter' then t.max_children_count
+                               else least(t.num_prompter_replies, t.max_children_count) end
+             when $3 like 'label_%' then
+                 p.review_count
+                 + (select count(*) from task k
+                    where k.message_id = p.message_id and k.kind like 'label_%' and k.user_id <> $2
+                      and k.done_at is null and k.skipped_at is null
+                      and k.created_at > now() - make_interval(secs => $4::float8))
+                 < case when p.depth = 0 then $5::bigint else $6::bigint end
+             else
+                 (select count(*) from ranking r where r.parent_id = p.message_id)
+                 + (select count(*) from task k
+                    where k.message_id = p.message_id and k.kind like 'rank_%' and k.user_id <> $2
+                      and k.done_at is null and k.skipped_at is null
+                      and k.created_at > now() - make_interval(secs => $4::float8))
+                 < $7::bigint
+         end as \"room!\"
+         from message p join message_tree t on t.message_tree_id = p.message_tree_id
+         where p.message_id = $1",
+        target,
+        user,
+        kind.as_str(),
+        limits.span_secs,
+        i64::from(limits.reviews_prompt),
+        i64::from(limits.reviews_reply),
+        limits.rankings,
+    )
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(room.unwrap_or(false))
 }

@@ -144,14 +144,70 @@ pub struct ExportStats {
 }
 
 /// An export in progress: call [`ExportCursor::next_chunk`] until it returns `None`.
+///
+/// While one batch is turned into JSON, the next one is already being read from the database
+/// (one batch ahead, so memory stays bounded): the two halves of the work overlap.
 pub struct ExportCursor {
-    engine: Engine,
     options: ExportOptions,
-    states: Vec<String>,
+    reader: BatchReader,
     pseudonyms: Pseudonyms,
-    after: Option<Uuid>,
+    ahead: Option<tokio::task::JoinHandle<Result<Fetched, Error>>>,
     finished: bool,
     stats: ExportStats,
+}
+
+/// What one batch read brought back.
+struct Fetched {
+    /// Trees read, before the split.
+    trees_read: usize,
+    /// The last tree id read: where the next batch starts.
+    last: Option<Uuid>,
+    heads: Vec<db::export::TreeHead>,
+    rows: Vec<db::export::ExportRow>,
+    labels: Vec<(Uuid, String, f64, i64)>,
+}
+
+/// Everything needed to read a batch, owned so a read can run as its own task.
+#[derive(Clone)]
+struct BatchReader {
+    pool: sqlx::PgPool,
+    states: Vec<String>,
+    langs: Vec<String>,
+    include_synthetic: bool,
+    from: Option<Date>,
+    to: Option<Date>,
+    split: Option<Split>,
+}
+
+impl BatchReader {
+    async fn read(self, after: Option<Uuid>) -> Result<Fetched, Error> {
+        let filter = TreeFilter {
+            states: &self.states,
+            langs: &self.langs,
+            include_synthetic: self.include_synthetic,
+            from: self.from,
+            to: self.to,
+        };
+        let heads = db::export::trees_after(&self.pool, &filter, after, BATCH_TREES).await?;
+        let trees_read = heads.len();
+        let last = heads.last().map(|h| h.message_tree_id);
+        let heads: Vec<_> = heads
+            .into_iter()
+            .filter(|head| in_split(self.split, head.message_tree_id))
+            .collect();
+        let ids: Vec<Uuid> = heads.iter().map(|h| h.message_tree_id).collect();
+        let (rows, labels) = tokio::try_join!(
+            db::export::messages_of(&self.pool, &ids),
+            db::export::labels_of(&self.pool, &ids),
+        )?;
+        Ok(Fetched {
+            trees_read,
+            last,
+            heads,
+            rows,
+            labels,
+        })
+    }
 }
 
 impl ExportCursor {
@@ -161,34 +217,23 @@ impl ExportCursor {
         if self.finished {
             return Ok(None);
         }
-        let filter = TreeFilter {
-            states: &self.states,
-            langs: &self.options.langs,
-            include_synthetic: self.options.include_synthetic,
-            from: self.options.from,
-            to: self.options.to,
+        let fetched = match self.ahead.take() {
+            Some(reading) => reading
+                .await
+                .map_err(|e| Error::Internal(format!("export read failed: {e}")))??,
+            None => self.reader.clone().read(None).await?,
         };
-        let heads =
-            db::export::trees_after(&self.engine.pool, &filter, self.after, BATCH_TREES).await?;
-        let Some(last) = heads.last() else {
+        let Some(last) = fetched.last else {
             self.finished = true;
             return Ok(None);
         };
-        self.after = Some(last.message_tree_id);
-        if i64::try_from(heads.len()).unwrap_or(i64::MAX) < BATCH_TREES {
+        if i64::try_from(fetched.trees_read).unwrap_or(i64::MAX) < BATCH_TREES {
             self.finished = true;
+        } else {
+            self.ahead = Some(tokio::spawn(self.reader.clone().read(Some(last))));
         }
-        self.stats.trees_read += heads.len() as u64;
-        let heads: Vec<_> = heads
-            .into_iter()
-            .filter(|head| self.in_split(head.message_tree_id))
-            .collect();
-        let ids: Vec<Uuid> = heads.iter().map(|h| h.message_tree_id).collect();
-        let (rows, labels) = tokio::try_join!(
-            db::export::messages_of(&self.engine.pool, &ids),
-            db::export::labels_of(&self.engine.pool, &ids),
-        )?;
-        let batch = Batch::new(heads, rows, labels);
+        self.stats.trees_read += fetched.trees_read as u64;
+        let batch = Batch::new(fetched.heads, fetched.rows, fetched.labels);
         let mut out = Vec::with_capacity(1 << 16);
         let written = batch.write(&self.options, &mut self.pseudonyms, &mut out)?;
         self.stats.trees += written.trees;
@@ -200,14 +245,23 @@ impl ExportCursor {
     pub fn stats(&self) -> ExportStats {
         self.stats
     }
+}
 
-    fn in_split(&self, tree: Uuid) -> bool {
-        match self.options.split {
-            None => true,
-            Some(split) => {
-                let validation = pseudonym::unit_hash(split.seed, tree) < split.validation_fraction;
-                validation == (split.part == SplitPart::Validation)
-            }
+impl Drop for ExportCursor {
+    fn drop(&mut self) {
+        // an abandoned download need not finish reading
+        if let Some(reading) = self.ahead.take() {
+            reading.abort();
+        }
+    }
+}
+
+fn in_split(split: Option<Split>, tree: Uuid) -> bool {
+    match split {
+        None => true,
+        Some(split) => {
+            let validation = pseudonym::unit_hash(split.seed, tree) < split.validation_fraction;
+            validation == (split.part == SplitPart::Validation)
         }
     }
 }
@@ -215,12 +269,20 @@ impl ExportCursor {
 impl Engine {
     /// Starts an export.
     pub fn export(&self, options: ExportOptions) -> ExportCursor {
-        ExportCursor {
-            engine: self.clone(),
+        let reader = BatchReader {
+            pool: self.pool.clone(),
             states: options.states(),
+            langs: options.langs.clone(),
+            include_synthetic: options.include_synthetic,
+            from: options.from,
+            to: options.to,
+            split: options.split,
+        };
+        ExportCursor {
+            reader,
             pseudonyms: Pseudonyms::new(&options.pseudonym_secret),
             options,
-            after: None,
+            ahead: None,
             finished: false,
             stats: ExportStats::default(),
         }

@@ -230,64 +230,82 @@ async fn request_in(
         .map_err(|invalid| Error::rule(ErrorKind::TooMany, invalid.code, invalid.message))?;
 
     run_lottery(conn, config, lang.as_str(), 2).await?;
-    let survey = survey(conn, config, user, lang.as_str(), kind).await?;
     let mut rng = StdRng::from_entropy();
-    let category = chooser::choose_category(
-        kind.map(TaskKind::category),
-        &survey.backlog,
-        &survey.offer(),
-        config,
-        &mut rng,
-    )
-    .map_err(|nothing| no_task(nothing, lang))?;
+    // The choice reads counts without locks, so two annotators can pick the last free slot of
+    // the same message at once; the claim below settles it under the tree's lock, and the
+    // loser chooses again rather than write a reply that would be refused as `parent_full`.
+    let mut attempts = 0;
+    let (task_kind, target) = loop {
+        attempts += 1;
+        let survey = survey(conn, config, user, lang.as_str(), kind).await?;
+        let category = chooser::choose_category(
+            kind.map(TaskKind::category),
+            &survey.backlog,
+            &survey.offer(),
+            config,
+            &mut rng,
+        )
+        .map_err(|nothing| no_task(nothing, lang))?;
 
-    let (task_kind, target) = match category {
-        TaskCategory::InitialPrompt => (TaskKind::InitialPrompt, None),
-        TaskCategory::Reply => {
-            let lonely = chooser::prefer_lonely_child(
-                &Offer {
-                    lonely_replies: survey.assistant_parents.lonely,
-                    ..survey.offer()
-                },
-                config,
-                &mut rng,
-            );
-            let assistant_share = survey.assistant_parents.count;
-            let total = assistant_share + survey.prompter_parents.count;
-            let pick = if lonely {
-                survey
-                    .assistant_parents
-                    .lonely_pick
-                    .map(|id| (TaskKind::AssistantReply, id))
-            } else if rng.gen_range(0..total.max(1)) < assistant_share {
-                survey
-                    .assistant_parents
-                    .any
-                    .map(|id| (TaskKind::AssistantReply, id))
-            } else {
-                survey
-                    .prompter_parents
-                    .any
-                    .map(|id| (TaskKind::PrompterReply, id))
-            };
-            let (kind, id) = pick.ok_or_else(|| no_task(NothingToDo::AllTaken, lang))?;
-            (kind, Some(id))
-        }
-        TaskCategory::LabelPrompt => (TaskKind::LabelInitialPrompt, survey.prompt_reviews.pick),
-        TaskCategory::LabelReply => {
-            let assistant_share = survey.assistant_reviews.count;
-            let total = assistant_share + survey.prompter_reviews.count;
-            if rng.gen_range(0..total.max(1)) < assistant_share {
-                (TaskKind::LabelAssistantReply, survey.assistant_reviews.pick)
-            } else {
-                (TaskKind::LabelPrompterReply, survey.prompter_reviews.pick)
+        let (task_kind, target) = match category {
+            TaskCategory::InitialPrompt => (TaskKind::InitialPrompt, None),
+            TaskCategory::Reply => {
+                let lonely = chooser::prefer_lonely_child(
+                    &Offer {
+                        lonely_replies: survey.assistant_parents.lonely,
+                        ..survey.offer()
+                    },
+                    config,
+                    &mut rng,
+                );
+                let assistant_share = survey.assistant_parents.count;
+                let total = assistant_share + survey.prompter_parents.count;
+                let pick = if lonely {
+                    survey
+                        .assistant_parents
+                        .lonely_pick
+                        .map(|id| (TaskKind::AssistantReply, id))
+                } else if rng.gen_range(0..total.max(1)) < assistant_share {
+                    survey
+                        .assistant_parents
+                        .any
+                        .map(|id| (TaskKind::AssistantReply, id))
+                } else {
+                    survey
+                        .prompter_parents
+                        .any
+                        .map(|id| (TaskKind::PrompterReply, id))
+                };
+                let (kind, id) = pick.ok_or_else(|| no_task(NothingToDo::AllTaken, lang))?;
+                (kind, Some(id))
             }
+            TaskCategory::LabelPrompt => (TaskKind::LabelInitialPrompt, survey.prompt_reviews.pick),
+            TaskCategory::LabelReply => {
+                let assistant_share = survey.assistant_reviews.count;
+                let total = assistant_share + survey.prompter_reviews.count;
+                if rng.gen_range(0..total.max(1)) < assistant_share {
+                    (TaskKind::LabelAssistantReply, survey.assistant_reviews.pick)
+                } else {
+                    (TaskKind::LabelPrompterReply, survey.prompter_reviews.pick)
+                }
+            }
+            TaskCategory::Ranking => (TaskKind::RankAssistantReplies, survey.rankings.pick),
+        };
+        if task_kind != TaskKind::InitialPrompt && target.is_none() {
+            return Err(no_task(NothingToDo::AllTaken, lang));
         }
-        TaskCategory::Ranking => (TaskKind::RankAssistantReplies, survey.rankings.pick),
+        match target {
+            Some(target)
+                if !db::candidates::claim(&mut *conn, user, target, task_kind, &limits(config))
+                    .await? =>
+            {
+                if attempts >= 3 {
+                    return Err(no_task(NothingToDo::AllTaken, lang));
+                }
+            }
+            _ => break (task_kind, target),
+        }
     };
-    if task_kind != TaskKind::InitialPrompt && target.is_none() {
-        return Err(no_task(NothingToDo::AllTaken, lang));
-    }
     let random_request = kind.is_none();
     create_task(
         conn,

@@ -608,3 +608,53 @@ async fn the_sweep_finishes_what_a_configuration_change_allows(pool: PgPool) -> 
     assert_eq!(state_of(&pool, root).await?, "growing");
     Ok(())
 }
+
+#[sqlx::test(migrator = "crate::MIGRATOR")]
+async fn annotators_asking_at_once_never_share_the_last_slot(pool: PgPool) -> Result<(), Error> {
+    // one active tree: the prompt lottery (which serialises requests) is not drawn
+    let config = TreeConfig {
+        max_children_count: 1,
+        num_reviews_initial_prompt: 1,
+        max_active_trees: 1,
+        ..TreeConfig::default()
+    };
+    let engine = Engine::with_config(pool, config);
+    let users = futures_join(
+        &engine,
+        &["ada", "bob", "cy1", "cy2", "cy3", "cy4", "cy5", "cy6"],
+    )
+    .await?;
+    let (ada, bob, writers) = match users.as_slice() {
+        [ada, bob, rest @ ..] => (*ada, *bob, rest.to_vec()),
+        _ => unreachable!("eight users"),
+    };
+    write(&engine, ada, TaskKind::InitialPrompt, "Why do cats purr?").await?;
+    review_as(&engine, bob, TaskKind::LabelInitialPrompt, 0.0).await?;
+
+    // six annotators ask for a reply task at the same moment; the prompt takes one reply
+    let asks = writers
+        .iter()
+        .map(|user| engine.request_task(*user, request(TaskKind::AssistantReply)));
+    let answers = futures::future::join_all(asks).await;
+    let granted: Vec<_> = answers.iter().filter(|a| a.is_ok()).collect();
+    assert_eq!(granted.len(), 1, "{answers:?}");
+    assert!(answers
+        .iter()
+        .filter_map(|a| a.as_ref().err())
+        .all(|e| e.code() == "no_task_available"));
+    // and the one who got it can hand in the reply
+    let (user, task) = writers
+        .iter()
+        .zip(&answers)
+        .find_map(|(user, answer)| answer.as_ref().ok().map(|task| (*user, task.task_id)))
+        .unwrap_or_else(|| unreachable!("one was granted"));
+    engine
+        .submit_task(
+            user,
+            task,
+            text("Purring is a low vibration of the larynx."),
+            None,
+        )
+        .await?;
+    Ok(())
+}

@@ -1,19 +1,19 @@
 //! The router: the Leptos pages and server functions, health, static files, and the layers
-//! around them (sessions, cross-site refusal, security headers, tracing, panic
-//! safety).
+//! around them (sessions, cross-site refusal, rate limits, security headers, metrics,
+//! tracing, panic safety).
 
 pub mod api;
 pub mod export;
 pub mod health;
 mod security;
 
-use crate::{config::Config, metrics::HttpMetrics};
+use crate::{config::Config, limits::RateLimits, metrics::HttpMetrics};
 use app::{api::moderation::ExportDir, shell, App};
 use axum::{middleware, routing::get, Router};
 use engine::Engine;
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
-use tower_http::{catch_panic::CatchPanicLayer, trace::TraceLayer};
+use tower_http::{catch_panic::CatchPanicLayer, limit::RequestBodyLimitLayer, trace::TraceLayer};
 use tower_sessions::{cookie::SameSite, Expiry, SessionManagerLayer};
 use tower_sessions_sqlx_store::PostgresStore;
 
@@ -63,6 +63,10 @@ pub fn router(config: &Config, engine: Engine, sessions: PostgresStore) -> Route
         .with_state(leptos_options)
         .merge(metrics_page)
         .layer(middleware::from_fn_with_state(
+            RateLimits::new(config.rate_limit_scale, config.trust_forwarded_for),
+            crate::limits::enforce,
+        ))
+        .layer(middleware::from_fn_with_state(
             metrics,
             crate::metrics::track,
         ))
@@ -72,6 +76,8 @@ pub fn router(config: &Config, engine: Engine, sessions: PostgresStore) -> Route
             security::refuse_cross_site_writes,
         ))
         .layer(sessions)
+        .layer(RequestBodyLimitLayer::new(security::MAX_BODY_BYTES))
+        .layer(middleware::from_fn(security::refuse_large_bodies))
         .layer(middleware::from_fn(security::security_headers))
         .layer(TraceLayer::new_for_http())
         .layer(CatchPanicLayer::custom(internal_error_page))

@@ -60,6 +60,28 @@ fn is_same_origin(headers: &HeaderMap, public_origin: Option<&str>) -> bool {
     matches!((origin_host, host), (Some(o), Some(h)) if o.eq_ignore_ascii_case(h))
 }
 
+/// The largest request body Grove reads: the longest message is 100,000 characters of text.
+pub const MAX_BODY_BYTES: usize = 1 << 20;
+
+/// Refuses a body announced as too large with a clear error before anything reads it (a
+/// body without a length is cut off at the same size by `RequestBodyLimitLayer`).
+pub async fn refuse_large_bodies(request: Request, next: Next) -> Response {
+    let announced = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if announced.is_some_and(|length| length > MAX_BODY_BYTES) {
+        return AppError::new(
+            413,
+            "body_too_large",
+            format!("Requests may carry at most {} KiB.", MAX_BODY_BYTES / 1024),
+        )
+        .into_response();
+    }
+    next.run(request).await
+}
+
 /// Headers every response gets.
 pub async fn security_headers(request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;

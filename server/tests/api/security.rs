@@ -221,3 +221,65 @@ async fn an_annotate_key_works_tasks_for_its_user(pool: PgPool) {
         (StatusCode::UNAUTHORIZED, Some("invalid_api_key"))
     );
 }
+
+#[sqlx::test(migrator = "engine::MIGRATOR")]
+async fn password_guessing_is_slowed_down(pool: PgPool) {
+    let mut app = TestApp::new(pool);
+    app.contributor("ada").await;
+    let mut statuses = Vec::new();
+    for _ in 0..11 {
+        let response = app
+            .call(
+                "login",
+                &[("username", "Ada"), ("password", "wrong-guess-1")],
+            )
+            .await;
+        statuses.push(response.status);
+        if response.status == StatusCode::TOO_MANY_REQUESTS {
+            assert_eq!(response.json()["code"], "rate_limited");
+            let retry: u64 = response
+                .headers
+                .get(header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.parse().ok())
+                .unwrap_or_else(|| panic!("no Retry-After"));
+            assert!((1..=60).contains(&retry), "{retry}");
+        }
+    }
+    // ten guesses, then one a minute for that username, whatever the case it is typed in
+    assert!(
+        statuses[..10]
+            .iter()
+            .all(|s| *s == StatusCode::UNAUTHORIZED),
+        "{statuses:?}"
+    );
+    assert_eq!(statuses[10], StatusCode::TOO_MANY_REQUESTS);
+    // another account from the same client is not locked out
+    let other = app
+        .call(
+            "login",
+            &[("username", "bob"), ("password", "wrong-guess-1")],
+        )
+        .await;
+    assert_eq!(other.status, StatusCode::UNAUTHORIZED);
+}
+
+#[sqlx::test(migrator = "engine::MIGRATOR")]
+async fn huge_bodies_are_refused_with_a_code(pool: PgPool) {
+    let mut app = TestApp::new(pool);
+    app.contributor("ada").await;
+    let huge = format!(
+        r#"{{"answer":{{"type":"text","text":"{}"}}}}"#,
+        "a".repeat(2 << 20)
+    );
+    let response = app
+        .send(
+            Request::post("/api/v1/tasks/00000000-0000-0000-0000-000000000000/submit")
+                .header(header::CONTENT_TYPE, "application/json")
+                .header(header::CONTENT_LENGTH, huge.len()),
+            Body::from(huge),
+        )
+        .await;
+    assert_eq!(response.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(response.json()["code"], "body_too_large");
+}

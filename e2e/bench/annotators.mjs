@@ -1,0 +1,159 @@
+// Simulated annotators over HTTP: each registers, then requests a task, answers it and submits,
+// as fast as the server lets it, for a fixed time. Reports tasks completed per second and the
+// latency of requests and submits; optionally logs every acknowledged submit (for the fault
+// check, which then looks for each one in the database).
+//
+//   node e2e/bench/annotators.mjs --base http://127.0.0.1:3000 --users 50 --duration 30 \
+//        [--lang en] [--log acks.jsonl] [--think-ms 0]
+//
+// Run the server with GROVE_RATE_LIMIT_SCALE=0: this is one address doing a crowd's work.
+import { appendFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+
+const args = Object.fromEntries(
+  process.argv.slice(2).reduce((pairs, arg, i, all) => {
+    if (arg.startsWith('--')) pairs.push([arg.slice(2), all[i + 1]]);
+    return pairs;
+  }, []),
+);
+const BASE = args.base ?? 'http://127.0.0.1:3000';
+const USERS = Number(args.users ?? 20);
+const DURATION_MS = Number(args.duration ?? 20) * 1000;
+const LANG = args.lang ?? 'en';
+const LOG = args.log;
+const THINK_MS = Number(args['think-ms'] ?? 0);
+const PASSWORD = 'load-test-password-1';
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const latencies = { request: [], submit: [] };
+const errors = new Map();
+let completed = 0;
+
+function countError(what) {
+  errors.set(what, (errors.get(what) ?? 0) + 1);
+}
+
+class Annotator {
+  constructor(name) {
+    this.name = name;
+    this.cookie = null;
+  }
+
+  /** One HTTP call; network failures and 5xx come back as `{ status: 0 | 5xx }`. */
+  async call(path, body, contentType = 'application/json') {
+    const headers = { accept: 'application/json', 'content-type': contentType };
+    if (this.cookie) headers.cookie = this.cookie;
+    let response;
+    try {
+      response = await fetch(BASE + path, { method: 'POST', headers, body, redirect: 'manual' });
+    } catch {
+      return { status: 0, body: null };
+    }
+    for (const cookie of response.headers.getSetCookie?.() ?? []) {
+      if (cookie.startsWith('grove_session=')) this.cookie = cookie.split(';')[0];
+    }
+    const text = await response.text().catch(() => '');
+    let parsed = null;
+    try { parsed = text ? JSON.parse(text) : null; } catch { parsed = null; }
+    return { status: response.status, body: parsed };
+  }
+
+  async join() {
+    const form = new URLSearchParams({ username: this.name, email: '', password: PASSWORD }).toString();
+    for (;;) {
+      const registered = await this.call('/api/register', form, 'application/x-www-form-urlencoded');
+      if (registered.status === 200) break;
+      if (registered.body?.code === 'username_taken') {
+        await this.call('/api/login', new URLSearchParams({ username: this.name, password: PASSWORD }).toString(), 'application/x-www-form-urlencoded');
+        break;
+      }
+      countError(`register ${registered.status} ${registered.body?.code ?? ''}`.trim());
+      await sleep(200);
+    }
+    await this.call('/api/accept_terms', '', 'application/x-www-form-urlencoded');
+    await this.call('/api/account/languages', JSON.stringify({ languages: [LANG] }));
+  }
+
+  async work(deadline) {
+    let counter = 0;
+    while (Date.now() < deadline) {
+      const started = performance.now();
+      const task = await this.call('/api/v1/tasks', JSON.stringify({ lang: LANG }));
+      if (task.status !== 200) {
+        countError(`request ${task.status} ${task.body?.code ?? ''}`.trim());
+        await sleep(task.status === 404 ? 50 : 200);
+        continue;
+      }
+      latencies.request.push(performance.now() - started);
+      if (THINK_MS) await sleep(THINK_MS);
+      const answer = answerFor(task.body, `${this.name}-${counter++}`);
+      const clientKey = randomUUID();
+      // a lost connection is retried with the same key: the server does the submit once
+      for (let attempt = 0; Date.now() < deadline + 10_000; attempt++) {
+        const sent = performance.now();
+        const submit = await this.call(
+          `/api/v1/tasks/${task.body.task_id}/submit`,
+          JSON.stringify({ answer, client_key: clientKey }),
+        );
+        if (submit.status === 200) {
+          latencies.submit.push(performance.now() - sent);
+          completed++;
+          if (LOG) {
+            appendFileSync(LOG, `${JSON.stringify({
+              task_id: task.body.task_id, kind: task.body.kind, text: answer.text ?? null, at: Date.now(),
+            })}\n`);
+          }
+          break;
+        }
+        countError(`submit ${submit.status} ${submit.body?.code ?? ''}`.trim());
+        if (submit.status !== 0 && submit.status < 500) break;
+        await sleep(Math.min(1000, 100 * 2 ** attempt));
+      }
+    }
+  }
+}
+
+/** A plausible answer: text for writing tasks, "not spam" for reviews, an order for rankings. */
+function answerFor(task, nonce) {
+  if (task.replies?.length) {
+    return { type: 'ranking', ranking: task.replies.map((reply) => [reply.message_id]) };
+  }
+  if (task.labels?.length) {
+    const labels = {};
+    for (const field of task.labels) {
+      if (field.mandatory) labels[field.name] = 0;
+    }
+    return { type: 'labels', labels };
+  }
+  const what = task.kind === 'initial_prompt' ? 'Question' : 'Reply';
+  return { type: 'text', text: `${what} ${nonce}: written by a simulated annotator during a load run.` };
+}
+
+function percentile(values, p) {
+  if (!values.length) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+const run = `${Date.now().toString(36)}`;
+const annotators = Array.from({ length: USERS }, (_, i) => new Annotator(`load${run}u${i}`));
+// join in waves so registration does not become the benchmark
+for (let i = 0; i < annotators.length; i += 50) {
+  await Promise.all(annotators.slice(i, i + 50).map((a) => a.join()));
+}
+const started = Date.now();
+const deadline = started + DURATION_MS;
+await Promise.all(annotators.map((a) => a.work(deadline)));
+const seconds = (Date.now() - started) / 1000;
+
+const ms = (v) => (Number.isNaN(v) ? '-' : v.toFixed(1));
+const report = {
+  users: USERS,
+  seconds: Number(seconds.toFixed(1)),
+  tasks_completed: completed,
+  tasks_per_second: Number((completed / seconds).toFixed(1)),
+  request_ms: { p50: ms(percentile(latencies.request, 50)), p99: ms(percentile(latencies.request, 99)) },
+  submit_ms: { p50: ms(percentile(latencies.submit, 50)), p99: ms(percentile(latencies.submit, 99)) },
+  errors: Object.fromEntries(errors),
+};
+console.log(JSON.stringify(report, null, 2));

@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# Faults under load: simulated annotators keep working over HTTP while the server is killed
+# with SIGKILL and started again, and then while Postgres restarts. Afterwards every submit the
+# server acknowledged must be in the database, the invariants must hold, and work must have
+# gone on after each fault.
+# Usage: check-faults.sh BASE_URL (a Postgres server URL; the script makes its own database)
+#        Needs target/debug/grove (./scripts/build.sh debug); restarts the test cluster
+#        (scripts/test-db.sh), so run nothing else against it meanwhile.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/lib.sh
+base=$1
+grove=${FAULT_CHECK_BIN:-./target/debug/grove}
+out=target/fault-check
+rm -rf "$out" && mkdir -p "$out"
+db=grove_faults
+psql -q "$base" -c "drop database if exists $db" -c "create database $db" 2>/dev/null
+export DATABASE_URL=${base%/*}/$db
+export GROVE_RATE_LIMIT_SCALE=0 GROVE_GOAL_TREE_SIZE=6 GROVE_REVIEWS_PER_MESSAGE=1 GROVE_RANKINGS_PER_PARENT=1
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+url=http://127.0.0.1:$port
+server_pid=
+load_pid=
+cleanup() {
+  [ -n "$server_pid" ] && kill -9 "$server_pid" 2>/dev/null || true
+  [ -n "$load_pid" ] && kill "$load_pid" 2>/dev/null || true
+}
+trap cleanup EXIT
+
+start_server() {
+  GROVE_ADDR=127.0.0.1:$port $grove serve >> "$out/server.log" 2>&1 &
+  server_pid=$!
+  for _ in $(seq 1 100); do
+    curl -fs "$url/healthz" >/dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  cat "$out/server.log"
+  die "grove did not start"
+}
+
+acks_since() { awk -v t="$1" -F'"at":' '{ split($2, a, "}"); if (a[1] + 0 > t) n++ } END { print n + 0 }' "$out/acks.jsonl"; }
+now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+
+start_server
+touch "$out/acks.jsonl"
+node e2e/bench/annotators.mjs --base "$url" --users 16 --duration 24 --log "$out/acks.jsonl" \
+  > "$out/load.json" 2> "$out/load.err" &
+load_pid=$!
+sleep 6
+
+say "kill -9 of the server under load"
+kill -9 "$server_pid"
+wait "$server_pid" 2>/dev/null || true
+killed_at=$(now_ms)
+start_server
+sleep 5
+[ "$(acks_since "$killed_at")" -gt 0 ] || die "no submit succeeded after the server restarted"
+
+say "Postgres restart under load"
+./scripts/test-db.sh restart
+restarted_at=$(now_ms)
+sleep 5
+curl -fs "$url/healthz" >/dev/null || die "health did not come back after the database restart"
+[ "$(acks_since "$restarted_at")" -gt 0 ] || die "no submit succeeded after Postgres restarted"
+
+wait "$load_pid"
+load_pid=
+cat "$out/load.json"
+grep -q '"tasks_completed"' "$out/load.json" || die "the load generator failed: $(cat "$out/load.err")"
+! grep -q "panicked" "$out/server.log" || die "the server panicked (see $out/server.log)"
+
+say "every acknowledged submit is in the database"
+python3 - "$out/acks.jsonl" "$DATABASE_URL" <<'PY'
+import json, subprocess, sys
+acks = [json.loads(line) for line in open(sys.argv[1])]
+assert acks, "no submit was acknowledged"
+ids = ",".join(f"'{a['task_id']}'" for a in acks)
+done = subprocess.run(
+    ["psql", sys.argv[2], "-tAc", f"select count(*) from task where task_id in ({ids}) and done_at is not null"],
+    check=True, capture_output=True, text=True).stdout.strip()
+texts = [a["text"] for a in acks if a["text"]]
+values = ",".join("'" + t.replace("'", "''") + "'" for t in texts) or "''"
+stored = subprocess.run(
+    ["psql", sys.argv[2], "-tAc", f"select count(distinct text) from message where text in ({values})"],
+    check=True, capture_output=True, text=True).stdout.strip()
+assert int(done) == len(acks), f"{len(acks)} submits acknowledged, {done} tasks done"
+assert int(stored) == len(texts), f"{len(texts)} texts acknowledged, {stored} stored"
+print(f"{len(acks)} acknowledged submits, all in the database ({len(texts)} texts)")
+PY
+$grove check >/dev/null || die "an invariant broke"
+kill -TERM "$server_pid" && wait "$server_pid" || die "grove did not stop cleanly"
+server_pid=

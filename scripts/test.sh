@@ -24,7 +24,10 @@ say "format check"
 cargo fmt --all --check
 
 say "unit, property, engine and HTTP tests"
-cargo test --quiet
+cargo test --quiet --lib --bins
+# the HTTP tests one at a time: run side by side they intermittently starve each other of
+# sqlx's shared test connections and hang (under investigation, see the closing note)
+cargo test --quiet --test '*' -- --test-threads=1
 
 say "build (front end + server)"
 ./scripts/build.sh debug

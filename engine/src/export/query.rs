@@ -1,23 +1,8 @@
 //! Turning an export request (form, URL query, command line) into checked options.
 
 use super::{ExportFormat, ExportOptions, Split, SplitPart};
-use crate::Error;
+use crate::{moderation::parse_date, Error};
 use domain::{message::LanguageTag, moderation::ExportQuery, tree::TreeState};
-use time::{macros::format_description, Date};
-
-fn date(raw: Option<&str>) -> Result<Option<Date>, Error> {
-    match raw.map(str::trim).filter(|s| !s.is_empty()) {
-        None => Ok(None),
-        Some(raw) => Date::parse(raw, format_description!("[year]-[month]-[day]"))
-            .map(Some)
-            .map_err(|_| {
-                Error::bad_input(
-                    "invalid_date",
-                    format!("'{raw}' is not a date (YYYY-MM-DD)."),
-                )
-            }),
-    }
-}
 
 fn list(raw: Option<&str>) -> Vec<String> {
     raw.unwrap_or_default()
@@ -51,8 +36,8 @@ impl ExportOptions {
         options.include_deleted = query.include_deleted;
         options.include_spam = query.include_spam;
         options.include_synthetic = query.include_synthetic;
-        options.from = date(query.from.as_deref())?;
-        options.to = date(query.to.as_deref())?;
+        options.from = parse_date(query.from.as_deref())?;
+        options.to = parse_date(query.to.as_deref())?;
         options.prompts_only = query.prompts_only;
         if let Some(part) = query
             .split

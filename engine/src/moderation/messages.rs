@@ -19,7 +19,8 @@ use time::{macros::format_description, Date};
 /// Messages per page of a search.
 const PAGE: i64 = 50;
 
-fn parse_date(raw: Option<&str>) -> Result<Option<Date>, Error> {
+/// A `YYYY-MM-DD` filter value; blank means none.
+pub(crate) fn parse_date(raw: Option<&str>) -> Result<Option<Date>, Error> {
     match raw.map(str::trim).filter(|s| !s.is_empty()) {
         None => Ok(None),
         Some(raw) => Date::parse(raw, format_description!("[year]-[month]-[day]"))

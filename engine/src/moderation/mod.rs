@@ -2,6 +2,8 @@
 //! (who, what, when, before and after) in the same transaction as the change.
 
 mod messages;
+
+pub(crate) use messages::parse_date;
 mod purge;
 mod reports;
 mod users;

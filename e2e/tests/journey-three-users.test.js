@@ -59,10 +59,16 @@ test('three users grow a tree from prompt to ranked replies', async () => {
     await pageA.waitForFunction(() => document.querySelector('.rank-card').innerText.includes('Trénujte'));
   } else {
     // keep the order, but say so explicitly: move down and back up
+    // keys pressed faster than a frame can land before the moved card has its focus back
     await cards.nth(0).focus();
     await pageA.keyboard.press('ArrowDown');
+    await pageA.waitForFunction(() => {
+      const second = document.querySelectorAll('.rank-card')[1];
+      return second.innerText.includes('Trénujte') && document.activeElement === second;
+    });
     await pageA.keyboard.press('ArrowUp');
   }
+  await pageA.waitForFunction(() => document.querySelector('.rank-card').innerText.includes('Trénujte'));
   const id = await taskId(pageA);
   await reviewAndSubmit(pageA);
   await nextTaskLoaded(pageA, id);

@@ -29,7 +29,11 @@ test('replies are ranked with the keyboard alone', async () => {
   }
   const topText = await page.locator('.rank-card').nth(0).innerText();
   await page.keyboard.press('ArrowUp');
-  await page.waitForFunction((before) => document.querySelector('.rank-card').innerText !== before, topText);
+  // the moved card gets its focus back a frame after the move
+  await page.waitForFunction((before) => {
+    const top = document.querySelector('.rank-card');
+    return top.innerText !== before && document.activeElement === top;
+  }, topText);
   // put the good one on top
   if (!(await page.locator('.rank-card').nth(0).innerText()).includes('Good reply')) {
     await page.keyboard.press('ArrowDown');

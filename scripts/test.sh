@@ -38,6 +38,9 @@ say "dataset files: every format, import round trip, Hugging Face datasets"
 say "faults under load: kill -9 of the server, Postgres restart"
 ./scripts/check-faults.sh "$base"
 
+say "API fuzzing from the OpenAPI document (schemathesis)"
+./scripts/fuzz-api.sh "$base" 30
+
 say "browser journeys"
 e2e_db=grove_e2e
 psql -q "$base" -c "drop database if exists $e2e_db" -c "create database $e2e_db"

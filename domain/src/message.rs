@@ -8,6 +8,7 @@ use std::fmt;
 /// starting with the prompter at the root.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Role {
     Prompter,
     Assistant,

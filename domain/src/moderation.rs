@@ -289,10 +289,18 @@ pub struct TreeSummary {
 /// An export as asked for in a form, a URL query or on the command line. Lists are
 /// comma-separated; `states` may be `all`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "openapi",
+    derive(utoipa::IntoParams),
+    into_params(parameter_in = Query)
+)]
 pub struct ExportQuery {
+    /// `trees`, `messages`, `pairs`, `pairs_chat` or `sft`.
     pub format: String,
+    /// Tree states, comma-separated, or `all` (default `ready_for_export`).
     #[serde(default)]
     pub states: Option<String>,
+    /// Languages, comma-separated (default: all).
     #[serde(default)]
     pub langs: Option<String>,
     #[serde(default)]

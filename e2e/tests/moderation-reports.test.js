@@ -41,12 +41,13 @@ test('a report flows from an annotator to the queue and is resolved', async () =
   await screenshot(page, 'moderation-reports');
   await report.locator('[data-test="take-report"]').click();
   await page.locator('[data-test="report-status"]').selectOption('assigned');
-  const taken = page.locator('[data-test="report"]', { hasText: reason });
+  // the list refetches after each change: act on the row once it shows the new status
+  const taken = page.locator('[data-test="report"][data-status="assigned"]', { hasText: reason });
   await taken.waitFor();
   await taken.locator('[data-test="outcome"]').selectOption('content_removed');
   await taken.locator('[data-test="resolve-report"]').click();
   await page.locator('[data-test="report-status"]').selectOption('resolved');
-  const resolved = page.locator('[data-test="report"]', { hasText: reason });
+  const resolved = page.locator('[data-test="report"][data-status="resolved"]', { hasText: reason });
   await resolved.locator('[data-test="report-outcome"]').waitFor();
   assert.match(await resolved.locator('[data-test="report-outcome"]').innerText(), /content removed/);
   assert.equal(sql(`select status || ':' || outcome from report where reason = ${quote(reason)}`), 'resolved:content_removed');

@@ -70,6 +70,7 @@ impl Error {
             Self::EmailTaken => "email_taken",
             Self::NotFound(_) => "not_found",
             Self::Rule { code, .. } => code,
+            Self::Database(error) if is_unstorable_text(error) => "invalid_text",
             Self::Database(_) if self.kind() == ErrorKind::Unavailable => "database_unavailable",
             Self::Database(_) | Self::Migration(_) | Self::Internal(_) => "internal",
         }
@@ -84,6 +85,7 @@ impl Error {
             Self::NotFound(_) => ErrorKind::NotFound,
             Self::Rule { kind, .. } => *kind,
             Self::Database(error) if is_connection_failure(error) => ErrorKind::Unavailable,
+            Self::Database(error) if is_unstorable_text(error) => ErrorKind::BadInput,
             Self::Database(_) | Self::Migration(_) | Self::Internal(_) => ErrorKind::Internal,
         }
     }
@@ -130,6 +132,10 @@ impl Error {
                 "The database is briefly unavailable. Please try again in a moment.".to_owned()
             }
             ErrorKind::Internal => "Something went wrong on our side. Please try again.".to_owned(),
+            _ if matches!(self, Self::Database(_)) => {
+                "The text contains a character that cannot be stored (such as a NUL byte)."
+                    .to_owned()
+            }
             _ => self.to_string(),
         }
     }
@@ -149,6 +155,12 @@ fn is_connection_failure(error: &sqlx::Error) -> bool {
         }),
         _ => false,
     }
+}
+
+/// Whether Postgres refused a text value itself (a NUL byte, which no text column can hold):
+/// the sender's mistake wherever a check before the query missed it.
+fn is_unstorable_text(error: &sqlx::Error) -> bool {
+    matches!(error, sqlx::Error::Database(db) if db.code().is_some_and(|code| matches!(code.as_ref(), "22021" | "22P05")))
 }
 
 /// Maps a named unique constraint to the conflict it means, leaving other errors as they are.

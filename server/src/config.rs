@@ -54,6 +54,8 @@ pub enum Command {
     },
     /// Check every database invariant and list violations (exit code 1 if any).
     Check,
+    /// Print the REST API's OpenAPI document (also served at /api/v1/openapi.json).
+    Openapi,
     /// Export the dataset as JSON Lines (gzip when FILE ends in .gz).
     Export {
         #[command(flatten)]

@@ -53,6 +53,13 @@ async fn run() -> anyhow::Result<()> {
         }
         Command::Seed { messages, lang } => cli::seed(config, messages, &lang).await,
         Command::Check => cli::check(config).await,
+        Command::Openapi => {
+            println!(
+                "{}",
+                server::routes::api::openapi::document().to_pretty_json()?
+            );
+            Ok(())
+        }
         Command::Export { query, out } => server::dataset::export(config, query.query(), out).await,
         Command::Import {
             file,

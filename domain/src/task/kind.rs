@@ -6,6 +6,7 @@ use std::fmt;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum TaskKind {
     /// Write the first message of a new conversation.
     InitialPrompt,
@@ -118,6 +119,7 @@ impl fmt::Display for TaskKind {
 /// Why an annotator skipped a task. Every skip keeps the item away from that annotator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum SkipReason {
     /// "I can't answer this well."
     CantAnswer,

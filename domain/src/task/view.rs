@@ -13,6 +13,7 @@ use std::collections::BTreeMap;
 
 /// A message as shown inside a task.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ConversationMessage {
     pub message_id: MessageId,
     pub role: Role,
@@ -25,6 +26,7 @@ pub struct ConversationMessage {
 
 /// A label question as shown in a review.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LabelField {
     pub name: String,
     pub widget: Widget,
@@ -51,6 +53,7 @@ impl LabelField {
 
 /// A task as handed to an annotator.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TaskView {
     pub task_id: TaskId,
     pub kind: TaskKind,
@@ -81,6 +84,7 @@ pub struct TaskRequest {
 /// The answer to a task.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum TaskAnswer {
     /// A prompt or a reply.
     Text { text: String },
@@ -96,6 +100,7 @@ pub enum TaskAnswer {
 
 /// A skip, with the reason (a report carries its text).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TaskSkip {
     pub reason: SkipReason,
     #[serde(default)]
@@ -104,6 +109,7 @@ pub struct TaskSkip {
 
 /// What a completed task produced.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TaskOutcome {
     pub task_id: TaskId,
     /// The new message, for prompts and replies.
@@ -115,6 +121,7 @@ pub struct TaskOutcome {
 
 /// Tasks one annotator could get now in one language, with the reason when there are none.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Availability {
     pub lang: String,
     pub counts: BTreeMap<TaskKind, u32>,

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 /// A thumb on a message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Thumb {
     Up,
     Down,
@@ -27,6 +28,7 @@ impl Thumb {
 
 /// A message's thumbs after a vote, and the voter's own.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ThumbState {
     pub thumbs_up: i32,
     pub thumbs_down: i32,

@@ -35,10 +35,12 @@ impl Engine {
         client_key: Option<String>,
     ) -> Result<TaskOutcome, Error> {
         if let Some(key) = &client_key {
-            if key.is_empty() || key.len() > MAX_CLIENT_KEY {
+            if key.is_empty() || key.len() > MAX_CLIENT_KEY || key.chars().any(char::is_control) {
                 return Err(Error::bad_input(
                     "invalid_client_key",
-                    format!("A client key has 1 to {MAX_CLIENT_KEY} bytes."),
+                    format!(
+                        "A client key has 1 to {MAX_CLIENT_KEY} bytes and no control characters."
+                    ),
                 ));
             }
         }
@@ -49,6 +51,10 @@ impl Engine {
             let client_key = client_key.clone();
             Box::pin(async move {
                 if let Some(key) = &client_key {
+                    // the claim refers to the task: an unknown one is answered before it
+                    db::tasks::lock(&mut *conn, task.as_uuid())
+                        .await?
+                        .ok_or_else(task_not_found)?;
                     if let Some((first_task, response)) =
                         db::submissions::claim(&mut *conn, user.as_uuid(), key, task.as_uuid())
                             .await?

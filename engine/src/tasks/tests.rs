@@ -352,6 +352,53 @@ async fn a_retried_submit_with_the_same_key_returns_the_first_result(
 }
 
 #[sqlx::test(migrator = "crate::MIGRATOR")]
+async fn a_keyed_submit_to_an_unknown_task_or_with_a_nul_byte_is_bad_input(
+    pool: PgPool,
+) -> Result<(), Error> {
+    let engine = Engine::with_config(pool.clone(), small());
+    let ada = contributor(&engine, "ada").await?;
+    let unknown = domain::ids::TaskId::from_uuid(uuid::Uuid::from_u128(7));
+    let answer = engine
+        .submit_task(ada, unknown, text("Hello there"), Some("k1".to_owned()))
+        .await;
+    assert_eq!(
+        answer.map(|_| ()).map_err(|e| e.code()),
+        Err("task_not_found")
+    );
+    let task = engine
+        .request_task(ada, request(TaskKind::InitialPrompt))
+        .await?;
+    let nul_key = engine
+        .submit_task(
+            ada,
+            task.task_id,
+            text("Hello there"),
+            Some("k\0".to_owned()),
+        )
+        .await;
+    assert_eq!(
+        nul_key.map(|_| ()).map_err(|e| e.code()),
+        Err("invalid_client_key")
+    );
+    let prompt = engine
+        .submit_task(ada, task.task_id, text("Fine, then."), None)
+        .await?;
+    let bob = contributor(&engine, "bob").await?;
+    let message = prompt
+        .message_id
+        .ok_or(Error::Internal("no message".to_owned()))?;
+    let reported = engine
+        .report_message(bob, message, "contains \0 a NUL byte")
+        .await;
+    assert_eq!(
+        reported.as_ref().map_err(Error::kind),
+        Err(crate::ErrorKind::BadInput),
+        "{reported:?}"
+    );
+    Ok(())
+}
+
+#[sqlx::test(migrator = "crate::MIGRATOR")]
 async fn a_held_task_comes_back_and_a_skipped_item_never_does(pool: PgPool) -> Result<(), Error> {
     let engine = Engine::with_config(pool.clone(), small());
     let ada = contributor(&engine, "ada").await?;

@@ -2,11 +2,11 @@
 //! session), streamed and gzipped on the fly so memory stays flat; and the files of export jobs
 //! started from the dashboard.
 
-use super::api::{ApiError, ApiUser};
+use super::api::{ApiError, ApiQuery, ApiUser};
 use app::{api::moderation::ExportDir, error::AppError};
 use axum::{
     body::Body,
-    extract::{FromRef, FromRequestParts, Path, Query, State},
+    extract::{FromRef, FromRequestParts, Path, State},
     http::{header, request::Parts, HeaderValue},
     response::Response,
     Extension,
@@ -65,10 +65,10 @@ pub fn bearer(parts: &Parts) -> Option<String> {
         .map(|k| k.trim().to_owned())
 }
 
+/// Read beside the [`ExportQuery`] from the same query string: `serde(flatten)` would turn
+/// every value into a string and refuse `include_deleted=true`.
 #[derive(Deserialize)]
-pub struct ExportParams {
-    #[serde(flatten)]
-    query: ExportQuery,
+pub struct GzipParam {
     /// Compress on the fly (default); `false` sends plain JSON Lines.
     #[serde(default = "yes")]
     gzip: bool,
@@ -79,21 +79,30 @@ fn yes() -> bool {
 }
 
 /// `GET /api/v1/export?format=...`: the export as a download, streamed.
+#[utoipa::path(
+    get, path = "/export", tag = "export",
+    params(
+        ExportQuery,
+        ("gzip" = Option<bool>, Query, description = "Compress on the fly (default true)"),
+    ),
+    responses(
+        (status = 200, description = "JSON Lines, gzipped unless `gzip=false`", content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 400, description = "`invalid_format`, `invalid_tree_state`, `invalid_date`, `invalid_split`...", body = AppError),
+        (status = 403, description = "`scope_missing`, `forbidden`", body = AppError),
+    ),
+)]
 pub async fn stream(
     State(engine): State<Engine>,
     _exporter: Exporter,
-    Query(params): Query<ExportParams>,
+    ApiQuery(query): ApiQuery<ExportQuery>,
+    ApiQuery(compression): ApiQuery<GzipParam>,
 ) -> Result<Response, ApiError> {
-    let options = ExportOptions::from_query(&params.query)?;
+    let options = ExportOptions::from_query(&query)?;
+    let gzip = compression.gzip;
     let format = options.format.as_str();
-    let file_name = format!(
-        "grove-{format}.jsonl{}",
-        if params.gzip { ".gz" } else { "" }
-    );
+    let file_name = format!("grove-{format}.jsonl{}", if gzip { ".gz" } else { "" });
     let cursor = engine.export(options);
-    let encoder = params
-        .gzip
-        .then(|| GzEncoder::new(Vec::new(), Compression::fast()));
+    let encoder = gzip.then(|| GzEncoder::new(Vec::new(), Compression::fast()));
     let body = futures::stream::unfold(Some((cursor, encoder)), |state| async move {
         let (mut cursor, mut encoder) = state?;
         match cursor.next_chunk().await {
@@ -123,7 +132,7 @@ pub async fn stream(
             }
         }
     });
-    download(Body::from_stream(body), &file_name, params.gzip)
+    download(Body::from_stream(body), &file_name, gzip)
 }
 
 /// `GET /moderation/exports/{id}/download`: the file of a finished export job.

@@ -65,6 +65,21 @@ async fn an_export_key_streams_gzipped_json_lines(pool: PgPool) {
         .get_with_bearer("/api/v1/export?format=trees&gzip=false", &key)
         .await;
     assert_eq!(plain.body.lines().count(), 4);
+
+    // booleans in the query are booleans (a flattened query once refused them)
+    let filtered = app
+        .get_with_bearer(
+            "/api/v1/export?format=trees&include_deleted=true&prompts_only=false&gzip=false",
+            &key,
+        )
+        .await;
+    assert_eq!(filtered.status, StatusCode::OK, "{}", filtered.body);
+    assert_eq!(filtered.body.lines().count(), 4);
+    let wrong = app
+        .get_with_bearer("/api/v1/export?format=trees&include_deleted=maybe", &key)
+        .await;
+    assert_eq!(wrong.status, StatusCode::BAD_REQUEST);
+    assert_eq!(wrong.json()["code"], "invalid_query");
 }
 
 #[sqlx::test(migrator = "engine::MIGRATOR")]

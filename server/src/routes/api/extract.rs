@@ -2,7 +2,7 @@
 
 use app::{error::AppError, session::UserSession};
 use axum::{
-    extract::{rejection::JsonRejection, FromRef, FromRequest, FromRequestParts, Request},
+    extract::{rejection::JsonRejection, FromRef, FromRequest, FromRequestParts, Query, Request},
     http::request::Parts,
     response::{IntoResponse, Response},
 };
@@ -56,6 +56,28 @@ where
                 };
                 Err(ApiError(AppError::new(status, "invalid_json", detail)))
             }
+        }
+    }
+}
+
+/// A URL query; missing or malformed parameters are a 400 with the code `invalid_query`.
+pub struct ApiQuery<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for ApiQuery<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match Query::<T>::from_request_parts(parts, state).await {
+            Ok(Query(value)) => Ok(Self(value)),
+            Err(rejection) => Err(ApiError(AppError::new(
+                400,
+                "invalid_query",
+                rejection.body_text(),
+            ))),
         }
     }
 }

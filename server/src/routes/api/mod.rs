@@ -3,18 +3,20 @@
 
 mod extract;
 mod messages;
+pub mod openapi;
 mod tasks;
 
 use axum::Router;
 use engine::Engine;
 
-pub use extract::{parse_id, ApiError, ApiJson, ApiUser};
+pub use extract::{parse_id, ApiError, ApiJson, ApiQuery, ApiUser};
 
 pub fn router() -> Router<Engine> {
     Router::new()
         .merge(tasks::router())
         .merge(messages::router())
         .route("/export", axum::routing::get(super::export::stream))
+        .route("/openapi.json", axum::routing::get(openapi::serve))
         .fallback(not_found)
 }
 

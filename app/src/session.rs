@@ -79,9 +79,18 @@ impl UserSession {
     }
 }
 
+/// The session store is Postgres: when it fails, the database is (briefly) away, which the
+/// user is told like any other outage rather than as a bug.
 fn session_failed(error: tower_sessions::session::Error) -> AppError {
     tracing::error!(error.cause_chain = ?error, "session store failed");
-    AppError::internal()
+    match error {
+        tower_sessions::session::Error::Store(_) => AppError::new(
+            503,
+            "database_unavailable",
+            "The database is briefly unavailable. Please try again in a moment.",
+        ),
+        _ => AppError::internal(),
+    }
 }
 
 /// The engine, as provided to every server function by the server.

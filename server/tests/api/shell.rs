@@ -82,3 +82,16 @@ async fn task_pages_need_a_login_and_accepted_terms(pool: PgPool) {
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("Start a conversation"), "{}", page.body);
 }
+
+#[sqlx::test(migrator = "engine::MIGRATOR")]
+async fn a_session_read_while_the_database_is_away_is_a_503(pool: PgPool) {
+    // a pool of its own, closed once the user is logged in (see the health test)
+    let own = sqlx::postgres::PgPoolOptions::new()
+        .connect_lazy_with(pool.connect_options().as_ref().clone());
+    let mut app = TestApp::new(own.clone());
+    app.register("ada").await;
+    own.close().await;
+    let response = app.post_json("/api/v1/tasks", r#"{"lang":"en"}"#).await;
+    assert_eq!(response.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(response.json()["code"], "database_unavailable");
+}

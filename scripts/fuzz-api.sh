@@ -6,11 +6,16 @@
 # Any 5xx fails the run; so does a response that breaks the documented schema.
 # Usage: fuzz-api.sh BASE_URL [MAX_EXAMPLES]  (a Postgres server URL; makes its own database)
 #        Needs target/debug/grove (./scripts/build.sh debug). FUZZ_GROVE_BIN picks another.
+#        The generator's seed is fixed so the test command is repeatable; FUZZ_SEED=random
+#        explores new inputs (or FUZZ_SEED=N replays a run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
 base=$1
 examples=${2:-60}
+seed=${FUZZ_SEED:-20261127}
+seed_args=(--seed "$seed")
+[ "$seed" = random ] && seed_args=()
 grove=${FUZZ_GROVE_BIN:-./target/debug/grove}
 out=target/api-fuzz
 rm -rf "$out" && mkdir -p "$out"
@@ -66,7 +71,7 @@ for config in empty real-ids; do
     --url "$url/api/v1" -H "Authorization: Bearer $key" \
     --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
     --phases examples,coverage,fuzzing --max-examples "$examples" --workers 1 \
-    --suppress-health-check all --no-color \
+    --suppress-health-check all --no-color "${seed_args[@]}" \
     --report junit --report-dir "$out/$config" > "$out/$config.log" 2>&1 || status=$?
   sed -n '/SUMMARY/,$p' "$out/$config.log"
 done

@@ -6,6 +6,7 @@ use uuid::Uuid;
 
 /// Claims a client key for this transaction. If a submit with the key already committed, its
 /// response comes back instead (an insert racing a running submit waits for it to finish).
+/// A key for a task that does not exist is not claimed: the submit then fails on the task.
 pub(crate) async fn claim(
     conn: &mut PgConnection,
     user: Uuid,
@@ -13,7 +14,8 @@ pub(crate) async fn claim(
     task: Uuid,
 ) -> Result<Option<(Uuid, Option<serde_json::Value>)>, Error> {
     let inserted = sqlx::query!(
-        "insert into submission (user_id, client_key, task_id) values ($1, $2, $3)
+        "insert into submission (user_id, client_key, task_id)
+         select $1, $2, $3 where exists (select 1 from task where task_id = $3)
          on conflict (user_id, client_key) do nothing",
         user,
         key,
@@ -29,9 +31,9 @@ pub(crate) async fn claim(
         user,
         key,
     )
-    .fetch_one(&mut *conn)
+    .fetch_optional(&mut *conn)
     .await?;
-    Ok(Some((row.task_id, row.response)))
+    Ok(row.map(|row| (row.task_id, row.response)))
 }
 
 pub(crate) async fn record(

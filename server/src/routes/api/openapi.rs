@@ -76,16 +76,15 @@ pub fn document() -> Document {
 /// an operation's own description of a status wins.
 fn add_shared_errors(operation: &mut Operation) {
     let has_body = operation.request_body.is_some();
-    let has_path_id = operation
-        .parameters
-        .iter()
-        .flatten()
-        .any(|p| p.parameter_in == ParameterIn::Path);
-    let has_query = operation
-        .parameters
-        .iter()
-        .flatten()
-        .any(|p| p.parameter_in == ParameterIn::Query);
+    let takes = |place: ParameterIn| {
+        operation
+            .parameters
+            .iter()
+            .flatten()
+            .any(|p| p.parameter_in == place)
+    };
+    let has_path_id = takes(ParameterIn::Path);
+    let has_query = takes(ParameterIn::Query);
     let mut shared = vec![
         ("401", "`unauthenticated`, `invalid_api_key`"),
         (

@@ -5,6 +5,8 @@
 
 pub mod api;
 pub mod auth;
+#[cfg(test)]
+mod catalogue_check;
 mod components;
 mod drafts;
 pub mod error;
@@ -13,9 +15,23 @@ mod pages;
 #[cfg(feature = "ssr")]
 pub mod session;
 
+// The catalogue's generated `i18n` module. The crate now prefers generating it from a build
+// script, but its build-script helper compiles a CLDR downloader (HTTP client, zip) into every
+// cold build; the macro reads the same files with the same compile-time key checks.
+#[allow(deprecated)]
+mod catalogue {
+    leptos_i18n::load_locales!();
+}
+pub use catalogue::i18n;
+
+/// The interface-language context every translated component reads.
+pub type I18n = leptos_i18n::I18nContext<i18n::Locale>;
+
 use auth::Auth;
+use i18n::*;
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};
+use leptos_i18n::Locale as _;
+use leptos_meta::{provide_meta_context, Html, Link, Meta, MetaTags, Stylesheet, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
     path, SsrMode,
@@ -27,7 +43,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     set_content_security_policy();
     view! {
         <!DOCTYPE html>
-        <html lang="en">
+        <html>
             <head>
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
@@ -64,11 +80,28 @@ fn set_content_security_policy() {
     }
 }
 
-/// The whole application: navigation plus one page per route.
+/// The whole application in the reader's interface language: navigation plus one page per route.
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    // The catalogue's own <I18nContextProvider> also renders an empty <script> (for its
+    // dynamic-load mode), which the nonce-only script policy would refuse; so the context is
+    // provided here, with the same cookie, Accept-Language and <html lang dir> handling.
+    let i18n = leptos_i18n::context::init_i18n_context_with_options::<Locale>(Default::default());
+    provide_context(i18n);
+    let lang = move || i18n.get_locale().as_str();
+    let dir = move || i18n.get_locale().direction().as_str();
+    view! {
+        <Pages />
+        <Html attr:lang=lang attr:dir=dir />
+    }
+}
+
+#[component]
+fn Pages() -> impl IntoView {
+    let i18n = use_i18n();
     let auth = Auth::provide();
+    components::locale_select::follow_account_locale();
     // Lets tests and scripts know the WebAssembly took over the server-rendered page.
     Effect::new(move |_| {
         if let Some(body) = document().body() {
@@ -79,7 +112,7 @@ pub fn App() -> impl IntoView {
     view! {
         <Stylesheet id="grove" href="/pkg/grove.css" />
         <Link rel="icon" type_="image/svg+xml" href="/favicon.svg" />
-        <Meta name="description" content="Grove: grow conversation trees that teach language models to help." />
+        <Meta name="description" content=move || t_string!(i18n, meta.description).to_string() />
         <Title formatter=|page: String| if page.is_empty() { "Grove".to_owned() } else { format!("{page} · Grove") } />
         <Router>
             <components::nav::NavBar auth />
@@ -108,10 +141,19 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/account") view=pages::account::AccountPage ssr=SsrMode::Async />
                 </Routes>
             </main>
-            <footer class="footer">
-                <span>"Grove: open human feedback for language models"</span>
-                <a href="/terms">"Terms of service"</a>
-            </footer>
+            <Footer />
         </Router>
+    }
+}
+
+#[component]
+fn Footer() -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <footer class="footer">
+            <span>{t!(i18n, footer.tagline)}</span>
+            <a href="/terms">{t!(i18n, footer.terms)}</a>
+            <components::locale_select::LocaleSelect />
+        </footer>
     }
 }

@@ -396,3 +396,38 @@ mod tests {
         assert!(Role::parse("root").is_err());
     }
 }
+
+/// The interface languages Grove's catalogue has (the app checks its catalogue against this
+/// list), as BCP 47 tags. A user's interface setting must be one of them.
+pub const INTERFACE_LOCALES: &[&str] = &[
+    "en", "es", "de", "fr", "ru", "zh", "pt-BR", "ja", "ar", "uk",
+];
+
+/// A supported interface locale, matched case-insensitively (`pt-br` gives `pt-BR`).
+pub fn interface_locale(raw: &str) -> Result<&'static str, Invalid> {
+    INTERFACE_LOCALES
+        .iter()
+        .find(|locale| locale.eq_ignore_ascii_case(raw.trim()))
+        .copied()
+        .ok_or_else(|| {
+            Invalid::new(
+                "unsupported_interface_locale",
+                format!("The interface is not available in '{raw}'."),
+            )
+        })
+}
+
+#[cfg(test)]
+mod interface_locale_tests {
+    use super::interface_locale;
+
+    #[test]
+    fn supported_locales_are_normalised_and_others_refused() {
+        assert_eq!(interface_locale("pt-br"), Ok("pt-BR"));
+        assert_eq!(interface_locale(" de "), Ok("de"));
+        assert_eq!(
+            interface_locale("xx").map_err(|e| e.code),
+            Err("unsupported_interface_locale")
+        );
+    }
+}

@@ -344,3 +344,12 @@ pub struct ExportJobView {
     pub created_at: String,
     pub finished_at: Option<String>,
 }
+
+/// A language where an admin paused new conversations.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LanguagePause {
+    pub lang: String,
+    /// The admin's username.
+    pub paused_by: String,
+    pub paused_at: String,
+}

@@ -84,14 +84,14 @@ export async function signInBrowser(context, user) {
 export const LANGS = {
   prompt: 'de', assistant: 'fr', prompter: 'es', dnd: 'it', keyboard: 'nl', label: 'pl',
   skip: 'pt', draft: 'sv', network: 'da', script: 'fi', journey: 'cs', message: 'ca',
-  moderation: 'ru', report: 'uk', export: 'el',
+  moderation: 'ru', report: 'uk', export: 'el', pause: 'sk',
 };
 
-/** A moderator (made with the grove CLI), logged in. */
-export async function moderator(prefix = 'mod') {
+/** A moderator (or another role, made with the grove CLI), logged in. */
+export async function moderator(prefix = 'mod', role = 'moderator') {
   const { grove } = await import('./act.js');
   const user = new ApiUser(uniqueName(prefix));
-  grove('user', 'create', '--username', user.name, '--role', 'moderator', '--password-stdin', '--accept-terms');
+  grove('user', 'create', '--username', user.name, '--role', role, '--password-stdin', '--accept-terms');
   await user.form('/api/login', { username: user.name, password: PASSWORD });
   return user;
 }

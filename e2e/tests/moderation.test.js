@@ -56,13 +56,14 @@ test('a moderator searches, edits, deletes, undeletes, halts and restarts', asyn
   assert.equal(sql(`select deleted from message where text = ${quote(edited)}`), 'f');
 
   // deleting every message of a tree halted it; restart it, halt it, restart it again
-  assert.equal(await page.locator('[data-test="tree-state"]').innerText(), 'halted_by_moderator');
+  assert.equal(await page.locator('[data-test="tree-state"]').getAttribute('data-state'), 'halted_by_moderator');
+  assert.equal(await page.locator('[data-test="tree-state"]').innerText(), 'halted by a moderator');
   await page.locator('[data-test="restart"]').click();
-  await page.waitForFunction(() => document.querySelector('[data-test="tree-state"]')?.innerText === 'growing');
+  await page.waitForFunction(() => document.querySelector('[data-test="tree-state"]')?.dataset.state === 'growing');
   await page.locator('[data-test="halt"]').click();
-  await page.waitForFunction(() => document.querySelector('[data-test="tree-state"]')?.innerText === 'halted_by_moderator');
+  await page.waitForFunction(() => document.querySelector('[data-test="tree-state"]')?.dataset.state === 'halted_by_moderator');
   await page.locator('[data-test="restart"]').click();
-  await page.waitForFunction(() => document.querySelector('[data-test="tree-state"]')?.innerText === 'growing');
+  await page.waitForFunction(() => document.querySelector('[data-test="tree-state"]')?.dataset.state === 'growing');
   await screenshot(page, 'moderation-message');
 
   const actions = sql(`select string_agg(a.action, ',' order by a.created_at) from audit_log a join message m on m.message_id = a.target_id where m.text = ${quote(edited)}`);

@@ -20,7 +20,7 @@ test('an annotator writes a prompt with preview and Ctrl+Enter, and the next tas
 
   await openTask(page, 'initial_prompt', lang);
   assert.equal(await page.locator('[data-test="task"]').getAttribute('data-kind'), 'initial_prompt');
-  assert.match(await page.locator('[data-test="submission-language"]').innerText(), /German/);
+  assert.match(await page.locator('[data-test="submission-language"]').innerText(), /Deutsch/);
   const text = unique('Wie erkläre ich einem Kind, **warum** der Himmel blau ist? Bitte mit einem einfachen Beispiel.');
   await write(page, text);
   assert.match(await page.locator('[data-test="length"]').innerText(), /^16 words/);

@@ -33,6 +33,8 @@ pub struct User {
     /// Consecutive days with a contribution, as of the last one.
     pub streak_days: u32,
     pub streak_last_day: Option<time::Date>,
+    /// The interface language chosen, if any (otherwise the browser's is used).
+    pub interface_locale: Option<String>,
 }
 
 impl User {
@@ -66,6 +68,7 @@ impl TryFrom<UserRow> for User {
             languages: row.languages,
             streak_days: u32::try_from(row.streak_days).unwrap_or(0),
             streak_last_day: row.streak_last_day,
+            interface_locale: row.interface_locale,
         })
     }
 }
@@ -224,6 +227,23 @@ impl Engine {
         }
     }
 
+    /// Sets the interface language (a catalogue locale), or clears it to follow the browser.
+    pub async fn set_interface_locale(
+        &self,
+        id: UserId,
+        locale: Option<&str>,
+    ) -> Result<Option<String>, Error> {
+        let locale = locale
+            .filter(|raw| !raw.trim().is_empty())
+            .map(domain::account::interface_locale)
+            .transpose()?;
+        if users::set_interface_locale(&self.pool, id.as_uuid(), locale).await? {
+            Ok(locale.map(str::to_owned))
+        } else {
+            Err(Error::NotFound("User"))
+        }
+    }
+
     /// Points, level and streak.
     pub async fn score_card(&self, id: UserId) -> Result<domain::scoring::ScoreCard, Error> {
         let user = self.user(id).await?;
@@ -289,6 +309,31 @@ mod tests {
         assert!(!user.has_accepted_terms());
         let logged_in = engine.log_in("ADA", "lemon-stand-7".to_owned()).await?;
         assert_eq!(logged_in.id, user.id);
+        Ok(())
+    }
+
+    #[sqlx::test(migrator = "crate::MIGRATOR")]
+    async fn the_interface_locale_is_kept_normalised_and_checked(
+        pool: PgPool,
+    ) -> Result<(), Error> {
+        let engine = Engine::new(pool);
+        let user = engine.register(registration("ada")).await?;
+        assert_eq!(user.interface_locale, None);
+        assert_eq!(
+            engine.set_interface_locale(user.id, Some("pt-br")).await?,
+            Some("pt-BR".to_owned())
+        );
+        let logged_in = engine.log_in("ada", "lemon-stand-7".to_owned()).await?;
+        assert_eq!(logged_in.interface_locale.as_deref(), Some("pt-BR"));
+        assert_eq!(
+            engine
+                .set_interface_locale(user.id, Some("tlh"))
+                .await
+                .map_err(|e| e.code()),
+            Err("unsupported_interface_locale")
+        );
+        assert_eq!(engine.set_interface_locale(user.id, None).await?, None);
+        assert_eq!(engine.user(user.id).await?.interface_locale, None);
         Ok(())
     }
 

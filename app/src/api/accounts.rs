@@ -23,6 +23,8 @@ pub struct CurrentUser {
     pub joined_on: String,
     /// Contribution languages, in the user's order.
     pub languages: Vec<String>,
+    /// The interface language chosen (a catalogue locale); none follows the browser.
+    pub interface_locale: Option<String>,
 }
 
 impl CurrentUser {
@@ -43,7 +45,22 @@ impl From<engine::accounts::User> for CurrentUser {
             terms_accepted_on: user.tos_accepted_at.map(|at| at.date().to_string()),
             joined_on: user.created_at.date().to_string(),
             languages: user.languages,
+            interface_locale: user.interface_locale,
         }
+    }
+}
+
+/// Puts the user's interface language into the cookie the catalogue reads, so the pages after
+/// a login are rendered in it from the first byte, on any device.
+#[cfg(feature = "ssr")]
+fn remember_interface_locale(locale: &str) {
+    use axum::http::{header, HeaderValue};
+    let cookie = format!("i18n_pref_locale={locale}; Path=/; Max-Age=31536000; SameSite=Lax");
+    if let (Some(response), Ok(value)) = (
+        leptos::prelude::use_context::<leptos_axum::ResponseOptions>(),
+        HeaderValue::from_str(&cookie),
+    ) {
+        response.append_header(header::SET_COOKIE, value);
     }
 }
 
@@ -88,6 +105,9 @@ pub async fn register(
 pub async fn log_in(username: String, password: String) -> Result<String, AppError> {
     let user = engine()?.log_in(&username, password).await?;
     UserSession::from_request().await?.log_in(&user).await?;
+    if let Some(locale) = &user.interface_locale {
+        remember_interface_locale(locale);
+    }
     Ok(landing_page(&user))
 }
 
@@ -141,4 +161,17 @@ pub async fn delete_account(password: String) -> Result<String, AppError> {
 pub async fn update_languages(languages: Vec<String>) -> Result<Vec<String>, AppError> {
     let user = require_user().await?;
     Ok(engine()?.set_languages(user.id, &languages).await?)
+}
+
+/// Saves the interface language (a catalogue locale such as `de` or `pt-BR`).
+#[server(endpoint = "account/interface_locale")]
+pub async fn update_interface_locale(locale: String) -> Result<Option<String>, AppError> {
+    let user = require_user().await?;
+    let saved = engine()?
+        .set_interface_locale(user.id, Some(&locale))
+        .await?;
+    if let Some(locale) = &saved {
+        remember_interface_locale(locale);
+    }
+    Ok(saved)
 }

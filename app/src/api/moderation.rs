@@ -6,8 +6,8 @@ use domain::{
     account::Role,
     ids::{MessageId, ReportId, UserId},
     moderation::{
-        AuditEntry, MessageFilter, ModeratedMessage, PurgeSummary, ReportOutcome, ReportView,
-        Revision, TreeSummary, TrollRow, UserDetail, UserSort, UserSummary, Window,
+        AuditEntry, LanguagePause, MessageFilter, ModeratedMessage, PurgeSummary, ReportOutcome,
+        ReportView, Revision, TreeSummary, TrollRow, UserDetail, UserSort, UserSummary, Window,
     },
     tree::TreeState,
 };
@@ -22,6 +22,10 @@ use crate::session::{engine, require_role};
 pub struct Overview {
     pub open_reports: i64,
     pub recent: Vec<AuditEntry>,
+    /// Languages where new conversations are paused.
+    pub paused_languages: Vec<LanguagePause>,
+    /// Whether the viewer may pause and resume languages (admins).
+    pub may_pause_languages: bool,
 }
 
 #[server(endpoint = "moderation/overview", input = Json)]
@@ -36,7 +40,16 @@ pub async fn moderation_overview() -> Result<Overview, AppError> {
             .into_iter()
             .take(20)
             .collect(),
+        paused_languages: engine.paused_languages(me.id).await?,
+        may_pause_languages: me.role == Role::Admin,
     })
+}
+
+/// Pauses or resumes new conversations in a language (admins).
+#[server(endpoint = "moderation/language_pause", input = Json)]
+pub async fn set_prompts_paused(lang: String, paused: bool) -> Result<(), AppError> {
+    let me = require_role(Role::Admin).await?;
+    Ok(engine()?.set_prompts_paused(me.id, &lang, paused).await?)
 }
 
 #[server(endpoint = "moderation/users", input = Json)]

@@ -1,14 +1,15 @@
 //! The conversation a task is about, root first, with the message that matters highlighted.
 
 use super::markdown_view::Markdown;
+use crate::i18n::*;
 use domain::{message::Role, task::view::ConversationMessage};
 use leptos::prelude::*;
 
 /// A role as a reader sees it.
-pub fn role_name(role: Role) -> &'static str {
+pub fn role_name(i18n: crate::I18n, role: Role) -> &'static str {
     match role {
-        Role::Prompter => "User",
-        Role::Assistant => "Assistant",
+        Role::Prompter => t_string!(i18n, conversation.user),
+        Role::Assistant => t_string!(i18n, conversation.assistant),
     }
 }
 
@@ -19,9 +20,10 @@ pub fn Conversation(
     #[prop(optional)]
     highlight_last: bool,
 ) -> impl IntoView {
+    let i18n = use_i18n();
     let last = messages.len().saturating_sub(1);
     view! {
-        <ol class="conversation" aria-label="Conversation so far">
+        <ol class="conversation" aria-label=move || t_string!(i18n, conversation.aria)>
             {messages
                 .into_iter()
                 .enumerate()
@@ -36,9 +38,9 @@ pub fn Conversation(
                             data-test=if highlighted { "highlighted-message" } else { "message" }
                         >
                             <div class="turn-meta">
-                                <span class="role">{role_name(role)}</span>
-                                {message.is_own.then(|| view! { <span class="badge">"you wrote this"</span> })}
-                                {message.synthetic.then(|| view! { <span class="badge">"model-generated"</span> })}
+                                <span class="role">{move || role_name(i18n, role)}</span>
+                                {message.is_own.then(|| view! { <span class="badge">{t!(i18n, conversation.own)}</span> })}
+                                {message.synthetic.then(|| view! { <span class="badge">{t!(i18n, conversation.synthetic)}</span> })}
                             </div>
                             <Markdown text=message.text />
                         </li>

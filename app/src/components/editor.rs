@@ -1,9 +1,12 @@
 //! The Markdown editor of writing tasks: write and preview tabs, a live length bar, the
 //! language the text goes in with a warning when it looks like another.
 
+use super::language_name;
 use super::markdown_view::Markdown;
-use crate::api::dashboard::{detect_language, LanguageGuess};
-use domain::message::LanguageTag;
+use crate::{
+    api::dashboard::{detect_language, LanguageGuess},
+    i18n::*,
+};
 use leptos::{prelude::*, task::spawn_local};
 use std::time::Duration;
 
@@ -21,6 +24,7 @@ pub fn MarkdownEditor(
     locked: Signal<bool>,
     #[prop(into)] placeholder: String,
 ) -> impl IntoView {
+    let i18n = use_i18n();
     let preview = RwSignal::new(false);
     let words = move || text.with(|t| t.split_whitespace().count());
     let chars = move || text.with(|t| t.chars().count());
@@ -29,10 +33,7 @@ pub fn MarkdownEditor(
         20..40 => "fair",
         _ => "good",
     };
-    let language_name = LanguageTag::parse(&lang)
-        .map(|tag| tag.english_name().to_owned())
-        .unwrap_or_else(|_| lang.clone());
-    let warning_name = StoredValue::new(language_name.clone());
+    let warning_name = StoredValue::new(language_name(&lang));
 
     // ask the server what language the draft looks like, once typing pauses
     let guess = RwSignal::new(None::<LanguageGuess>);
@@ -69,7 +70,7 @@ pub fn MarkdownEditor(
                     class:active=move || !preview.get()
                     on:click=move |_| preview.set(false)
                 >
-                    "Write"
+                    {t!(i18n, editor.write)}
                 </button>
                 <button
                     type="button"
@@ -78,7 +79,7 @@ pub fn MarkdownEditor(
                     class:active=move || preview.get()
                     on:click=move |_| preview.set(true)
                 >
-                    "Preview"
+                    {t!(i18n, editor.preview)}
                 </button>
             </div>
             <Show
@@ -87,7 +88,7 @@ pub fn MarkdownEditor(
                     view! {
                         <textarea
                             class="editor-input"
-                            aria-label="Your message (Markdown)"
+                            aria-label=move || t_string!(i18n, editor.input_label)
                             data-test="editor"
                             rows="10"
                             placeholder=placeholder.clone()
@@ -105,26 +106,31 @@ pub fn MarkdownEditor(
                     <span style:width=move || format!("{}%", (words() * 100 / GOAL_WORDS).min(100))></span>
                 </div>
                 <span class="length-label" data-test="length">
-                    {move || format!("{} words · aim for about {GOAL_WORDS}", words())}
+                    {t!(i18n, editor.words, words, goal = GOAL_WORDS)}
                 </span>
                 <span class="char-count" class:over={move || chars() > MAX_CHARS}>
-                    {move || format!("{} / {MAX_CHARS} characters", chars())}
+                    {t!(i18n, editor.chars, chars, max = MAX_CHARS)}
                 </span>
             </div>
             <p class="language-line" data-test="submission-language">
-                {format!("This will be submitted in {language_name}.")}
+                {t!(i18n, editor.submitted_in, language = warning_name.get_value())}
             </p>
             {move || {
                 guess
                     .get()
                     .filter(|g| g.mismatch)
                     .map(|g| {
+                        // whatlang knows languages Grove does not offer: those keep their English name
+                        let detected = Some(language_name(&g.lang))
+                            .filter(|name| *name != g.lang)
+                            .unwrap_or(g.english_name);
                         view! {
                             <p class="notice warning" role="status" data-test="language-warning">
-                                {format!(
-                                    "You appear to be writing in {} but this will be submitted in {}.",
-                                    g.english_name,
-                                    warning_name.get_value(),
+                                {t!(
+                                    i18n,
+                                    editor.mismatch,
+                                    detected = detected.clone(),
+                                    language = warning_name.get_value()
                                 )}
                             </p>
                         }

@@ -1,16 +1,45 @@
 //! Messages to the user: errors, by code.
 
-use crate::error::AppError;
+use crate::{error::AppError, i18n::*};
 use leptos::prelude::*;
 
-/// Shows an error's message; the code is kept as an attribute for tests and styling.
+/// Shows an error's message, in the interface language for the errors people commonly meet;
+/// the others keep the server's (English) message, which often names the exact field. The code
+/// is kept as an attribute for tests and styling.
 #[component]
 pub fn ErrorNote(error: AppError) -> impl IntoView {
+    let i18n = use_i18n();
+    let code = error.code.clone();
+    // English readers get the server's own message, which is often more specific
+    let message = move || match i18n.get_locale() {
+        Locale::en => error.message.clone(),
+        _ => translated(i18n, &error.code).map_or_else(|| error.message.clone(), str::to_owned),
+    };
     view! {
-        <p class="error-note" role="alert" data-code=error.code.clone()>
-            {error.message}
+        <p class="error-note" role="alert" data-code=code>
+            {message}
         </p>
     }
+}
+
+fn translated(i18n: crate::I18n, code: &str) -> Option<&'static str> {
+    Some(match code {
+        "network" => t_string!(i18n, errors.network),
+        "rate_limited" => t_string!(i18n, errors.rate_limited),
+        "unauthenticated" => t_string!(i18n, errors.unauthenticated),
+        "forbidden" => t_string!(i18n, errors.forbidden),
+        "no_task_available" => t_string!(i18n, errors.no_task_available),
+        "invalid_credentials" => t_string!(i18n, errors.invalid_credentials),
+        "username_taken" => t_string!(i18n, errors.username_taken),
+        "email_taken" => t_string!(i18n, errors.email_taken),
+        "weak_password" => t_string!(i18n, errors.weak_password),
+        "account_banned" => t_string!(i18n, errors.banned),
+        "task_expired" => t_string!(i18n, errors.task_expired),
+        "task_not_found" => t_string!(i18n, errors.task_not_found),
+        "database_unavailable" => t_string!(i18n, errors.database_unavailable),
+        "internal" => t_string!(i18n, errors.internal),
+        _ => return None,
+    })
 }
 
 /// Shows the error of the last run of an action, if it failed.

@@ -1,6 +1,6 @@
 //! Pages that need a login, accepted terms or a role render through this guard.
 
-use crate::{auth::use_auth, components::feedback::ErrorNote, error::AppError};
+use crate::{auth::use_auth, components::feedback::ErrorNote, error::AppError, i18n::*};
 use domain::account::Role;
 use leptos::prelude::*;
 use leptos_router::components::Redirect;
@@ -17,10 +17,11 @@ pub fn RequireUser(
     terms: bool,
     children: ChildrenFn,
 ) -> impl IntoView {
+    let i18n = use_i18n();
     let auth = use_auth();
     let children = StoredValue::new(children);
     view! {
-        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+        <Suspense fallback=move || view! { <p class="loading">{t!(i18n, common.loading)}</p> }>
             {move || {
                 auth.me
                     .get()

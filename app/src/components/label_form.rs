@@ -1,6 +1,8 @@
 //! The questions of a review: yes/no questions, flag toggles and five-point scales between
 //! their two pole texts. Mandatory questions are marked; an untouched scale stays absent.
 
+use super::label_text;
+use crate::i18n::*;
 use domain::{label::Widget, task::view::LabelField};
 use leptos::prelude::*;
 use std::collections::BTreeMap;
@@ -21,6 +23,14 @@ pub fn LabelForm(
     values: RwSignal<BTreeMap<String, f64>>,
     #[prop(into)] locked: Signal<bool>,
 ) -> impl IntoView {
+    let i18n = use_i18n();
+    // the catalogue's texts, the server's English for a label the catalogue does not know yet
+    let display = move |field: &LabelField| {
+        label_text::display(i18n, &field.name).map_or_else(|| field.display.clone(), str::to_owned)
+    };
+    let help = move |field: &LabelField| {
+        label_text::help(i18n, &field.name).map_or_else(|| field.help.clone(), str::to_owned)
+    };
     let set = move |name: String, value: Option<f64>| {
         values.update(|v| match value {
             Some(value) => {
@@ -56,22 +66,22 @@ pub fn LabelForm(
                     view! {
                         <fieldset class="question" data-label=name.clone()>
                             <legend>
-                                {field.display.clone()}
-                                {field.mandatory.then(|| view! { <span class="required" aria-label="required">" *"</span> })}
+                                {display(&field)}
+                                {field.mandatory.then(|| view! { <span class="required" aria-label=move || t_string!(i18n, label_form.required)>" *"</span> })}
                             </legend>
-                            <p class="hint">{field.help.clone()}</p>
+                            <p class="hint">{help(&field)}</p>
                             <div class="choice-row">
                                 <label class="choice">
                                     <input type="radio" name=format!("q-{yes_name}") disabled=locked
                                         prop:checked=move || value_of(&yes) == Some(1.0)
                                         on:change={ let name = name.clone(); move |_| set(name.clone(), Some(1.0)) } />
-                                    "Yes"
+                                    {t!(i18n, label_form.yes)}
                                 </label>
                                 <label class="choice">
                                     <input type="radio" name=format!("q-{no_name}") disabled=locked
                                         prop:checked=move || value_of(&no) == Some(0.0)
                                         on:change={ let name = name.clone(); move |_| set(name.clone(), Some(0.0)) } />
-                                    "No"
+                                    {t!(i18n, label_form.no)}
                                 </label>
                             </div>
                         </fieldset>
@@ -79,7 +89,7 @@ pub fn LabelForm(
                 })
                 .collect_view()}
             <fieldset class="flags">
-                <legend>"Flags " <span class="hint">"(toggle what applies)"</span></legend>
+                <legend>{t!(i18n, label_form.flags)} <span class="hint">{t!(i18n, label_form.toggle)}</span></legend>
                 <div class="flag-row">
                     {flags
                         .into_iter()
@@ -91,7 +101,7 @@ pub fn LabelForm(
                                 <button
                                     type="button"
                                     class="flag"
-                                    title=field.help.clone()
+                                    title=help(&field)
                                     data-label=name.clone()
                                     aria-pressed=move || pressed().to_string()
                                     class:on=pressed
@@ -104,7 +114,7 @@ pub fn LabelForm(
                                         }
                                     }
                                 >
-                                    {field.display.clone()}
+                                    {display(&field)}
                                 </button>
                             }
                         })
@@ -115,10 +125,14 @@ pub fn LabelForm(
                 .into_iter()
                 .map(|field| {
                     let name = field.name.clone();
-                    let (low, high) = field.poles.clone().unwrap_or_default();
+                    let (low, high) = label_text::poles(i18n, &name)
+                        .map(|(low, high)| (low.to_owned(), high.to_owned()))
+                        .or_else(|| field.poles.clone())
+                        .unwrap_or_default();
+                    let shown = display(&field);
                     view! {
                         <fieldset class="scale" data-label=name.clone()>
-                            <legend>{field.display.clone()} <span class="hint">" (optional)"</span></legend>
+                            <legend>{shown.clone()} <span class="hint">{t!(i18n, label_form.optional)}</span></legend>
                             <div class="scale-row">
                                 <span class="pole">{low.clone()}</span>
                                 {SCALE
@@ -131,7 +145,7 @@ pub fn LabelForm(
                                         view! {
                                             <label class="step">
                                                 <input type="radio" name=format!("s-{name}") disabled=locked
-                                                    aria-label=format!("{} {} of 5", field.display, step + 1)
+                                                    aria-label=t_string!(i18n, label_form.step).replace("{label}", &shown).replace("{step}", &(step + 1).to_string())
                                                     prop:checked=checked
                                                     on:change={ let name = name.clone(); move |_| set(name.clone(), Some(value)) } />
                                             </label>
@@ -140,7 +154,7 @@ pub fn LabelForm(
                                     .collect_view()}
                                 <span class="pole">{high.clone()}</span>
                                 <button type="button" class="link-button" disabled=locked
-                                    on:click={ let name = name.clone(); move |_| set(name.clone(), None) }>"clear"</button>
+                                    on:click={ let name = name.clone(); move |_| set(name.clone(), None) }>{t!(i18n, label_form.clear)}</button>
                             </div>
                         </fieldset>
                     }

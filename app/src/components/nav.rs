@@ -1,12 +1,13 @@
 //! The navigation bar: sections for everyone, moderation for moderators, account links.
 
-use crate::auth::Auth;
+use crate::{auth::Auth, i18n::*};
 use domain::account::Role;
 use leptos::prelude::*;
 use leptos_router::components::A;
 
 #[component]
 pub fn NavBar(auth: Auth) -> impl IntoView {
+    let i18n = use_i18n();
     let menu_open = RwSignal::new(false);
     let user = move || auth.me.get().and_then(|me| me.ok().flatten());
 
@@ -18,22 +19,22 @@ pub fn NavBar(auth: Auth) -> impl IntoView {
             </A>
             <button
                 class="nav-toggle"
-                aria-label="Menu"
+                aria-label=move || t_string!(i18n, nav.menu)
                 aria-expanded=move || menu_open.get().to_string()
                 on:click=move |_| menu_open.update(|open| *open = !*open)
             >
                 "☰"
             </button>
             <nav class="nav-links" class:open=move || menu_open.get() on:click=move |_| menu_open.set(false)>
-                <A href="/dashboard">"Tasks"</A>
-                <A href="/contributions">"My contributions"</A>
-                <A href="/leaderboard">"Leaderboard"</A>
-                <A href="/stats">"Statistics"</A>
+                <A href="/dashboard">{t!(i18n, nav.tasks)}</A>
+                <A href="/contributions">{t!(i18n, nav.contributions)}</A>
+                <A href="/leaderboard">{t!(i18n, nav.leaderboard)}</A>
+                <A href="/stats">{t!(i18n, nav.stats)}</A>
                 <Transition fallback=|| ()>
                     {move || {
                         user()
                             .filter(|u| u.role.at_least(Role::Moderator))
-                            .map(|_| view! { <A href="/moderation">"Moderation"</A> })
+                            .map(|_| view! { <A href="/moderation">{t!(i18n, nav.moderation)}</A> })
                     }}
                 </Transition>
                 <span class="nav-spacer"></span>
@@ -42,12 +43,12 @@ pub fn NavBar(auth: Auth) -> impl IntoView {
                         Some(user) => {
                             view! {
                                 <A href="/account" attr:data-test="nav-account">
-                                    "Account · "
+                                    {t!(i18n, nav.account)}
                                     <span data-test="nav-username">{user.display_name}</span>
                                 </A>
                                 <ActionForm action=auth.log_out attr:class="inline-form">
                                     <button type="submit" class="link-button" data-test="logout">
-                                        "Log out"
+                                        {t!(i18n, nav.log_out)}
                                     </button>
                                 </ActionForm>
                             }
@@ -55,8 +56,8 @@ pub fn NavBar(auth: Auth) -> impl IntoView {
                         }
                         None => {
                             view! {
-                                <A href="/login">"Log in"</A>
-                                <A href="/register" attr:class="button small">"Join"</A>
+                                <A href="/login">{t!(i18n, nav.log_in)}</A>
+                                <A href="/register" attr:class="button small">{t!(i18n, nav.join)}</A>
                             }
                                 .into_any()
                         }

@@ -1,6 +1,7 @@
 //! A live strength meter under a new-password field. It runs in the browser as the user types,
 //! using the same rule the server enforces.
 
+use crate::i18n::*;
 use domain::account::{NewPassword, PasswordStrength};
 use leptos::prelude::*;
 
@@ -9,16 +10,17 @@ pub fn PasswordMeter(
     #[prop(into)] password: Signal<String>,
     #[prop(into)] username: Signal<String>,
 ) -> impl IntoView {
+    let i18n = use_i18n();
     let strength = Memo::new(move |_| {
         let password = password.get();
         (!password.is_empty()).then(|| NewPassword::strength(&password, &username.get()))
     });
     let label = move || match strength.get() {
-        None => "Enter a password",
-        Some(PasswordStrength::TooWeak) => "Too weak",
-        Some(PasswordStrength::Fair) => "Fair",
-        Some(PasswordStrength::Good) => "Good",
-        Some(PasswordStrength::Strong) => "Strong",
+        None => t_string!(i18n, password.enter),
+        Some(PasswordStrength::TooWeak) => t_string!(i18n, password.too_weak),
+        Some(PasswordStrength::Fair) => t_string!(i18n, password.fair),
+        Some(PasswordStrength::Good) => t_string!(i18n, password.good),
+        Some(PasswordStrength::Strong) => t_string!(i18n, password.strong),
     };
     let score = move || strength.get().map_or(0, PasswordStrength::score);
 
@@ -29,7 +31,7 @@ pub fn PasswordMeter(
             </div>
             <span class="meter-label" data-test="password-strength">{label}</span>
             <span class="hint">
-                {format!("At least {} characters; avoid common passwords and your username.", NewPassword::MIN_LEN)}
+                {t!(i18n, password.rule, min = NewPassword::MIN_LEN)}
             </span>
         </div>
     }

@@ -2,6 +2,7 @@
 //! on a focused card, or its buttons), ties marked per card, long replies expanded in place.
 
 use super::markdown_view::Markdown;
+use crate::i18n::*;
 use domain::{ids::MessageId, task::view::ConversationMessage};
 use leptos::{ev::KeyboardEvent, prelude::*};
 use serde::{Deserialize, Serialize};
@@ -75,6 +76,7 @@ pub fn RankBoard(
     state: RwSignal<RankState>,
     #[prop(into)] locked: Signal<bool>,
 ) -> impl IntoView {
+    let i18n = use_i18n();
     let replies = StoredValue::new(replies);
     let dragged = StoredValue::new(None::<usize>);
     let position = move |id: MessageId| state.with(|s| s.order.iter().position(|o| *o == id));
@@ -96,13 +98,13 @@ pub fn RankBoard(
     view! {
         <div class="rank-board" data-test="rank-board">
             <p class="hint">
-                "Best reply at the top. Drag the cards, or focus one and press "
+                {t!(i18n, rank.hint_start)}
                 <kbd>"↑"</kbd>
                 " / "
                 <kbd>"↓"</kbd>
-                " to move it, "
+                {t!(i18n, rank.hint_move)}
                 <kbd>"T"</kbd>
-                " to tie it with the reply above."
+                {t!(i18n, rank.hint_tie)}
             </p>
             <ol class="rank-list">
                 <For each=move || state.with(|s| s.order.clone()) key=|id| *id let:id>
@@ -142,7 +144,7 @@ pub fn RankBoard(
                                 tabindex="0"
                                 draggable=move || (!locked.get()).to_string()
                                 data-rank-card=id.to_string()
-                                aria-label=move || format!("Reply ranked {}", rank())
+                                aria-label=move || t_string!(i18n, rank.card).replace("{rank}", &rank().to_string())
                                 on:keydown=on_keydown
                                 on:dragstart=move |_| dragged.set_value(position(id))
                                 on:dragover=move |ev| ev.prevent_default()
@@ -164,15 +166,15 @@ pub fn RankBoard(
                                     <div class="rank-actions">
                                         {long.then(|| view! {
                                             <button type="button" class="link-button" on:click=move |_| expanded.update(|e| *e = !*e)>
-                                                {move || if expanded.get() { "Show less" } else { "Show more" }}
+                                                {move || if expanded.get() { t_string!(i18n, rank.show_less) } else { t_string!(i18n, rank.show_more) }}
                                             </button>
                                         })}
-                                        <button type="button" class="button small secondary" aria-label="Move up"
+                                        <button type="button" class="button small secondary" aria-label=move || t_string!(i18n, rank.move_up)
                                             disabled=move || locked.get() || index() == 0
-                                            on:click=move |_| move_by(id, -1)>"▲ Up"</button>
-                                        <button type="button" class="button small secondary" aria-label="Move down"
+                                            on:click=move |_| move_by(id, -1)>{t!(i18n, rank.up)}</button>
+                                        <button type="button" class="button small secondary" aria-label=move || t_string!(i18n, rank.move_down)
                                             disabled={move || locked.get() || index() + 1 >= state.with(|s| s.order.len())}
-                                            on:click=move |_| move_by(id, 1)>"▼ Down"</button>
+                                            on:click=move |_| move_by(id, 1)>{t!(i18n, rank.down)}</button>
                                         <label class="tie-toggle">
                                             <input type="checkbox"
                                                 prop:checked=tied
@@ -187,7 +189,7 @@ pub fn RankBoard(
                                                         }
                                                     });
                                                 } />
-                                            "Tied with the reply above"
+                                            {t!(i18n, rank.tied)}
                                         </label>
                                     </div>
                                 </div>
@@ -209,7 +211,7 @@ pub fn RankBoard(
                         });
                     }
                 />
-                "All replies are bad: they cannot be ranked"
+                {t!(i18n, rank.not_rankable)}
             </label>
         </div>
     }

@@ -1,18 +1,23 @@
 //! The account page: profile, display name, password change and account deletion.
 
+use crate::i18n::*;
 use crate::{
     api::accounts::{update_languages, ChangePassword, CurrentUser, UpdateDisplayName},
     auth::use_auth,
-    components::{feedback::ActionError, guard::RequireUser, password_meter::PasswordMeter},
+    components::{
+        feedback::ActionError, guard::RequireUser, locale_select::LocaleSelect,
+        password_meter::PasswordMeter,
+    },
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
 
 #[component]
 pub fn AccountPage() -> impl IntoView {
+    let i18n = use_i18n();
     let auth = use_auth();
     view! {
-        <Title text="Account" />
+        <Title text=move || t_string!(i18n, account.title).to_string() />
         <RequireUser>
             {move || {
                 auth.me
@@ -26,6 +31,7 @@ pub fn AccountPage() -> impl IntoView {
 
 #[component]
 fn AccountDetails(user: CurrentUser) -> impl IntoView {
+    let i18n = use_i18n();
     let auth = use_auth();
     let rename = ServerAction::<UpdateDisplayName>::new();
     let change_password = ServerAction::<ChangePassword>::new();
@@ -41,45 +47,50 @@ fn AccountDetails(user: CurrentUser) -> impl IntoView {
     let password_changed = move || matches!(change_password.value().get(), Some(Ok(())));
 
     view! {
-        <h1>"Your account"</h1>
+        <h1>{t!(i18n, account.heading)}</h1>
         <section class="card">
             <dl class="facts">
-                <dt>"Username"</dt>
+                <dt>{t!(i18n, account.username)}</dt>
                 <dd data-test="account-username">{user.username.clone()}</dd>
-                <dt>"E-mail"</dt>
-                <dd>{user.email.clone().unwrap_or_else(|| "none".to_owned())}</dd>
-                <dt>"Role"</dt>
+                <dt>{t!(i18n, account.email)}</dt>
+                <dd>{user.email.clone().unwrap_or_else(|| t_string!(i18n, account.none).to_owned())}</dd>
+                <dt>{t!(i18n, account.role)}</dt>
                 <dd>{user.role.as_str()}</dd>
-                <dt>"Member since"</dt>
+                <dt>{t!(i18n, account.member_since)}</dt>
                 <dd>{user.joined_on.clone()}</dd>
-                <dt>"Terms accepted"</dt>
-                <dd>{user.terms_accepted_on.clone().unwrap_or_else(|| "not yet".to_owned())}</dd>
+                <dt>{t!(i18n, account.terms_accepted)}</dt>
+                <dd>{user.terms_accepted_on.clone().unwrap_or_else(|| t_string!(i18n, account.not_yet).to_owned())}</dd>
             </dl>
+        </section>
+        <section class="card" data-test="interface-language">
+            <h2>{t!(i18n, account.interface)}</h2>
+            <p class="muted">{t!(i18n, account.interface_hint)}</p>
+            <LocaleSelect />
         </section>
         <LanguagePicker chosen=user.languages.clone() />
         <section class="card">
-            <h2>"Display name"</h2>
+            <h2>{t!(i18n, account.display_name)}</h2>
             <ActionForm action=rename attr:class="form" attr:data-test="display-name-form">
                 <label>
-                    "Shown next to your contributions and on the leaderboard"
+                    {t!(i18n, account.display_name_hint)}
                     <input name="display_name" required maxlength="64" prop:value=display_name />
                 </label>
                 <ActionError result=rename.value() />
                 <Show when=renamed>
-                    <p class="notice success" data-test="display-name-saved">"Saved."</p>
+                    <p class="notice success" data-test="display-name-saved">{t!(i18n, account.saved)}</p>
                 </Show>
-                <button type="submit" class="button">"Save name"</button>
+                <button type="submit" class="button">{t!(i18n, account.save_name)}</button>
             </ActionForm>
         </section>
         <section class="card">
-            <h2>"Password"</h2>
+            <h2>{t!(i18n, account.password)}</h2>
             <ActionForm action=change_password attr:class="form" attr:data-test="password-form">
                 <label>
-                    "Current password"
+                    {t!(i18n, account.current_password)}
                     <input name="current_password" type="password" autocomplete="current-password" required />
                 </label>
                 <label>
-                    "New password"
+                    {t!(i18n, account.new_password)}
                     <input
                         name="new_password"
                         type="password"
@@ -92,24 +103,24 @@ fn AccountDetails(user: CurrentUser) -> impl IntoView {
                 <ActionError result=change_password.value() />
                 <Show when=password_changed>
                     <p class="notice success" data-test="password-saved">
-                        "Password changed. Your other sessions were logged out."
+                        {t!(i18n, account.password_changed)}
                     </p>
                 </Show>
-                <button type="submit" class="button">"Change password"</button>
+                <button type="submit" class="button">{t!(i18n, account.change_password)}</button>
             </ActionForm>
         </section>
         <section class="card danger-zone">
-            <h2>"Delete account"</h2>
+            <h2>{t!(i18n, account.delete)}</h2>
             <p>
-                "Your username, e-mail and display name are removed and you are logged out. Messages, reviews and rankings you contributed stay in the dataset, shown as \"Deleted user\"."
+                {t!(i18n, account.delete_text)}
             </p>
             <ActionForm action=auth.delete_account attr:class="form" attr:data-test="delete-form">
                 <label>
-                    "Confirm with your password"
+                    {t!(i18n, account.confirm_password)}
                     <input name="password" type="password" autocomplete="current-password" required />
                 </label>
                 <ActionError result=auth.delete_account.value() />
-                <button type="submit" class="button danger">"Delete my account"</button>
+                <button type="submit" class="button danger">{t!(i18n, account.delete_button)}</button>
             </ActionForm>
         </section>
     }
@@ -118,6 +129,7 @@ fn AccountDetails(user: CurrentUser) -> impl IntoView {
 /// The languages a user writes and judges in: tasks come only in these.
 #[component]
 fn LanguagePicker(chosen: Vec<String>) -> impl IntoView {
+    let i18n = use_i18n();
     let chosen = RwSignal::new(chosen);
     let saved = RwSignal::new(false);
     let error = RwSignal::new(None::<crate::error::AppError>);
@@ -136,8 +148,8 @@ fn LanguagePicker(chosen: Vec<String>) -> impl IntoView {
     };
     view! {
         <section class="card" id="languages" data-test="languages">
-            <h2>"Your languages"</h2>
-            <p class="muted">"You get tasks only in these languages, and what you write is submitted in the language of the task."</p>
+            <h2>{t!(i18n, account.languages)}</h2>
+            <p class="muted">{t!(i18n, account.languages_hint)}</p>
             <div class="language-grid">
                 {domain::message::LANGUAGES
                     .iter()
@@ -168,9 +180,9 @@ fn LanguagePicker(chosen: Vec<String>) -> impl IntoView {
             </div>
             {move || error.get().map(|error| view! { <crate::components::feedback::ErrorNote error /> })}
             <Show when=move || saved.get()>
-                <p class="notice success" data-test="languages-saved">"Saved."</p>
+                <p class="notice success" data-test="languages-saved">{t!(i18n, account.saved)}</p>
             </Show>
-            <button type="button" class="button" data-test="save-languages" on:click=save>"Save languages"</button>
+            <button type="button" class="button" data-test="save-languages" on:click=save>{t!(i18n, account.save_languages)}</button>
         </section>
     }
 }

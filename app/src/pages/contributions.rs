@@ -1,8 +1,11 @@
 //! "My contributions": the user's messages with their review status, rank and tree.
 
+use crate::i18n::*;
 use crate::{
     api::messages::my_contributions,
-    components::{conversation::role_name, feedback::ErrorNote, guard::RequireUser},
+    components::{
+        conversation::role_name, feedback::ErrorNote, guard::RequireUser, state_names::tree_state,
+    },
 };
 use domain::tree::view::Contribution;
 use leptos::prelude::*;
@@ -11,6 +14,7 @@ use leptos_router::components::A;
 
 #[component]
 pub fn ContributionsPage() -> impl IntoView {
+    let i18n = use_i18n();
     let pages = RwSignal::new(Vec::<Contribution>::new());
     let cursor = RwSignal::new(None::<String>);
     let more = RwSignal::new(true);
@@ -26,14 +30,14 @@ pub fn ContributionsPage() -> impl IntoView {
         });
     };
     view! {
-        <Title text="My contributions" />
+        <Title text=move || t_string!(i18n, contributions.title).to_string() />
         <RequireUser>
-            <h1>"My contributions"</h1>
-            <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            <h1>{t!(i18n, contributions.title)}</h1>
+            <Suspense fallback=move || view! { <p class="loading">{t!(i18n, common.loading)}</p> }>
                 {move || first.get().map(|result| match result {
                     Ok(items) => {
                         if items.is_empty() {
-                            return view! { <p class="muted" data-test="no-contributions">"Nothing yet. " <A href="/dashboard">"Take a task"</A></p> }.into_any();
+                            return view! { <p class="muted" data-test="no-contributions">{t!(i18n, contributions.nothing)} <A href="/dashboard">{t!(i18n, contributions.take_task)}</A></p> }.into_any();
                         }
                         if cursor.get_untracked().is_none() {
                             more.set(items.len() >= 50);
@@ -41,7 +45,7 @@ pub fn ContributionsPage() -> impl IntoView {
                         }
                         view! {
                             <table class="contributions" data-test="contributions">
-                                <thead><tr><th>"Message"</th><th>"Role"</th><th>"Review"</th><th>"Rank"</th><th>"Tree"</th></tr></thead>
+                                <thead><tr><th>{t!(i18n, contributions.message)}</th><th>{t!(i18n, contributions.role)}</th><th>{t!(i18n, contributions.review)}</th><th>{t!(i18n, contributions.rank)}</th><th>{t!(i18n, contributions.tree)}</th></tr></thead>
                                 <tbody>
                                     {items.into_iter().map(|item| view! { <Row item /> }).collect_view()}
                                     <For each=move || pages.get() key=|c| c.message.message_id let:item>
@@ -50,7 +54,7 @@ pub fn ContributionsPage() -> impl IntoView {
                                 </tbody>
                             </table>
                             <Show when=move || more.get()>
-                                <button type="button" class="button secondary" on:click=load_more>"Show older"</button>
+                                <button type="button" class="button secondary" on:click=load_more>{t!(i18n, contributions.show_older)}</button>
                             </Show>
                         }.into_any()
                     }
@@ -63,20 +67,24 @@ pub fn ContributionsPage() -> impl IntoView {
 
 #[component]
 fn Row(item: Contribution) -> impl IntoView {
+    let i18n = use_i18n();
     let message = item.message;
     let excerpt: String = message.text.chars().take(120).collect();
     let review = match message.review_result {
-        None => format!("in review ({}/3)", message.review_count),
-        Some(true) => "accepted".to_owned(),
-        Some(false) => "rejected".to_owned(),
+        None => {
+            let count = message.review_count;
+            view! { {t!(i18n, contributions.in_review, count)} }.into_any()
+        }
+        Some(true) => view! { {t!(i18n, contributions.accepted)} }.into_any(),
+        Some(false) => view! { {t!(i18n, contributions.rejected)} }.into_any(),
     };
     view! {
         <tr data-test="contribution">
             <td><A href=format!("/messages/{}", message.message_id)>{excerpt}</A></td>
-            <td>{role_name(message.role)}</td>
+            <td>{role_name(i18n, message.role)}</td>
             <td>{review}</td>
             <td>{message.rank.map_or_else(|| "–".to_owned(), |rank| format!("#{}", rank + 1))}</td>
-            <td>{item.tree_state.as_str().replace('_', " ")}</td>
+            <td>{tree_state(i18n, item.tree_state)}</td>
         </tr>
     }
 }

@@ -4,13 +4,16 @@
 use crate::{
     api::dashboard::load_dashboard,
     auth::use_auth,
-    components::{feedback::ErrorNote, guard::RequireUser},
+    components::{feedback::ErrorNote, guard::RequireUser, language_name},
+    i18n::*,
     pages::tasks::kind_title,
 };
 use domain::{
-    message::LanguageTag,
     scoring::{ScoreCard, POINTS},
-    task::{view::Availability, TaskKind},
+    task::{
+        view::{Availability, PromptPause},
+        TaskKind,
+    },
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -18,6 +21,7 @@ use leptos_router::components::A;
 
 #[component]
 pub fn DashboardPage() -> impl IntoView {
+    let i18n = use_i18n();
     let auth = use_auth();
     let name = move || {
         auth.me
@@ -28,10 +32,10 @@ pub fn DashboardPage() -> impl IntoView {
     // created here, outside the guard, so server and browser create resources in one order
     let data = Resource::new(|| (), |()| load_dashboard());
     view! {
-        <Title text="Tasks" />
+        <Title text=move || t_string!(i18n, dashboard.title).to_string() />
         <RequireUser terms=true>
             <section data-test="dashboard">
-                <h1>"Welcome, " {name}</h1>
+                <h1>{t!(i18n, dashboard.welcome)} {name}</h1>
                 <DashboardBody data />
             </section>
         </RequireUser>
@@ -42,8 +46,9 @@ pub fn DashboardPage() -> impl IntoView {
 fn DashboardBody(
     data: Resource<Result<crate::api::dashboard::DashboardData, crate::error::AppError>>,
 ) -> impl IntoView {
+    let i18n = use_i18n();
     view! {
-                <Suspense fallback=|| view! { <p class="loading">"Loading your tasks…"</p> }>
+                <Suspense fallback=move || view! { <p class="loading">{t!(i18n, dashboard.loading)}</p> }>
                     {move || {
                         data.get()
                             .map(|result| match result {
@@ -51,8 +56,8 @@ fn DashboardBody(
                                     <ScorePanel score=data.score />
                                     {data.availability.into_iter().map(|availability| view! { <LanguageTasks availability /> }).collect_view()}
                                     <p class="muted">
-                                        "Tasks come in the languages you chose. "
-                                        <A href="/account">"Change your languages"</A>
+                                        {t!(i18n, dashboard.languages_hint)}
+                                        <A href="/account">{t!(i18n, dashboard.change_languages)}</A>
                                     </p>
                                 }.into_any(),
                                 Err(error) => view! { <ErrorNote error /> }.into_any(),
@@ -64,6 +69,7 @@ fn DashboardBody(
 
 #[component]
 fn ScorePanel(score: ScoreCard) -> impl IntoView {
+    let i18n = use_i18n();
     let progress = score.next_level_at.map(|next| {
         let start = domain::scoring::level_thresholds()
             .get(score.level.saturating_sub(1) as usize)
@@ -74,23 +80,23 @@ fn ScorePanel(score: ScoreCard) -> impl IntoView {
     });
     view! {
         <div class="score-panel card" data-test="score">
-            <div class="stat"><span class="stat-value" data-test="points">{score.points}</span><span class="stat-label">"points"</span></div>
-            <div class="stat"><span class="stat-value" data-test="level">{score.level}</span><span class="stat-label">"level"</span></div>
-            <div class="stat"><span class="stat-value" data-test="streak">{score.streak_days}</span><span class="stat-label">"day streak"</span></div>
+            <div class="stat"><span class="stat-value" data-test="points">{score.points}</span><span class="stat-label">{t!(i18n, dashboard.points)}</span></div>
+            <div class="stat"><span class="stat-value" data-test="level">{score.level}</span><span class="stat-label">{t!(i18n, dashboard.level)}</span></div>
+            <div class="stat"><span class="stat-value" data-test="streak">{score.streak_days}</span><span class="stat-label">{t!(i18n, dashboard.streak)}</span></div>
             <div class="level-progress">
                 {match (score.next_level_at, progress) {
                     (Some(next), Some(percent)) => view! {
                         <div class="progress"><span style:width=format!("{percent}%")></span></div>
-                        <span class="muted">{format!("{} points to level {}", next - score.points, score.level + 1)}</span>
+                        <span class="muted">{t!(i18n, dashboard.to_next_level, points = next - score.points, level = score.level + 1)}</span>
                     }.into_any(),
-                    _ => view! { <span class="muted">"Top level reached"</span> }.into_any(),
+                    _ => view! { <span class="muted">{t!(i18n, dashboard.top_level)}</span> }.into_any(),
                 }}
             </div>
             <details class="points-table">
-                <summary>"How points work"</summary>
+                <summary>{t!(i18n, dashboard.how_points)}</summary>
                 <table>
                     <tbody>
-                        {POINTS.iter().map(|rule| view! { <tr><td>{rule.action}</td><td class="num">{format!("+{}", rule.points)}</td></tr> }).collect_view()}
+                        {POINTS.iter().enumerate().map(|(index, rule)| view! { <tr><td>{move || point_action(i18n, index).unwrap_or(rule.action)}</td><td class="num">{format!("+{}", rule.points)}</td></tr> }).collect_view()}
                     </tbody>
                 </table>
             </details>
@@ -100,10 +106,9 @@ fn ScorePanel(score: ScoreCard) -> impl IntoView {
 
 #[component]
 fn LanguageTasks(availability: Availability) -> impl IntoView {
+    let i18n = use_i18n();
     let lang = availability.lang.clone();
-    let name = LanguageTag::parse(&lang)
-        .map(|t| t.english_name().to_owned())
-        .unwrap_or_else(|_| lang.clone());
+    let name = language_name(&lang);
     let kinds: Vec<(TaskKind, u32)> = availability
         .counts
         .iter()
@@ -115,18 +120,18 @@ fn LanguageTasks(availability: Availability) -> impl IntoView {
             <header class="row">
                 <h2>{name.clone()}</h2>
                 <A href=format!("/tasks/random?lang={lang}") attr:class="button" attr:data-test="random-task">
-                    "Any task"
+                    {t!(i18n, dashboard.any_task)}
                 </A>
             </header>
             {if kinds.is_empty() {
-                view! { <p class="muted">{format!("Nothing is waiting in {name} right now. Come back later, or add another language.")}</p> }.into_any()
+                view! { <p class="muted">{t!(i18n, dashboard.nothing_waiting, language = name.clone())}</p> }.into_any()
             } else {
                 view! {
                     <ul class="task-kinds">
                         {kinds.into_iter().map(|(kind, count)| view! {
                             <li>
                                 <A href=format!("/tasks/{}?lang={lang}", kind.as_str()) attr:data-test=format!("kind-{}", kind.as_str())>
-                                    {kind_title(kind)}
+                                    {move || kind_title(i18n, kind)}
                                 </A>
                                 <span class="count">{count}</span>
                             </li>
@@ -134,7 +139,35 @@ fn LanguageTasks(availability: Availability) -> impl IntoView {
                     </ul>
                 }.into_any()
             }}
-            {availability.initial_prompt_paused_reason.map(|reason| view! { <p class="hint" data-test="prompts-paused">{reason}</p> })}
+            {availability.initial_prompt_pause.map(|pause| {
+                let language = name.clone();
+                let reason = match pause {
+                    PromptPause::Admin => view! { {t!(i18n, pause.admin_paused, language)} }.into_any(),
+                    PromptPause::Queue { in_review, waiting } => {
+                        view! { {t!(i18n, pause.queue_full, language, in_review, waiting)} }.into_any()
+                    }
+                };
+                view! { <p class="hint" data-test="prompts-paused">{reason}</p> }
+            })}
         </section>
     }
+}
+
+/// The translated line of the points table, by its position in [`POINTS`].
+pub fn point_action(i18n: crate::I18n, index: usize) -> Option<&'static str> {
+    Some(match index {
+        0 => t_string!(i18n, points.write_prompt),
+        1 => t_string!(i18n, points.prompt_accepted),
+        2 => t_string!(i18n, points.write_assistant),
+        3 => t_string!(i18n, points.assistant_accepted),
+        4 => t_string!(i18n, points.write_user),
+        5 => t_string!(i18n, points.user_accepted),
+        6 => t_string!(i18n, points.full_review),
+        7 => t_string!(i18n, points.quick_review),
+        8 => t_string!(i18n, points.rank),
+        9 => t_string!(i18n, points.ranked_first),
+        10 => t_string!(i18n, points.ranked_second),
+        11 => t_string!(i18n, points.ranked_third),
+        _ => return None,
+    })
 }

@@ -1,12 +1,13 @@
 //! The landing page: what Grove is and how to start.
 
-use crate::auth::use_auth;
+use crate::{auth::use_auth, i18n::*};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::{components::A, hooks::use_query_map};
 
 #[component]
 pub fn HomePage() -> impl IntoView {
+    let i18n = use_i18n();
     let auth = use_auth();
     let query = use_query_map();
     let deleted = move || query.read().get("account").as_deref() == Some("deleted");
@@ -16,23 +17,23 @@ pub fn HomePage() -> impl IntoView {
         <Title text="" />
         <Show when=deleted>
             <div class="notice success" data-test="account-deleted">
-                "Your account was deleted. Your contributions stay in the dataset without your name."
+                {t!(i18n, home.deleted)}
             </div>
         </Show>
         <section class="hero">
-            <h1>"Grow conversations that teach models to help."</h1>
+            <h1>{t!(i18n, home.headline)}</h1>
             <p class="lead">
-                "Grove collects human feedback for aligning language models. Volunteers write prompts and replies, review each other's messages and rank answers; the result is an open dataset and reward models anyone can train on."
+                {t!(i18n, home.lead)}
             </p>
             <Suspense fallback=|| ()>
                 {move || {
                     if logged_in() {
-                        view! { <A href="/dashboard" attr:class="button">"Go to your tasks"</A> }.into_any()
+                        view! { <A href="/dashboard" attr:class="button">{t!(i18n, home.go_to_tasks)}</A> }.into_any()
                     } else {
                         view! {
                             <div class="actions">
-                                <A href="/register" attr:class="button">"Join Grove"</A>
-                                <A href="/login" attr:class="button secondary">"Log in"</A>
+                                <A href="/register" attr:class="button">{t!(i18n, home.join)}</A>
+                                <A href="/login" attr:class="button secondary">{t!(i18n, home.log_in)}</A>
                             </div>
                         }
                             .into_any()
@@ -42,16 +43,16 @@ pub fn HomePage() -> impl IntoView {
         </section>
         <section class="steps">
             <article class="card">
-                <h2>"Write"</h2>
-                <p>"Start a conversation with a prompt, answer as the assistant, or continue as the user. Every message becomes a branch of a conversation tree."</p>
+                <h2>{t!(i18n, home.write)}</h2>
+                <p>{t!(i18n, home.write_text)}</p>
             </article>
             <article class="card">
-                <h2>"Review"</h2>
-                <p>"Label other volunteers' messages: spam, wrong language, quality. Three reviews decide whether a message stays."</p>
+                <h2>{t!(i18n, home.review)}</h2>
+                <p>{t!(i18n, home.review_text)}</p>
             </article>
             <article class="card">
-                <h2>"Rank"</h2>
-                <p>"Order sibling replies from best to worst. Rankings are merged into a consensus that trains reward models."</p>
+                <h2>{t!(i18n, home.rank)}</h2>
+                <p>{t!(i18n, home.rank_text)}</p>
             </article>
         </section>
     }

@@ -1,7 +1,10 @@
 //! Leaderboards for the last day, week, month and all time, computed live, with the points
 //! table and the ranks around the viewer.
 
-use crate::{api::stats::load_leaderboard, components::feedback::ErrorNote};
+use crate::i18n::*;
+use crate::{
+    api::stats::load_leaderboard, components::feedback::ErrorNote, pages::dashboard::point_action,
+};
 use domain::{
     moderation::{LeaderRow, Window},
     scoring::POINTS,
@@ -11,37 +14,38 @@ use leptos_meta::Title;
 
 #[component]
 pub fn LeaderboardPage() -> impl IntoView {
+    let i18n = use_i18n();
     let window = RwSignal::new(Window::Week);
     let board = Resource::new(move || window.get(), load_leaderboard);
     view! {
-        <Title text="Leaderboard" />
-        <h1>"Leaderboard"</h1>
+        <Title text=move || t_string!(i18n, leaderboard.title).to_string() />
+        <h1>{t!(i18n, leaderboard.title)}</h1>
         <div class="tabs" role="tablist" data-test="windows">
             {Window::ALL.into_iter().map(|w| view! {
                 <button type="button" role="tab" class:active=move || window.get() == w
                     aria-selected=move || (window.get() == w).to_string() on:click=move |_| window.set(w)>
-                    {match w { Window::Day => "Today", Window::Week => "This week", Window::Month => "This month", Window::Total => "All time" }}
+                    {move || match w { Window::Day => t_string!(i18n, leaderboard.today), Window::Week => t_string!(i18n, leaderboard.week), Window::Month => t_string!(i18n, leaderboard.month), Window::Total => t_string!(i18n, leaderboard.total) }}
                 </button>
             }).collect_view()}
         </div>
-        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+        <Transition fallback=move || view! { <p class="loading">{t!(i18n, common.loading)}</p> }>
             {move || board.get().map(|result| match result {
                 Ok(board) => view! {
                     {(!board.around_me.is_empty()).then(|| view! {
-                        <h2>"Around you"</h2>
+                        <h2>{t!(i18n, leaderboard.around)}</h2>
                         <Rows rows=board.around_me.clone() test="around-me" />
                     })}
-                    <h2>{format!("Top {} of {}", board.top.len(), board.participants)}</h2>
+                    <h2>{t!(i18n, leaderboard.top, shown = board.top.len(), participants = board.participants)}</h2>
                     <Rows rows=board.top test="leaderboard" />
                 }.into_any(),
                 Err(error) => view! { <ErrorNote error /> }.into_any(),
             })}
         </Transition>
         <section class="card" data-test="points-table">
-            <h2>"How points are counted"</h2>
-            <p class="muted">"Points are counted live from the work itself: what you write earns points at once, and more when reviewers accept it and when the consensus ranks it among the best."</p>
+            <h2>{t!(i18n, leaderboard.how)}</h2>
+            <p class="muted">{t!(i18n, leaderboard.how_text)}</p>
             <table class="data-table"><tbody>
-                {POINTS.iter().map(|rule| view! { <tr><td>{rule.action}</td><td class="num">{format!("+{}", rule.points)}</td></tr> }).collect_view()}
+                {POINTS.iter().enumerate().map(|(index, rule)| view! { <tr><td>{move || point_action(i18n, index).unwrap_or(rule.action)}</td><td class="num">{format!("+{}", rule.points)}</td></tr> }).collect_view()}
             </tbody></table>
         </section>
     }
@@ -49,9 +53,10 @@ pub fn LeaderboardPage() -> impl IntoView {
 
 #[component]
 fn Rows(rows: Vec<LeaderRow>, test: &'static str) -> impl IntoView {
+    let i18n = use_i18n();
     view! {
         <table class="data-table leaderboard" data-test=test>
-            <thead><tr><th>"#"</th><th>"Name"</th><th>"Points"</th><th>"Level"</th><th>"Written"</th><th>"Reviews"</th><th>"Rankings"</th></tr></thead>
+            <thead><tr><th>"#"</th><th>{t!(i18n, leaderboard.name)}</th><th>{t!(i18n, leaderboard.points)}</th><th>{t!(i18n, leaderboard.level)}</th><th>{t!(i18n, leaderboard.written)}</th><th>{t!(i18n, leaderboard.reviews)}</th><th>{t!(i18n, leaderboard.rankings)}</th></tr></thead>
             <tbody>
                 {rows.into_iter().map(|row| {
                     let c = row.contributions;

@@ -1,12 +1,13 @@
 //! A message page: the conversation leading to the message, and its whole tree with replies in
 //! rank order, each with thumbs, report and labels.
 
+use crate::i18n::*;
 use crate::{
     api::messages::{label_message, message_tree, report_message, toggle_thumb},
     auth::use_auth,
     components::{
-        conversation::role_name, feedback::ErrorNote, label_form::LabelForm,
-        markdown_view::Markdown,
+        conversation::role_name, feedback::ErrorNote, label_form::LabelForm, language_name,
+        markdown_view::Markdown, state_names::tree_state,
     },
     error::AppError,
 };
@@ -23,6 +24,7 @@ use std::{collections::BTreeMap, sync::Arc};
 
 #[component]
 pub fn MessagePage() -> impl IntoView {
+    let i18n = use_i18n();
     let params = use_params_map();
     let id = move || {
         params
@@ -37,7 +39,7 @@ pub fn MessagePage() -> impl IntoView {
         }
     });
     view! {
-        <Title text="Message" />
+        <Title text=move || t_string!(i18n, message.title).to_string() />
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || tree.get().map(|result| match result {
                 Ok((id, tree)) => view! { <TreePage focus=id tree /> }.into_any(),
@@ -49,6 +51,7 @@ pub fn MessagePage() -> impl IntoView {
 
 #[component]
 fn TreePage(focus: MessageId, tree: TreeView) -> impl IntoView {
+    let i18n = use_i18n();
     let all = Arc::new(tree.messages.clone());
     let mut thread = Vec::new();
     let mut cursor = all.iter().find(|m| m.message_id == focus).cloned();
@@ -62,9 +65,9 @@ fn TreePage(focus: MessageId, tree: TreeView) -> impl IntoView {
     let root = all.iter().find(|m| m.parent_id.is_none()).cloned();
     view! {
         <section data-test="message-page">
-            <h1>"Conversation"</h1>
+            <h1>{t!(i18n, message.conversation)}</h1>
             <p class="muted">
-                {format!("Tree state: {} · language: {} · {} messages", tree.state.as_str().replace('_', " "), tree.lang, tree.messages.len())}
+                {t!(i18n, message.summary, state = move || tree_state(i18n, tree.state), language = language_name(&tree.lang), count = tree.messages.len())}
             </p>
             <ol class="thread">
                 {thread.into_iter().map(|message| {
@@ -72,7 +75,7 @@ fn TreePage(focus: MessageId, tree: TreeView) -> impl IntoView {
                     view! { <li><MessageCard message focused /></li> }
                 }).collect_view()}
             </ol>
-            <h2>"The whole tree"</h2>
+            <h2>{t!(i18n, message.whole_tree)}</h2>
             <div class="tree" data-test="tree">
                 {root.map(|root| view! { <TreeNode message=root all=all.clone() focus /> })}
             </div>
@@ -101,16 +104,17 @@ fn TreeNode(message: MessageView, all: Arc<Vec<MessageView>>, focus: MessageId) 
     .into_any()
 }
 
-fn status(message: &MessageView) -> (&'static str, &'static str) {
+fn status(i18n: crate::I18n, message: &MessageView) -> (&'static str, &'static str) {
     match message.review_result {
-        None => ("In review", "pending"),
-        Some(true) => ("Accepted", "accepted"),
-        Some(false) => ("Rejected", "rejected"),
+        None => (t_string!(i18n, message.in_review), "pending"),
+        Some(true) => (t_string!(i18n, message.accepted), "accepted"),
+        Some(false) => (t_string!(i18n, message.rejected), "rejected"),
     }
 }
 
 #[component]
 fn MessageCard(message: MessageView, focused: bool) -> impl IntoView {
+    let i18n = use_i18n();
     let auth = use_auth();
     let logged_in = move || auth.me.get().and_then(|me| me.ok().flatten()).is_some();
     let id = message.message_id;
@@ -143,7 +147,7 @@ fn MessageCard(message: MessageView, focused: bool) -> impl IntoView {
             match report_message(id, reason).await {
                 Ok(()) => {
                     reporting.set(false);
-                    notice.set(Some("Thank you. Moderators will look at it."));
+                    notice.set(Some(t_string!(i18n, message.report_thanks)));
                 }
                 Err(e) => error.set(Some(e)),
             }
@@ -155,55 +159,55 @@ fn MessageCard(message: MessageView, focused: bool) -> impl IntoView {
             match label_message(id, chosen).await {
                 Ok(()) => {
                     labelling.set(false);
-                    notice.set(Some("Labels saved."));
+                    notice.set(Some(t_string!(i18n, message.labels_saved)));
                 }
                 Err(e) => error.set(Some(e)),
             }
         });
     };
-    let (status_text, status_class) = status(&message);
+    let (status_text, status_class) = status(i18n, &message);
     let own = message.is_own;
     view! {
         <article class="message-card" class:focused=focused class:assistant=message.role == domain::message::Role::Assistant
             data-test=if focused { "focused-message" } else { "tree-message" } data-message-id=id.to_string()>
             <header class="message-meta">
-                <span class="role">{role_name(message.role)}</span>
-                <span class="muted">{format!("by {}", message.author)}</span>
+                <span class="role">{role_name(i18n, message.role)}</span>
+                <span class="muted">{t!(i18n, message.by, author = message.author.clone())}</span>
                 <span class=format!("badge {status_class}")>{status_text}</span>
                 {message.rank.map(|rank| view! { <span class="badge rank" data-test="rank">{format!("#{}", rank + 1)}</span> })}
-                {message.synthetic.then(|| view! { <span class="badge">"model-generated"</span> })}
-                {message.edited.then(|| view! { <span class="badge">"edited"</span> })}
-                <A href=format!("/messages/{id}") attr:class="permalink">"link"</A>
+                {message.synthetic.then(|| view! { <span class="badge">{t!(i18n, conversation.synthetic)}</span> })}
+                {message.edited.then(|| view! { <span class="badge">{t!(i18n, message.edited)}</span> })}
+                <A href=format!("/messages/{id}") attr:class="permalink">{t!(i18n, message.link)}</A>
             </header>
             <Markdown text=message.text.clone() />
             <footer class="message-actions">
-                <button type="button" class="thumb" data-test="thumb-up" aria-label="Thumbs up"
+                <button type="button" class="thumb" data-test="thumb-up" aria-label=move || t_string!(i18n, message.thumbs_up)
                     aria-pressed=move || (thumbs.get().2 == Some(Thumb::Up)).to_string()
                     disabled=move || own || !logged_in() on:click=move |_| vote(Thumb::Up)>
                     "👍 " {move || thumbs.get().0}
                 </button>
-                <button type="button" class="thumb" data-test="thumb-down" aria-label="Thumbs down"
+                <button type="button" class="thumb" data-test="thumb-down" aria-label=move || t_string!(i18n, message.thumbs_down)
                     aria-pressed=move || (thumbs.get().2 == Some(Thumb::Down)).to_string()
                     disabled=move || own || !logged_in() on:click=move |_| vote(Thumb::Down)>
                     "👎 " {move || thumbs.get().1}
                 </button>
                 <Show when=move || logged_in() && !own>
-                    <button type="button" class="link-button" data-test="report" on:click=move |_| reporting.update(|r| *r = !*r)>"Report"</button>
-                    <button type="button" class="link-button" data-test="label" on:click=move |_| labelling.update(|l| *l = !*l)>"Label"</button>
+                    <button type="button" class="link-button" data-test="report" on:click=move |_| reporting.update(|r| *r = !*r)>{t!(i18n, message.report)}</button>
+                    <button type="button" class="link-button" data-test="label" on:click=move |_| labelling.update(|l| *l = !*l)>{t!(i18n, message.label)}</button>
                 </Show>
             </footer>
             <Show when=move || reporting.get()>
                 <div class="inline-form form">
-                    <label>"What is wrong with this message?"
+                    <label>{t!(i18n, message.what_wrong)}
                         <textarea rows="3" bind:value=report_text data-test="report-reason"></textarea>
                     </label>
-                    <button type="button" class="button small danger" data-test="send-report" on:click=send_report>"Send report"</button>
+                    <button type="button" class="button small danger" data-test="send-report" on:click=send_report>{t!(i18n, message.send_report)}</button>
                 </div>
             </Show>
             <Show when=move || labelling.get()>
                 <div class="inline-form">
                     <LabelForm fields=fields.clone() values=labels locked=Signal::derive(|| false) />
-                    <button type="button" class="button small" data-test="save-labels" on:click=send_labels>"Save labels"</button>
+                    <button type="button" class="button small" data-test="save-labels" on:click=send_labels>{t!(i18n, message.save_labels)}</button>
                 </div>
             </Show>
             {move || notice.get().map(|text| view! { <p class="notice success" role="status">{text}</p> })}

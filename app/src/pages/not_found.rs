@@ -1,5 +1,6 @@
 //! The page for unknown addresses, answered with HTTP 404.
 
+use crate::i18n::*;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -10,12 +11,13 @@ pub fn NotFound() -> impl IntoView {
     if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
         response.set_status(axum::http::StatusCode::NOT_FOUND);
     }
+    let i18n = use_i18n();
     view! {
-        <Title text="Not found" />
+        <Title text=move || t_string!(i18n, not_found.title).to_string() />
         <section class="card centered" data-test="not-found">
-            <h1>"Page not found"</h1>
-            <p>"There is nothing at this address. It may have moved, or the link may be mistyped."</p>
-            <A href="/" attr:class="button">"Back to the start"</A>
+            <h1>{t!(i18n, not_found.heading)}</h1>
+            <p>{t!(i18n, not_found.text)}</p>
+            <A href="/" attr:class="button">{t!(i18n, not_found.back)}</A>
         </section>
     }
 }

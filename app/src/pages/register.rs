@@ -3,6 +3,7 @@
 use crate::{
     auth::use_auth,
     components::{feedback::ActionError, password_meter::PasswordMeter},
+    i18n::*,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -10,19 +11,20 @@ use leptos_router::components::A;
 
 #[component]
 pub fn RegisterPage() -> impl IntoView {
+    let i18n = use_i18n();
     let auth = use_auth();
     let username = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
     let pending = auth.register.pending();
 
     view! {
-        <Title text="Join" />
+        <Title text=move || t_string!(i18n, register.title).to_string() />
         <section class="auth-card card">
-            <h1>"Join Grove"</h1>
-            <p class="muted">"Choose a name others will see next to your contributions."</p>
+            <h1>{t!(i18n, register.heading)}</h1>
+            <p class="muted">{t!(i18n, register.intro)}</p>
             <ActionForm action=auth.register attr:class="form" attr:data-test="register-form">
                 <label>
-                    "Username"
+                    {t!(i18n, register.username)}
                     <input
                         name="username"
                         autocomplete="username"
@@ -33,11 +35,11 @@ pub fn RegisterPage() -> impl IntoView {
                     />
                 </label>
                 <label>
-                    "E-mail " <span class="muted">"(optional)"</span>
+                    {t!(i18n, register.email)} <span class="muted">{t!(i18n, register.optional)}</span>
                     <input name="email" type="email" autocomplete="email" />
                 </label>
                 <label>
-                    "Password"
+                    {t!(i18n, register.password)}
                     <input
                         name="password"
                         type="password"
@@ -49,10 +51,10 @@ pub fn RegisterPage() -> impl IntoView {
                 <PasswordMeter password username />
                 <ActionError result=auth.register.value() />
                 <button type="submit" class="button" disabled=pending>
-                    {move || if pending.get() { "Creating your account…" } else { "Create account" }}
+                    {move || if pending.get() { t_string!(i18n, register.pending) } else { t_string!(i18n, register.submit) }}
                 </button>
             </ActionForm>
-            <p class="muted">"Already have an account? " <A href="/login">"Log in"</A></p>
+            <p class="muted">{t!(i18n, register.have_account)} <A href="/login">{t!(i18n, register.log_in)}</A></p>
         </section>
     }
 }

@@ -1,8 +1,10 @@
 //! The statistics page: messages and contributors per day, trees by state per language, what
 //! each language still needs. Computed when the page loads.
 
+use crate::i18n::*;
 use crate::{
     api::stats::load_statistics,
+    components::state_names::tree_state,
     components::{chart::StackedBars, feedback::ErrorNote},
 };
 use domain::{moderation::Statistics, tree::TreeState};
@@ -23,11 +25,12 @@ const STATE_COLOURS: [(TreeState, &str); 8] = [
 
 #[component]
 pub fn StatsPage() -> impl IntoView {
+    let i18n = use_i18n();
     let stats = Resource::new(|| (), |()| load_statistics());
     view! {
-        <Title text="Statistics" />
-        <h1>"Statistics"</h1>
-        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+        <Title text=move || t_string!(i18n, stats.title).to_string() />
+        <h1>{t!(i18n, stats.title)}</h1>
+        <Suspense fallback=move || view! { <p class="loading">{t!(i18n, common.loading)}</p> }>
             {move || stats.get().map(|result| match result {
                 Ok(stats) => view! { <Charts stats /> }.into_any(),
                 Err(error) => view! { <ErrorNote error /> }.into_any(),
@@ -38,6 +41,7 @@ pub fn StatsPage() -> impl IntoView {
 
 #[component]
 fn Charts(stats: Statistics) -> impl IntoView {
+    let i18n = use_i18n();
     let days: Vec<String> = stats
         .messages_per_day
         .iter()
@@ -72,22 +76,22 @@ fn Charts(stats: Statistics) -> impl IntoView {
                         .sum()
                 })
                 .collect();
-            (state.as_str().replace('_', " "), *colour, values)
+            (tree_state(i18n, *state).to_owned(), *colour, values)
         })
         .collect();
     let backlog_langs: Vec<String> = stats.backlog.iter().map(|(l, _, _)| l.clone()).collect();
     let reviews: Vec<i64> = stats.backlog.iter().map(|(_, r, _)| *r).collect();
     let rankings: Vec<i64> = stats.backlog.iter().map(|(_, _, k)| *k).collect();
     view! {
-        <p class="muted">{format!("Live figures, computed at {}.", stats.generated_at.chars().take(19).collect::<String>().replace('T', " "))}</p>
+        <p class="muted">{t!(i18n, stats.computed_at, time = stats.generated_at.chars().take(19).collect::<String>().replace('T', " "))}</p>
         <div class="charts" data-test="charts">
-            <StackedBars title="Messages per day by role (30 days)" labels=days
-                series=vec![("user".to_owned(), "#4299e1", prompter), ("assistant".to_owned(), "#38a169", assistant)] />
-            <StackedBars title="Contributors per day (30 days)" labels=contributor_days
-                series=vec![("contributors".to_owned(), "#805ad5", contributors)] />
-            <StackedBars title="Trees by state per language" labels=langs series=by_state />
-            <StackedBars title="Work still needed per language" labels=backlog_langs
-                series=vec![("reviews".to_owned(), "#ecc94b", reviews), ("rankings".to_owned(), "#dd6b20", rankings)] />
+            <StackedBars title=t_string!(i18n, stats.messages_per_day) labels=days
+                series=vec![(t_string!(i18n, stats.user).to_owned(), "#4299e1", prompter), (t_string!(i18n, stats.assistant).to_owned(), "#38a169", assistant)] />
+            <StackedBars title=t_string!(i18n, stats.contributors_per_day) labels=contributor_days
+                series=vec![(t_string!(i18n, stats.contributors).to_owned(), "#805ad5", contributors)] />
+            <StackedBars title=t_string!(i18n, stats.trees_by_state) labels=langs series=by_state />
+            <StackedBars title=t_string!(i18n, stats.backlog) labels=backlog_langs
+                series=vec![(t_string!(i18n, stats.reviews).to_owned(), "#ecc94b", reviews), (t_string!(i18n, stats.rankings).to_owned(), "#dd6b20", rankings)] />
         </div>
     }
 }

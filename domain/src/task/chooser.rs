@@ -50,6 +50,9 @@ pub struct Backlog {
     pub reply_reviews_missing: u32,
     /// Rankings sibling sets still need.
     pub rankings_missing: u32,
+    /// An admin paused new conversations in this language.
+    #[serde(default)]
+    pub prompts_paused: bool,
 }
 
 /// Items of each category one annotator may take right now.
@@ -76,6 +79,9 @@ pub enum NothingToDo {
 impl Backlog {
     /// How many new prompts the language needs: none while two per growing slot are queued.
     pub fn prompt_need(&self, config: &TreeConfig) -> u32 {
+        if self.prompts_paused {
+            return 0;
+        }
         let target = 2 * config.max_active_trees;
         let queued = self.prompts_in_review + self.prompts_waiting;
         let under_caps = self.prompts_in_review < config.max_initial_prompt_review
@@ -219,6 +225,27 @@ mod tests {
             &mut rng,
         );
         assert_eq!(choice, Ok(TaskCategory::InitialPrompt));
+    }
+
+    #[test]
+    fn a_paused_language_asks_for_no_prompts_but_keeps_the_rest() {
+        let backlog = Backlog {
+            prompts_paused: true,
+            replies_missing: 5,
+            ..Backlog::default()
+        };
+        assert_eq!(backlog.prompt_need(&config()), 0);
+        let offer = Offer {
+            replies: 3,
+            ..Offer::default()
+        };
+        let weights = weights(&backlog, &offer, &config());
+        assert!(weights
+            .iter()
+            .all(|(category, _)| *category != TaskCategory::InitialPrompt));
+        assert!(weights
+            .iter()
+            .any(|(category, _)| *category == TaskCategory::Reply));
     }
 
     #[test]

@@ -126,6 +126,19 @@ pub struct Availability {
     pub lang: String,
     pub counts: BTreeMap<TaskKind, u32>,
     pub total: u32,
-    /// Why a kind has nothing, for kinds with no items.
+    /// Why no new conversations are asked for now, in English (see `initial_prompt_pause`).
     pub initial_prompt_paused_reason: Option<String>,
+    /// The same, as data the interface words in the reader's language.
+    pub initial_prompt_pause: Option<PromptPause>,
+}
+
+/// Why no new conversations are asked for in a language.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(tag = "reason", rename_all = "snake_case")]
+pub enum PromptPause {
+    /// An admin paused new conversations in this language.
+    Admin,
+    /// Enough prompts are queued: some wait for reviews, some to grow.
+    Queue { in_review: u32, waiting: u32 },
 }

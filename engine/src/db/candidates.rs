@@ -49,7 +49,8 @@ pub(crate) async fn backlog(
                   from message c join message_tree t on t.message_tree_id = c.message_tree_id
                   where t.lang = $1 and t.state = 'ranking' and not c.deleted and c.review_result
                     and c.parent_id is not null and (c.role = 'assistant' or $5)
-                  group by c.parent_id having count(*) >= 2) p)::bigint as \"rankings_missing!\"",
+                  group by c.parent_id having count(*) >= 2) p)::bigint as \"rankings_missing!\",
+           exists (select 1 from language_pause where lang = $1) as \"prompts_paused!\"",
         lang,
         limits.reviews_prompt,
         limits.reviews_reply,
@@ -66,6 +67,7 @@ pub(crate) async fn backlog(
         prompt_reviews_missing: count(row.prompt_reviews_missing),
         reply_reviews_missing: count(row.reply_reviews_missing),
         rankings_missing: count(row.rankings_missing),
+        prompts_paused: row.prompts_paused,
     })
 }
 

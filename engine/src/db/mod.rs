@@ -8,6 +8,7 @@ pub(crate) mod export;
 pub(crate) mod health;
 pub(crate) mod invariants;
 pub(crate) mod labels;
+pub(crate) mod language_pause;
 pub(crate) mod messages;
 pub(crate) mod moderation;
 pub(crate) mod provision;

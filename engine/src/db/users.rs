@@ -20,6 +20,7 @@ pub(crate) struct UserRow {
     pub languages: Vec<String>,
     pub streak_days: i32,
     pub streak_last_day: Option<time::Date>,
+    pub interface_locale: Option<String>,
 }
 
 pub(crate) struct NewUser<'a> {
@@ -47,7 +48,7 @@ pub(crate) async fn insert(
         "insert into app_user (username, email, display_name, password_hash, role)
          values ($1, $2, $3, $4, $5)
          returning user_id, username, email, display_name, role, banned, deleted,
-                   session_version, tos_accepted_at, created_at, languages, streak_days, streak_last_day",
+                   session_version, tos_accepted_at, created_at, languages, streak_days, streak_last_day, interface_locale",
         user.username,
         user.email,
         user.display_name,
@@ -66,7 +67,7 @@ pub(crate) async fn by_id(
     Ok(sqlx::query_as!(
         UserRow,
         "select user_id, username, email, display_name, role, banned, deleted,
-                session_version, tos_accepted_at, created_at, languages, streak_days, streak_last_day
+                session_version, tos_accepted_at, created_at, languages, streak_days, streak_last_day, interface_locale
          from app_user where user_id = $1",
         user_id,
     )
@@ -81,7 +82,7 @@ pub(crate) async fn by_username(
     Ok(sqlx::query_as!(
         UserRow,
         "select user_id, username, email, display_name, role, banned, deleted,
-                session_version, tos_accepted_at, created_at, languages, streak_days, streak_last_day
+                session_version, tos_accepted_at, created_at, languages, streak_days, streak_last_day, interface_locale
          from app_user where lower(username) = lower($1)",
         username,
     )
@@ -260,4 +261,19 @@ pub(crate) async fn record_activity(
     .execute(executor)
     .await?;
     Ok(())
+}
+
+pub(crate) async fn set_interface_locale(
+    executor: impl PgExecutor<'_>,
+    user_id: Uuid,
+    locale: Option<&str>,
+) -> Result<bool, Error> {
+    let result = sqlx::query!(
+        "update app_user set interface_locale = $2 where user_id = $1 and not deleted",
+        user_id,
+        locale,
+    )
+    .execute(executor)
+    .await?;
+    Ok(result.rows_affected() == 1)
 }

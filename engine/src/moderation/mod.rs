@@ -4,6 +4,7 @@
 mod messages;
 
 pub(crate) use messages::parse_date;
+mod languages;
 mod purge;
 mod reports;
 mod users;

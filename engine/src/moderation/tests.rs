@@ -422,3 +422,71 @@ async fn leaderboards_rank_points_live_and_show_the_ranks_around_me(
     );
     Ok(())
 }
+
+#[sqlx::test(migrator = "crate::MIGRATOR")]
+async fn admins_pause_new_conversations_per_language_and_only_there(
+    pool: PgPool,
+) -> Result<(), Error> {
+    let engine = Engine::with_config(pool.clone(), small());
+    let admin = with_role(&engine, "root", Role::Admin).await?;
+    let moderator = with_role(&engine, "moe", Role::Moderator).await?;
+    let writer = contributor(&engine, "wren").await?;
+    let ask = |lang: &str| TaskRequest {
+        kind: Some(TaskKind::InitialPrompt),
+        lang: lang.to_owned(),
+    };
+
+    assert_eq!(
+        engine
+            .set_prompts_paused(moderator, "de", true)
+            .await
+            .map_err(|e| e.code()),
+        Err("forbidden")
+    );
+    engine.set_prompts_paused(admin, "de", true).await?;
+    // pausing twice keeps one pause and one audit entry
+    engine.set_prompts_paused(admin, "de", true).await?;
+    let paused = engine.paused_languages(moderator).await?;
+    assert_eq!(paused.len(), 1);
+    assert_eq!(
+        (paused[0].lang.as_str(), paused[0].paused_by.as_str()),
+        ("de", "root")
+    );
+
+    let availability = engine.task_availability(writer, "de").await?;
+    assert_eq!(availability.counts.get(&TaskKind::InitialPrompt), Some(&0));
+    assert_eq!(
+        availability.initial_prompt_pause,
+        Some(domain::task::view::PromptPause::Admin)
+    );
+    assert_eq!(
+        engine
+            .request_task(writer, ask("de"))
+            .await
+            .map(|_| ())
+            .map_err(|e| e.code()),
+        Err("no_task_available")
+    );
+    // other languages are not affected
+    engine.request_task(writer, ask("en")).await?;
+
+    engine.set_prompts_paused(admin, "de", false).await?;
+    assert!(engine.paused_languages(admin).await?.is_empty());
+    engine.request_task(writer, ask("de")).await?;
+    let actions: Vec<String> = engine
+        .audit_log(admin, None)
+        .await?
+        .into_iter()
+        .map(|entry| entry.action)
+        .filter(|action| action.starts_with("language."))
+        .collect();
+    assert_eq!(actions.len(), 2, "{actions:?}");
+    assert_eq!(
+        engine
+            .set_prompts_paused(admin, "xx", true)
+            .await
+            .map_err(|e| e.code()),
+        Err("unsupported_language")
+    );
+    Ok(())
+}

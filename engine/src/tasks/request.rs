@@ -17,7 +17,7 @@ use domain::{
     message::{LanguageTag, Role},
     task::{
         chooser::{self, Backlog, NothingToDo, Offer},
-        view::{Availability, LabelField},
+        view::{Availability, LabelField, PromptPause},
         TaskCategory, TaskKind,
     },
     tree::{TreeConfig, TreeState},
@@ -74,24 +74,40 @@ impl Engine {
                 counts.insert(TaskKind::AssistantReply, survey.assistant_parents.count);
                 counts.insert(TaskKind::PrompterReply, survey.prompter_parents.count);
                 counts.insert(TaskKind::LabelInitialPrompt, survey.prompt_reviews.count);
-                counts.insert(TaskKind::LabelAssistantReply, survey.assistant_reviews.count);
+                counts.insert(
+                    TaskKind::LabelAssistantReply,
+                    survey.assistant_reviews.count,
+                );
                 counts.insert(TaskKind::LabelPrompterReply, survey.prompter_reviews.count);
                 counts.insert(TaskKind::RankAssistantReplies, survey.rankings.count);
                 let total = counts.values().sum();
-                let paused = (survey.backlog.prompt_need(&config) == 0).then(|| {
-                    format!(
-                        "Enough new conversations are queued in {}: {} wait for reviews and {} to grow. \
-                         Reviewing and replying gets them going.",
+                let backlog = &survey.backlog;
+                let pause = if backlog.prompts_paused {
+                    Some(PromptPause::Admin)
+                } else {
+                    (backlog.prompt_need(&config) == 0).then_some(PromptPause::Queue {
+                        in_review: backlog.prompts_in_review,
+                        waiting: backlog.prompts_waiting,
+                    })
+                };
+                let reason = pause.as_ref().map(|pause| match pause {
+                    PromptPause::Admin => format!(
+                        "New conversations in {} are paused by the admins for now. \
+                         Replies, reviews and rankings go on.",
+                        lang.english_name()
+                    ),
+                    PromptPause::Queue { in_review, waiting } => format!(
+                        "Enough new conversations are queued in {}: {in_review} wait for reviews \
+                         and {waiting} to grow. Reviewing and replying gets them going.",
                         lang.english_name(),
-                        survey.backlog.prompts_in_review,
-                        survey.backlog.prompts_waiting
-                    )
+                    ),
                 });
                 Ok(Availability {
                     lang: lang.as_str().to_owned(),
                     counts,
                     total,
-                    initial_prompt_paused_reason: paused,
+                    initial_prompt_paused_reason: reason,
+                    initial_prompt_pause: pause,
                 })
             })
         })

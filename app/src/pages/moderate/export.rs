@@ -2,6 +2,7 @@
 //! progress, download the gzip file.
 
 use super::ModerationPage;
+use crate::i18n::*;
 use crate::{
     api::moderation::{moderation_export_jobs, moderation_export_start},
     components::feedback::ErrorNote,
@@ -13,10 +14,11 @@ use std::time::Duration;
 
 #[component]
 pub fn ExportPage() -> impl IntoView {
+    let i18n = use_i18n();
     let version = RwSignal::new(0u32);
     let jobs = Resource::new(move || version.get(), |_| moderation_export_jobs());
     view! {
-        <ModerationPage title="Export the dataset">
+        <ModerationPage title=t_string!(i18n, mod_export.title)>
             <ExportForm version />
             <JobList jobs version />
         </ModerationPage>
@@ -25,6 +27,7 @@ pub fn ExportPage() -> impl IntoView {
 
 #[component]
 fn ExportForm(version: RwSignal<u32>) -> impl IntoView {
+    let i18n = use_i18n();
     let format = RwSignal::new("trees".to_owned());
     let states = RwSignal::new("ready_for_export".to_owned());
     let langs = RwSignal::new(String::new());
@@ -59,32 +62,32 @@ fn ExportForm(version: RwSignal<u32>) -> impl IntoView {
     };
     view! {
         <form class="card filters" data-test="export-form" on:submit=start>
-            <label>"Format"
+            <label>{t!(i18n, mod_export.format)}
                 <select data-test="export-format" on:change=move |ev| format.set(event_target_value(&ev))>
-                    <option value="trees">"trees (oasst JSONL)"</option>
-                    <option value="messages">"messages (flat)"</option>
-                    <option value="pairs">"preference pairs"</option>
-                    <option value="pairs_chat">"preference pairs, chat form"</option>
-                    <option value="sft">"SFT threads"</option>
+                    <option value="trees">{t!(i18n, mod_export.trees)}</option>
+                    <option value="messages">{t!(i18n, mod_export.messages)}</option>
+                    <option value="pairs">{t!(i18n, mod_export.pairs)}</option>
+                    <option value="pairs_chat">{t!(i18n, mod_export.pairs_chat)}</option>
+                    <option value="sft">{t!(i18n, mod_export.sft)}</option>
                 </select>
             </label>
-            <label>"Tree states" <input data-test="export-states" bind:value=states placeholder="ready_for_export, or all" /></label>
-            <label>"Languages" <input data-test="export-langs" bind:value=langs placeholder="all, or en,de" size="10" /></label>
-            <label>"Split"
+            <label>{t!(i18n, mod_export.states)} <input data-test="export-states" bind:value=states placeholder=move || t_string!(i18n, mod_export.states_placeholder) /></label>
+            <label>{t!(i18n, mod_export.languages)} <input data-test="export-langs" bind:value=langs placeholder=move || t_string!(i18n, mod_export.languages_placeholder) size="10" /></label>
+            <label>{t!(i18n, mod_export.split)}
                 <select on:change=move |ev| split.set(event_target_value(&ev))>
-                    <option value="">"everything"</option>
-                    <option value="train">"train (95%)"</option>
-                    <option value="validation">"validation (5%)"</option>
+                    <option value="">{t!(i18n, mod_export.everything)}</option>
+                    <option value="train">{t!(i18n, mod_export.train)}</option>
+                    <option value="validation">{t!(i18n, mod_export.validation)}</option>
                 </select>
             </label>
-            <label class="choice"><input type="checkbox" bind:checked=include_deleted />"deleted"</label>
-            <label class="choice"><input type="checkbox" bind:checked=include_spam />"spam"</label>
-            <label class="choice"><input type="checkbox" bind:checked=include_synthetic />"synthetic"</label>
-            <label class="choice"><input type="checkbox" bind:checked=prompts_only />"prompts only"</label>
-            <button type="submit" class="button" data-test="start-export">"Start export"</button>
+            <label class="choice"><input type="checkbox" bind:checked=include_deleted />{t!(i18n, mod_export.deleted)}</label>
+            <label class="choice"><input type="checkbox" bind:checked=include_spam />{t!(i18n, mod_export.spam)}</label>
+            <label class="choice"><input type="checkbox" bind:checked=include_synthetic />{t!(i18n, mod_export.synthetic)}</label>
+            <label class="choice"><input type="checkbox" bind:checked=prompts_only />{t!(i18n, mod_export.prompts_only)}</label>
+            <button type="submit" class="button" data-test="start-export">{t!(i18n, mod_export.start)}</button>
         </form>
         {move || error.get().map(|error| view! { <ErrorNote error /> })}
-        <p class="hint">"User ids are pseudonyms, the same within one export; no names or e-mail addresses leave Grove. The same exports are at "<code>"GET /api/v1/export"</code>" (API key with the export scope) and "<code>"grove export"</code>"."</p>
+        <p class="hint">{t!(i18n, mod_export.hint_start)}<code>"GET /api/v1/export"</code>{t!(i18n, mod_export.hint_middle)}<code>"grove export"</code>"."</p>
     }
 }
 
@@ -93,6 +96,7 @@ fn JobList(
     jobs: Resource<Result<Vec<ExportJobView>, AppError>>,
     version: RwSignal<u32>,
 ) -> impl IntoView {
+    let i18n = use_i18n();
     // while a job runs, look again every second
     Effect::new(move |_| {
         let running = jobs
@@ -104,12 +108,12 @@ fn JobList(
         }
     });
     view! {
-        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+        <Transition fallback=move || view! { <p class="loading">{t!(i18n, common.loading)}</p> }>
             {move || jobs.get().map(|result| match result {
-                Ok(jobs) if jobs.is_empty() => view! { <p class="muted">"No exports yet."</p> }.into_any(),
+                Ok(jobs) if jobs.is_empty() => view! { <p class="muted">{t!(i18n, mod_export.none)}</p> }.into_any(),
                 Ok(jobs) => view! {
                     <table class="data-table" data-test="export-jobs">
-                        <thead><tr><th>"Started"</th><th>"Format"</th><th>"Progress"</th><th>"Records"</th><th>"File"</th></tr></thead>
+                        <thead><tr><th>{t!(i18n, mod_export.started)}</th><th>{t!(i18n, mod_export.format)}</th><th>{t!(i18n, mod_export.progress)}</th><th>{t!(i18n, mod_export.records)}</th><th>{t!(i18n, mod_export.file)}</th></tr></thead>
                         <tbody>
                             {jobs.into_iter().map(|job| {
                                 let percent = if job.trees_total > 0 { job.trees_done * 100 / job.trees_total } else { 100 };
@@ -119,12 +123,12 @@ fn JobList(
                                         <td>{job.format.clone()}</td>
                                         <td>
                                             <div class="progress"><span style:width=format!("{}%", percent.clamp(0, 100))></span></div>
-                                            <span class="muted">{format!("{} · {} of {} trees", job.status, job.trees_done, job.trees_total)}</span>
+                                            <span class="muted">{t!(i18n, mod_export.job_progress, status = job.status.clone(), done = job.trees_done, total = job.trees_total)}</span>
                                         </td>
                                         <td class="num">{job.records}</td>
                                         <td>{match (job.status.as_str(), job.file_name.clone()) {
                                             ("done", Some(name)) => view! {
-                                                <a href=format!("/moderation/exports/{}/download", job.id) download=name data-test="download">"Download"</a>
+                                                <a href=format!("/moderation/exports/{}/download", job.id) download=name data-test="download">{t!(i18n, mod_export.download)}</a>
                                             }.into_any(),
                                             ("failed", _) => view! { <span class="error-note">{job.error.clone().unwrap_or_default()}</span> }.into_any(),
                                             _ => view! { <span class="muted">"…"</span> }.into_any(),

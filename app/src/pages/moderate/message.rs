@@ -2,14 +2,15 @@
 //! state and limits with halt and restart, its reports and audit trail.
 
 use super::{AuditTable, ModerationPage};
+use crate::i18n::*;
 use crate::{
     api::moderation::{
         moderation_delete, moderation_edit, moderation_message, moderation_set_halted,
         moderation_undelete, MessageDossier,
     },
     components::{
-        conversation::role_name, editor::MarkdownEditor, feedback::ErrorNote,
-        markdown_view::Markdown,
+        conversation::role_name, editor::MarkdownEditor, feedback::ErrorNote, language_name,
+        markdown_view::Markdown, state_names::tree_state,
     },
     error::AppError,
 };
@@ -19,6 +20,7 @@ use leptos_router::{components::A, hooks::use_params_map};
 
 #[component]
 pub fn MessagePage() -> impl IntoView {
+    let i18n = use_i18n();
     let params = use_params_map();
     let id = move || {
         params
@@ -38,8 +40,8 @@ pub fn MessagePage() -> impl IntoView {
     );
     let reload = Callback::new(move |()| version.update(|v| *v += 1));
     view! {
-        <ModerationPage title="Message">
-            <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+        <ModerationPage title=t_string!(i18n, mod_message.title)>
+            <Transition fallback=move || view! { <p class="loading">{t!(i18n, common.loading)}</p> }>
                 {move || dossier.get().map(|result| match result {
                     Ok(dossier) => view! { <Dossier dossier reload /> }.into_any(),
                     Err(error) => view! { <ErrorNote error /> }.into_any(),
@@ -51,6 +53,7 @@ pub fn MessagePage() -> impl IntoView {
 
 #[component]
 fn Dossier(dossier: MessageDossier, reload: Callback<()>) -> impl IntoView {
+    let i18n = use_i18n();
     let message = dossier.message.message.clone();
     let id = message.message_id;
     let editing = RwSignal::new(false);
@@ -82,64 +85,64 @@ fn Dossier(dossier: MessageDossier, reload: Callback<()>) -> impl IntoView {
     view! {
         <div class="card" data-test="mod-message" data-deleted=deleted.to_string()>
             <div class="message-meta">
-                <span class="role">{role_name(message.role)}</span>
-                <span>{format!("by {}", message.author)}</span>
+                <span class="role">{role_name(i18n, message.role)}</span>
+                <span>{t!(i18n, mod_message.by, author = message.author.clone())}</span>
                 <span class="badge">{message.lang.clone()}</span>
-                {deleted.then(|| view! { <span class="badge rejected" data-test="deleted-badge">"deleted"</span> })}
-                {message.edited.then(|| view! { <span class="badge">"edited"</span> })}
-                <A href=format!("/messages/{id}")>"public page"</A>
+                {deleted.then(|| view! { <span class="badge rejected" data-test="deleted-badge">{t!(i18n, mod_message.deleted)}</span> })}
+                {message.edited.then(|| view! { <span class="badge">{t!(i18n, mod_message.edited)}</span> })}
+                <A href=format!("/messages/{id}")>{t!(i18n, mod_message.public)}</A>
             </div>
             <Show when=move || !editing.get() fallback=move || view! {
-                <MarkdownEditor text=draft lang=message.lang.clone() locked=Signal::derive(|| false) placeholder="Message text" />
-                <p class="notice warning">"Editing changes what reviewers and rankers judged; the old text stays in the history."</p>
+                <MarkdownEditor text=draft lang=message.lang.clone() locked=Signal::derive(|| false) placeholder=t_string!(i18n, mod_message.text_placeholder) />
+                <p class="notice warning">{t!(i18n, mod_message.edit_warning)}</p>
                 <div class="actions">
-                    <button type="button" class="button" data-test="save-edit" on:click=move |_| run("edit")>"Save edit"</button>
-                    <button type="button" class="button secondary" on:click=move |_| editing.set(false)>"Cancel"</button>
+                    <button type="button" class="button" data-test="save-edit" on:click=move |_| run("edit")>{t!(i18n, mod_message.save_edit)}</button>
+                    <button type="button" class="button secondary" on:click=move |_| editing.set(false)>{t!(i18n, mod_message.cancel)}</button>
                 </div>
             }>
                 <div data-test="mod-text"><Markdown text=draft.get_untracked() /></div>
             </Show>
             {move || error.get().map(|error| view! { <ErrorNote error /> })}
             <div class="actions">
-                <button type="button" class="button secondary" data-test="edit" on:click=move |_| editing.set(true)>"Edit"</button>
+                <button type="button" class="button secondary" data-test="edit" on:click=move |_| editing.set(true)>{t!(i18n, mod_message.edit)}</button>
                 {if deleted {
-                    view! { <button type="button" class="button" data-test="undelete" on:click=move |_| run("undelete")>"Undelete (with ancestors)"</button> }.into_any()
+                    view! { <button type="button" class="button" data-test="undelete" on:click=move |_| run("undelete")>{t!(i18n, mod_message.undelete)}</button> }.into_any()
                 } else {
-                    view! { <button type="button" class="button danger" data-test="delete" on:click=move |_| run("delete")>"Delete (with replies)"</button> }.into_any()
+                    view! { <button type="button" class="button danger" data-test="delete" on:click=move |_| run("delete")>{t!(i18n, mod_message.delete)}</button> }.into_any()
                 }}
             </div>
         </div>
         <section class="card" data-test="mod-tree">
-            <h2>"Tree"</h2>
+            <h2>{t!(i18n, mod_message.tree)}</h2>
             <dl class="facts">
-                <dt>"State"</dt><dd data-test="tree-state">{tree.state.as_str()}</dd>
-                <dt>"Language"</dt><dd>{tree.lang.clone()}</dd>
-                <dt>"Goal size"</dt><dd>{tree.goal_tree_size}</dd>
-                <dt>"Max depth"</dt><dd>{tree.max_depth}</dd>
-                <dt>"Max replies"</dt><dd>{tree.max_children_count}</dd>
+                <dt>{t!(i18n, mod_message.state)}</dt><dd data-test="tree-state" data-state=tree.state.as_str()>{tree_state(i18n, tree.state)}</dd>
+                <dt>{t!(i18n, mod_message.language)}</dt><dd>{language_name(&tree.lang)}</dd>
+                <dt>{t!(i18n, mod_message.goal)}</dt><dd>{tree.goal_tree_size}</dd>
+                <dt>{t!(i18n, mod_message.depth)}</dt><dd>{tree.max_depth}</dd>
+                <dt>{t!(i18n, mod_message.replies)}</dt><dd>{tree.max_children_count}</dd>
             </dl>
             <div class="actions">
                 {if halted {
-                    view! { <button type="button" class="button" data-test="restart" on:click=move |_| run("restart")>"Restart tree"</button> }.into_any()
+                    view! { <button type="button" class="button" data-test="restart" on:click=move |_| run("restart")>{t!(i18n, mod_message.restart)}</button> }.into_any()
                 } else {
-                    view! { <button type="button" class="button danger" data-test="halt" on:click=move |_| run("halt")>"Halt tree"</button> }.into_any()
+                    view! { <button type="button" class="button danger" data-test="halt" on:click=move |_| run("halt")>{t!(i18n, mod_message.halt)}</button> }.into_any()
                 }}
-                <A href=format!("/messages/{}", tree.message_tree_id)>"View the whole tree"</A>
+                <A href=format!("/messages/{}", tree.message_tree_id)>{t!(i18n, mod_message.whole_tree)}</A>
             </div>
         </section>
         <section class="card" data-test="revisions">
-            <h2>"Edit history"</h2>
+            <h2>{t!(i18n, mod_message.history)}</h2>
             {if dossier.revisions.is_empty() {
-                view! { <p class="muted">"Never edited."</p> }.into_any()
+                view! { <p class="muted">{t!(i18n, mod_message.never)}</p> }.into_any()
             } else {
                 view! {
                     <ol class="revisions">
                         {dossier.revisions.into_iter().map(|r| view! {
                             <li data-test="revision">
-                                <p class="muted">{format!("{} edited on {}", r.editor, r.created_at.chars().take(16).collect::<String>().replace('T', " "))}</p>
+                                <p class="muted">{t!(i18n, mod_message.edited_on, editor = r.editor.clone(), date = r.created_at.chars().take(16).collect::<String>().replace('T', " "))}</p>
                                 <div class="diff">
-                                    <div class="before"><strong>"Before"</strong><Markdown text=r.previous_text /></div>
-                                    <div class="after"><strong>"After"</strong><Markdown text=r.new_text /></div>
+                                    <div class="before"><strong>{t!(i18n, mod_message.before)}</strong><Markdown text=r.previous_text /></div>
+                                    <div class="after"><strong>{t!(i18n, mod_message.after)}</strong><Markdown text=r.new_text /></div>
                                 </div>
                             </li>
                         }).collect_view()}
@@ -148,9 +151,9 @@ fn Dossier(dossier: MessageDossier, reload: Callback<()>) -> impl IntoView {
             }}
         </section>
         <section class="card" data-test="message-reports">
-            <h2>"Reports"</h2>
+            <h2>{t!(i18n, mod_message.reports)}</h2>
             {if dossier.reports.is_empty() {
-                view! { <p class="muted">"No reports."</p> }.into_any()
+                view! { <p class="muted">{t!(i18n, mod_message.no_reports)}</p> }.into_any()
             } else {
                 view! {
                     <ul>
@@ -162,7 +165,7 @@ fn Dossier(dossier: MessageDossier, reload: Callback<()>) -> impl IntoView {
             }}
         </section>
         <section class="card">
-            <h2>"Audit trail"</h2>
+            <h2>{t!(i18n, mod_message.audit)}</h2>
             <AuditTable entries=dossier.audit />
         </section>
     }

@@ -2,9 +2,10 @@
 //! tree state, author, dates and reports.
 
 use super::ModerationPage;
+use crate::i18n::*;
 use crate::{
     api::moderation::moderation_messages,
-    components::{conversation::role_name, feedback::ErrorNote},
+    components::{conversation::role_name, feedback::ErrorNote, state_names::tree_state},
 };
 use domain::moderation::MessageFilter;
 use leptos::prelude::*;
@@ -12,10 +13,11 @@ use leptos_router::components::A;
 
 #[component]
 pub fn MessagesPage() -> impl IntoView {
+    let i18n = use_i18n();
     let submitted = RwSignal::new(MessageFilter::default());
     let results = Resource::new(move || submitted.get(), moderation_messages);
     view! {
-        <ModerationPage title="Messages">
+        <ModerationPage title=t_string!(i18n, mod_messages.title)>
             <MessageSearch submitted results />
         </ModerationPage>
     }
@@ -26,6 +28,7 @@ fn MessageSearch(
     submitted: RwSignal<MessageFilter>,
     results: Resource<Result<Vec<domain::moderation::ModeratedMessage>, crate::error::AppError>>,
 ) -> impl IntoView {
+    let i18n = use_i18n();
     let query = RwSignal::new(String::new());
     let lang = RwSignal::new(String::new());
     let review = RwSignal::new(String::new());
@@ -52,29 +55,29 @@ fn MessageSearch(
     };
     view! {
         <form class="filters card" data-test="message-filters" on:submit=move |ev| { ev.prevent_default(); page.set(0); search(); }>
-            <label class="grow">"Search text" <input type="search" bind:value=query data-test="search-query" placeholder="words, \"a phrase\", -excluded" /></label>
-            <label>"Language" <input bind:value=lang placeholder="en" size="5" data-test="search-lang" /></label>
-            <label>"Review"
+            <label class="grow">{t!(i18n, mod_messages.search_text)} <input type="search" bind:value=query data-test="search-query" placeholder=move || t_string!(i18n, mod_messages.search_placeholder) /></label>
+            <label>{t!(i18n, mod_messages.language)} <input bind:value=lang placeholder="en" size="5" data-test="search-lang" /></label>
+            <label>{t!(i18n, mod_messages.review)}
                 <select on:change=move |ev| review.set(event_target_value(&ev))>
-                    <option value="">"any"</option>
-                    <option value="pending">"in review"</option>
-                    <option value="accepted">"accepted"</option>
-                    <option value="rejected">"rejected"</option>
+                    <option value="">{t!(i18n, mod_messages.any)}</option>
+                    <option value="pending">{t!(i18n, mod_messages.pending)}</option>
+                    <option value="accepted">{t!(i18n, mod_messages.accepted)}</option>
+                    <option value="rejected">{t!(i18n, mod_messages.rejected)}</option>
                 </select>
             </label>
-            <label>"Author" <input bind:value=author placeholder="username" size="12" /></label>
-            <label>"From" <input type="date" bind:value=from /></label>
-            <label>"To" <input type="date" bind:value=to /></label>
-            <label class="choice"><input type="checkbox" bind:checked=reported />"Reported only"</label>
-            <label class="choice"><input type="checkbox" bind:checked=deleted data-test="include-deleted" />"Include deleted"</label>
-            <button type="submit" class="button" data-test="search">"Search"</button>
+            <label>{t!(i18n, mod_messages.author)} <input bind:value=author placeholder=move || t_string!(i18n, mod_messages.author_placeholder) size="12" /></label>
+            <label>{t!(i18n, mod_messages.from)} <input type="date" bind:value=from /></label>
+            <label>{t!(i18n, mod_messages.to)} <input type="date" bind:value=to /></label>
+            <label class="choice"><input type="checkbox" bind:checked=reported />{t!(i18n, mod_messages.reported)}</label>
+            <label class="choice"><input type="checkbox" bind:checked=deleted data-test="include-deleted" />{t!(i18n, mod_messages.deleted)}</label>
+            <button type="submit" class="button" data-test="search">{t!(i18n, mod_messages.search)}</button>
         </form>
-        <Transition fallback=|| view! { <p class="loading">"Searching…"</p> }>
+        <Transition fallback=move || view! { <p class="loading">{t!(i18n, mod_messages.searching)}</p> }>
             {move || results.get().map(|result| match result {
-                Ok(found) if found.is_empty() => view! { <p class="muted" data-test="no-results">"No messages match."</p> }.into_any(),
+                Ok(found) if found.is_empty() => view! { <p class="muted" data-test="no-results">{t!(i18n, mod_messages.none)}</p> }.into_any(),
                 Ok(found) => view! {
                     <table class="data-table" data-test="message-results">
-                        <thead><tr><th>"Message"</th><th>"Role"</th><th>"Author"</th><th>"Lang"</th><th>"Review"</th><th>"Tree"</th><th>"Reports"</th></tr></thead>
+                        <thead><tr><th>{t!(i18n, mod_messages.message)}</th><th>{t!(i18n, mod_messages.role)}</th><th>{t!(i18n, mod_messages.author)}</th><th>{t!(i18n, mod_messages.lang)}</th><th>{t!(i18n, mod_messages.review)}</th><th>{t!(i18n, mod_messages.tree)}</th><th>{t!(i18n, mod_messages.reports)}</th></tr></thead>
                         <tbody>
                             {found.into_iter().map(|item| {
                                 let m = item.message;
@@ -82,12 +85,12 @@ fn MessageSearch(
                                 view! {
                                     <tr class:deleted=m.deleted data-test="message-row">
                                         <td><A href=format!("/moderation/messages/{}", m.message_id)>{excerpt}</A>
-                                            {m.deleted.then(|| view! { " " <span class="badge rejected">"deleted"</span> })}</td>
-                                        <td>{role_name(m.role)}</td>
+                                            {m.deleted.then(|| view! { " " <span class="badge rejected">{t!(i18n, mod_messages.deleted_badge)}</span> })}</td>
+                                        <td>{role_name(i18n, m.role)}</td>
                                         <td>{m.author}</td>
                                         <td>{m.lang}</td>
-                                        <td>{match m.review_result { None => "pending", Some(true) => "accepted", Some(false) => "rejected" }}</td>
-                                        <td>{item.tree_state.as_str().replace('_', " ")}</td>
+                                        <td>{match m.review_result { None => t_string!(i18n, mod_messages.pending), Some(true) => t_string!(i18n, mod_messages.accepted), Some(false) => t_string!(i18n, mod_messages.rejected) }}</td>
+                                        <td>{tree_state(i18n, item.tree_state)}</td>
                                         <td>{item.reports}</td>
                                     </tr>
                                 }
@@ -96,9 +99,9 @@ fn MessageSearch(
                     </table>
                     <div class="actions">
                         <button type="button" class="button secondary" disabled=move || page.get() == 0
-                            on:click=move |_| { page.update(|p| *p = p.saturating_sub(1)); search(); }>"Newer"</button>
+                            on:click=move |_| { page.update(|p| *p = p.saturating_sub(1)); search(); }>{t!(i18n, mod_messages.newer)}</button>
                         <button type="button" class="button secondary"
-                            on:click=move |_| { page.update(|p| *p += 1); search(); }>"Older"</button>
+                            on:click=move |_| { page.update(|p| *p += 1); search(); }>{t!(i18n, mod_messages.older)}</button>
                     </div>
                 }.into_any(),
                 Err(error) => view! { <ErrorNote error /> }.into_any(),

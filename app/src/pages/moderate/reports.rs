@@ -1,6 +1,8 @@
 //! The report queue: filter, take, resolve with an outcome.
 
 use super::ModerationPage;
+use crate::components::state_names::report_outcome;
+use crate::i18n::*;
 use crate::{
     api::moderation::{moderation_assign_report, moderation_reports, moderation_resolve_report},
     components::feedback::ErrorNote,
@@ -12,6 +14,7 @@ use leptos_router::components::A;
 
 #[component]
 pub fn ReportsPage() -> impl IntoView {
+    let i18n = use_i18n();
     let status = RwSignal::new("open".to_owned());
     let mine = RwSignal::new(false);
     let version = RwSignal::new(0u32);
@@ -21,7 +24,7 @@ pub fn ReportsPage() -> impl IntoView {
     );
     let reload = Callback::new(move |()| version.update(|v| *v += 1));
     view! {
-        <ModerationPage title="Reports">
+        <ModerationPage title=t_string!(i18n, mod_reports.title)>
             <Queue status mine reports reload />
         </ModerationPage>
     }
@@ -34,21 +37,22 @@ fn Queue(
     reports: Resource<Result<Vec<ReportView>, AppError>>,
     reload: Callback<()>,
 ) -> impl IntoView {
+    let i18n = use_i18n();
     view! {
         <div class="filters card">
-            <label>"Status"
+            <label>{t!(i18n, mod_reports.status)}
                 <select data-test="report-status" on:change=move |ev| status.set(event_target_value(&ev))>
-                    <option value="open">"open"</option>
-                    <option value="assigned">"assigned"</option>
-                    <option value="resolved">"resolved"</option>
-                    <option value="">"all"</option>
+                    <option value="open">{t!(i18n, mod_reports.open)}</option>
+                    <option value="assigned">{t!(i18n, mod_reports.assigned)}</option>
+                    <option value="resolved">{t!(i18n, mod_reports.resolved)}</option>
+                    <option value="">{t!(i18n, mod_reports.all)}</option>
                 </select>
             </label>
-            <label class="choice"><input type="checkbox" bind:checked=mine />"Assigned to me"</label>
+            <label class="choice"><input type="checkbox" bind:checked=mine />{t!(i18n, mod_reports.mine)}</label>
         </div>
-        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+        <Transition fallback=move || view! { <p class="loading">{t!(i18n, common.loading)}</p> }>
             {move || reports.get().map(|result| match result {
-                Ok(reports) if reports.is_empty() => view! { <p class="muted" data-test="no-reports">"No reports here."</p> }.into_any(),
+                Ok(reports) if reports.is_empty() => view! { <p class="muted" data-test="no-reports">{t!(i18n, mod_reports.none)}</p> }.into_any(),
                 Ok(reports) => view! {
                     <div class="report-list">
                         {reports.into_iter().map(|report| view! { <ReportCard report reload /> }).collect_view()}
@@ -62,6 +66,7 @@ fn Queue(
 
 #[component]
 fn ReportCard(report: ReportView, reload: Callback<()>) -> impl IntoView {
+    let i18n = use_i18n();
     let id = report.report_id;
     let outcome = RwSignal::new(ReportOutcome::NoAction);
     let note = RwSignal::new(String::new());
@@ -82,30 +87,30 @@ fn ReportCard(report: ReportView, reload: Callback<()>) -> impl IntoView {
         <article class="card report" data-test="report" data-status=report.status.clone()>
             <header class="message-meta">
                 <span class="badge">{report.status.clone()}</span>
-                <span>{format!("reported by {}", report.reporter)}</span>
-                {report.assigned_to.clone().map(|who| view! { <span class="muted">{format!("· taken by {who}")}</span> })}
+                <span>{t!(i18n, mod_reports.reported_by, reporter = report.reporter.clone())}</span>
+                {report.assigned_to.clone().map(|who| view! { <span class="muted">{t!(i18n, mod_reports.taken_by, moderator = who.clone())}</span> })}
                 <span class="muted">{report.created_at.chars().take(16).collect::<String>().replace('T', " ")}</span>
             </header>
             <p class="report-reason" data-test="report-reason">{report.reason.clone()}</p>
             <blockquote>
                 <A href=format!("/moderation/messages/{}", report.message_id)>{report.message_excerpt.clone()}</A>
-                {report.message_deleted.then(|| view! { " " <span class="badge rejected">"deleted"</span> })}
+                {report.message_deleted.then(|| view! { " " <span class="badge rejected">{t!(i18n, mod_reports.deleted)}</span> })}
             </blockquote>
-            {report.outcome.map(|o| view! { <p data-test="report-outcome">{format!("Outcome: {}", o.as_str().replace('_', " "))}
+            {report.outcome.map(|o| view! { <p data-test="report-outcome">{t!(i18n, mod_reports.outcome)}{report_outcome(i18n, o)}
                 {report.resolution_note.clone().map(|n| format!(" ({n})"))}</p> })}
             {move || error.get().map(|error| view! { <ErrorNote error /> })}
             {open.then(|| view! {
                 <div class="actions">
-                    <button type="button" class="button secondary small" data-test="take-report" on:click=take>"Take"</button>
+                    <button type="button" class="button secondary small" data-test="take-report" on:click=take>{t!(i18n, mod_reports.take)}</button>
                     <select data-test="outcome" on:change=move |ev| {
                         if let Ok(o) = ReportOutcome::parse(&event_target_value(&ev)) { outcome.set(o) }
                     }>
                         {ReportOutcome::ALL.into_iter().map(|o| view! {
-                            <option value=o.as_str() selected=o == ReportOutcome::NoAction>{o.as_str().replace('_', " ")}</option>
+                            <option value=o.as_str() selected=o == ReportOutcome::NoAction>{report_outcome(i18n, o)}</option>
                         }).collect_view()}
                     </select>
-                    <input placeholder="note (optional)" bind:value=note />
-                    <button type="button" class="button small" data-test="resolve-report" on:click=resolve>"Resolve"</button>
+                    <input placeholder=move || t_string!(i18n, mod_reports.note) bind:value=note />
+                    <button type="button" class="button small" data-test="resolve-report" on:click=resolve>{t!(i18n, mod_reports.resolve)}</button>
                 </div>
             })}
         </article>

@@ -1,6 +1,7 @@
 //! The trollboard: users ranked by the bad signals their messages received.
 
 use super::ModerationPage;
+use crate::i18n::*;
 use crate::{api::moderation::load_trollboard, components::feedback::ErrorNote};
 use domain::moderation::Window;
 use leptos::prelude::*;
@@ -8,6 +9,7 @@ use leptos_router::components::A;
 
 #[component]
 pub fn TrollboardPage() -> impl IntoView {
+    let i18n = use_i18n();
     let window = RwSignal::new(Window::Week);
     let banned = RwSignal::new(false);
     let rows = Resource::new(
@@ -15,7 +17,7 @@ pub fn TrollboardPage() -> impl IntoView {
         |(w, b)| load_trollboard(w, b),
     );
     view! {
-        <ModerationPage title="Trollboard">
+        <ModerationPage title=t_string!(i18n, mod_trollboard.title)>
             <Board window banned rows />
         </ModerationPage>
     }
@@ -27,6 +29,7 @@ fn Board(
     banned: RwSignal<bool>,
     rows: Resource<Result<Vec<domain::moderation::TrollRow>, crate::error::AppError>>,
 ) -> impl IntoView {
+    let i18n = use_i18n();
     view! {
         <div class="filters card">
             <div class="tabs" role="tablist">
@@ -35,14 +38,14 @@ fn Board(
                         aria-selected=move || (window.get() == w).to_string() on:click=move |_| window.set(w)>{w.as_str()}</button>
                 }).collect_view()}
             </div>
-            <label class="choice"><input type="checkbox" bind:checked=banned />"Banned users"</label>
+            <label class="choice"><input type="checkbox" bind:checked=banned />{t!(i18n, mod_trollboard.banned)}</label>
         </div>
-        <p class="hint">"Score = 3 × red flags − thumbs up + thumbs down + prompts aborted as spam + flag labels received (spam, wrong language, PII, inappropriate, hate speech, sexual content)."</p>
-        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+        <p class="hint">{t!(i18n, mod_trollboard.hint)}</p>
+        <Transition fallback=move || view! { <p class="loading">{t!(i18n, common.loading)}</p> }>
             {move || rows.get().map(|result| match result {
                 Ok(rows) => view! {
                     <table class="data-table" data-test="trollboard">
-                        <thead><tr><th>"User"</th><th>"Score"</th><th>"Red flags"</th><th>"👎"</th><th>"👍"</th><th>"Spam prompts"</th><th>"Flag labels"</th></tr></thead>
+                        <thead><tr><th>{t!(i18n, mod_trollboard.user)}</th><th>{t!(i18n, mod_trollboard.score)}</th><th>{t!(i18n, mod_trollboard.red_flags)}</th><th>"👎"</th><th>"👍"</th><th>{t!(i18n, mod_trollboard.spam_prompts)}</th><th>{t!(i18n, mod_trollboard.flag_labels)}</th></tr></thead>
                         <tbody>
                             {rows.into_iter().map(|r| view! {
                                 <tr>

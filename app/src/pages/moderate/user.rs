@@ -2,6 +2,7 @@
 //! ones too), and a purge of their contributions with a preview first.
 
 use super::ModerationPage;
+use crate::i18n::*;
 use crate::{
     api::moderation::{
         moderation_purge, moderation_set_banned, moderation_set_leaderboard, moderation_set_notes,
@@ -20,6 +21,7 @@ use leptos_router::{components::A, hooks::use_params_map};
 
 #[component]
 pub fn UserPage() -> impl IntoView {
+    let i18n = use_i18n();
     let params = use_params_map();
     let id = move || {
         params
@@ -39,8 +41,8 @@ pub fn UserPage() -> impl IntoView {
     );
     let reload = Callback::new(move |()| version.update(|v| *v += 1));
     view! {
-        <ModerationPage title="User">
-            <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+        <ModerationPage title=t_string!(i18n, mod_user.title)>
+            <Transition fallback=move || view! { <p class="loading">{t!(i18n, common.loading)}</p> }>
                 {move || detail.get().map(|result| match result {
                     Ok(detail) => view! { <UserDetailView detail reload /> }.into_any(),
                     Err(error) => view! { <ErrorNote error /> }.into_any(),
@@ -52,6 +54,7 @@ pub fn UserPage() -> impl IntoView {
 
 #[component]
 fn UserDetailView(detail: UserDetail, reload: Callback<()>) -> impl IntoView {
+    let i18n = use_i18n();
     let user = detail.summary.clone();
     let id = user.id;
     let error = RwSignal::new(None::<AppError>);
@@ -96,19 +99,19 @@ fn UserDetailView(detail: UserDetail, reload: Callback<()>) -> impl IntoView {
         <div class="card" data-test="user-detail">
             <h2>{user.display_name.clone()} " " <span class="muted">{format!("@{}", user.username)}</span></h2>
             <dl class="facts">
-                <dt>"Role"</dt><dd data-test="user-role">{user.role.as_str()}</dd>
-                <dt>"State"</dt><dd data-test="user-state">{if user.deleted { "deleted" } else if user.banned { "banned" } else { "active" }}</dd>
-                <dt>"E-mail"</dt><dd>{detail.email.clone().unwrap_or_else(|| "none".to_owned())}</dd>
-                <dt>"Joined"</dt><dd>{user.created_at.chars().take(10).collect::<String>()}</dd>
-                <dt>"Terms accepted"</dt><dd>{detail.terms_accepted_at.clone().map(|t| t.chars().take(10).collect::<String>()).unwrap_or_else(|| "no".to_owned())}</dd>
-                <dt>"Points"</dt><dd>{format!("{} (level {}, {} day streak)", score.points, score.level, score.streak_days)}</dd>
-                <dt>"Work"</dt><dd>{format!("{} prompts, {} assistant and {} user replies, {} reviews, {} rankings",
-                    score.contributions.prompts, score.contributions.assistant_replies, score.contributions.prompter_replies,
-                    score.contributions.full_reviews + score.contributions.quick_reviews, score.contributions.rankings)}</dd>
+                <dt>{t!(i18n, mod_user.role)}</dt><dd data-test="user-role">{user.role.as_str()}</dd>
+                <dt>{t!(i18n, mod_user.state)}</dt><dd data-test="user-state">{if user.deleted { t_string!(i18n, mod_users.deleted) } else if user.banned { t_string!(i18n, mod_users.banned) } else { t_string!(i18n, mod_users.active) }}</dd>
+                <dt>{t!(i18n, mod_user.email)}</dt><dd>{detail.email.clone().unwrap_or_else(|| t_string!(i18n, mod_user.none).to_owned())}</dd>
+                <dt>{t!(i18n, mod_user.joined)}</dt><dd>{user.created_at.chars().take(10).collect::<String>()}</dd>
+                <dt>{t!(i18n, mod_user.terms)}</dt><dd>{detail.terms_accepted_at.clone().map(|t| t.chars().take(10).collect::<String>()).unwrap_or_else(|| t_string!(i18n, mod_user.no).to_owned())}</dd>
+                <dt>{t!(i18n, mod_user.points)}</dt><dd>{t!(i18n, mod_user.points_value, points = score.points, level = score.level, streak = score.streak_days)}</dd>
+                <dt>{t!(i18n, mod_user.work)}</dt><dd>{t!(i18n, mod_user.work_value,
+                    prompts = score.contributions.prompts, assistant = score.contributions.assistant_replies, user = score.contributions.prompter_replies,
+                    reviews = score.contributions.full_reviews + score.contributions.quick_reviews, rankings = score.contributions.rankings)}</dd>
             </dl>
             {move || error.get().map(|error| view! { <ErrorNote error /> })}
             <div class="actions">
-                <label>"Role "
+                <label>{t!(i18n, mod_user.role_label)}
                     <select data-test="role-select" on:change=move |ev| {
                         if let Ok(role) = Role::parse(&event_target_value(&ev)) { set_role(role) }
                     }>
@@ -118,49 +121,49 @@ fn UserDetailView(detail: UserDetail, reload: Callback<()>) -> impl IntoView {
                     </select>
                 </label>
                 {if user.banned {
-                    view! { <button type="button" class="button" data-test="unban" on:click=move |_| set_banned(false)>"Unban"</button> }.into_any()
+                    view! { <button type="button" class="button" data-test="unban" on:click=move |_| set_banned(false)>{t!(i18n, mod_user.unban)}</button> }.into_any()
                 } else {
-                    view! { <button type="button" class="button danger" data-test="ban" on:click=move |_| set_banned(true)>"Ban"</button> }.into_any()
+                    view! { <button type="button" class="button danger" data-test="ban" on:click=move |_| set_banned(true)>{t!(i18n, mod_user.ban)}</button> }.into_any()
                 }}
                 <button type="button" class="button secondary" on:click=toggle_board>
-                    {if detail.show_on_leaderboard { "Hide from leaderboards" } else { "Show on leaderboards" }}
+                    {if detail.show_on_leaderboard { t_string!(i18n, mod_user.hide) } else { t_string!(i18n, mod_user.show) }}
                 </button>
             </div>
         </div>
         <section class="card">
-            <h2>"Notes"</h2>
+            <h2>{t!(i18n, mod_user.notes)}</h2>
             <textarea rows="3" bind:value=notes data-test="notes"></textarea>
-            <button type="button" class="button small" on:click=save_notes>"Save notes"</button>
+            <button type="button" class="button small" on:click=save_notes>{t!(i18n, mod_user.save_notes)}</button>
         </section>
         <section class="card danger-zone" data-test="purge">
-            <h2>"Purge contributions"</h2>
-            <p>"Deletes every message of this user (with the replies below them) and removes their reviews, rankings and reactions. Look at the preview first."</p>
-            <label class="choice"><input type="checkbox" bind:checked=ban_too />"Ban the user too"</label>
+            <h2>{t!(i18n, mod_user.purge)}</h2>
+            <p>{t!(i18n, mod_user.purge_text)}</p>
+            <label class="choice"><input type="checkbox" bind:checked=ban_too />{t!(i18n, mod_user.ban_too)}</label>
             <div class="actions">
-                <button type="button" class="button secondary" data-test="purge-preview" on:click=move |_| purge(false)>"Preview"</button>
+                <button type="button" class="button secondary" data-test="purge-preview" on:click=move |_| purge(false)>{t!(i18n, mod_user.preview)}</button>
             </div>
             {move || preview.get().map(|p| view! {
                 <div class="notice warning" data-test="purge-summary">
-                    <p>{format!("This removes {} messages of theirs, {} replies by others below them, {} reviews, {} rankings and {} reactions, in {} trees.",
-                        p.messages, p.descendants, p.labels, p.rankings, p.reactions, p.trees_affected)}</p>
-                    <button type="button" class="button danger" data-test="purge-confirm" on:click=move |_| purge(true)>"Purge now"</button>
+                    <p>{t!(i18n, mod_user.purge_summary, messages = p.messages, descendants = p.descendants,
+                        labels = p.labels, rankings = p.rankings, reactions = p.reactions, trees = p.trees_affected)}</p>
+                    <button type="button" class="button danger" data-test="purge-confirm" on:click=move |_| purge(true)>{t!(i18n, mod_user.purge_now)}</button>
                 </div>
             })}
             {move || purged.get().map(|p| view! {
-                <p class="notice success" data-test="purge-done">{format!("Purged {} messages.", p.messages)}</p>
+                <p class="notice success" data-test="purge-done">{t!(i18n, mod_user.purged, count = p.messages)}</p>
             })}
         </section>
         <section class="card">
-            <h2>"Messages"</h2>
+            <h2>{t!(i18n, mod_user.messages)}</h2>
             <table class="data-table">
-                <thead><tr><th>"Message"</th><th>"Role"</th><th>"Review"</th><th>"State"</th></tr></thead>
+                <thead><tr><th>{t!(i18n, mod_user.message)}</th><th>{t!(i18n, mod_user.role)}</th><th>{t!(i18n, mod_user.review)}</th><th>{t!(i18n, mod_user.state)}</th></tr></thead>
                 <tbody>
                     {detail.messages.into_iter().map(|m| view! {
                         <tr class:deleted=m.deleted>
                             <td><A href=format!("/moderation/messages/{}", m.message_id)>{m.text.chars().take(100).collect::<String>()}</A></td>
-                            <td>{role_name(m.role)}</td>
-                            <td>{match m.review_result { None => "pending", Some(true) => "accepted", Some(false) => "rejected" }}</td>
-                            <td>{if m.deleted { "deleted" } else { "live" }}</td>
+                            <td>{role_name(i18n, m.role)}</td>
+                            <td>{match m.review_result { None => t_string!(i18n, mod_user.pending), Some(true) => t_string!(i18n, mod_user.accepted), Some(false) => t_string!(i18n, mod_user.rejected) }}</td>
+                            <td>{if m.deleted { t_string!(i18n, mod_user.deleted) } else { t_string!(i18n, mod_user.live) }}</td>
                         </tr>
                     }).collect_view()}
                 </tbody>

@@ -1,6 +1,7 @@
 //! The users list: search and sort.
 
 use super::ModerationPage;
+use crate::i18n::*;
 use crate::{api::moderation::moderation_users, components::feedback::ErrorNote};
 use domain::moderation::UserSort;
 use leptos::prelude::*;
@@ -10,13 +11,14 @@ type UserQuery = (Option<String>, UserSort, u32);
 
 #[component]
 pub fn UsersPage() -> impl IntoView {
+    let i18n = use_i18n();
     let query = RwSignal::new((None::<String>, UserSort::Newest, 0u32));
     let users = Resource::new(
         move || query.get(),
         |(search, sort, page)| moderation_users(search, sort, page),
     );
     view! {
-        <ModerationPage title="Users">
+        <ModerationPage title=t_string!(i18n, mod_users.title)>
             <UserList query users />
         </ModerationPage>
     }
@@ -27,6 +29,7 @@ fn UserList(
     query: RwSignal<UserQuery>,
     users: Resource<Result<Vec<domain::moderation::UserSummary>, crate::error::AppError>>,
 ) -> impl IntoView {
+    let i18n = use_i18n();
     let search = RwSignal::new(String::new());
     let sort = RwSignal::new(UserSort::Newest);
     let page = RwSignal::new(0u32);
@@ -39,8 +42,8 @@ fn UserList(
     };
     view! {
         <form class="filters card" on:submit=move |ev| { ev.prevent_default(); page.set(0); run(); }>
-            <label class="grow">"Search" <input type="search" bind:value=search placeholder="username or display name" data-test="user-search" /></label>
-            <label>"Sort"
+            <label class="grow">{t!(i18n, mod_users.search)} <input type="search" bind:value=search placeholder=move || t_string!(i18n, mod_users.search_placeholder) data-test="user-search" /></label>
+            <label>{t!(i18n, mod_users.sort)}
                 <select on:change=move |ev| {
                     sort.set(match event_target_value(&ev).as_str() {
                         "username" => UserSort::Username,
@@ -50,26 +53,26 @@ fn UserList(
                     });
                     run();
                 }>
-                    <option value="newest">"newest"</option>
-                    <option value="username">"username"</option>
-                    <option value="display_name">"display name"</option>
-                    <option value="most_messages">"most messages"</option>
+                    <option value="newest">{t!(i18n, mod_users.newest)}</option>
+                    <option value="username">{t!(i18n, mod_users.username)}</option>
+                    <option value="display_name">{t!(i18n, mod_users.display_name)}</option>
+                    <option value="most_messages">{t!(i18n, mod_users.most_messages)}</option>
                 </select>
             </label>
-            <button type="submit" class="button">"Search"</button>
+            <button type="submit" class="button">{t!(i18n, mod_users.search)}</button>
         </form>
-        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+        <Transition fallback=move || view! { <p class="loading">{t!(i18n, common.loading)}</p> }>
             {move || users.get().map(|result| match result {
                 Ok(users) => view! {
                     <table class="data-table" data-test="users">
-                        <thead><tr><th>"Username"</th><th>"Display name"</th><th>"Role"</th><th>"State"</th><th>"Messages"</th><th>"Joined"</th></tr></thead>
+                        <thead><tr><th>{t!(i18n, mod_users.username_col)}</th><th>{t!(i18n, mod_users.display_name_col)}</th><th>{t!(i18n, mod_users.role)}</th><th>{t!(i18n, mod_users.state)}</th><th>{t!(i18n, mod_users.messages)}</th><th>{t!(i18n, mod_users.joined)}</th></tr></thead>
                         <tbody>
                             {users.into_iter().map(|u| view! {
                                 <tr>
                                     <td><A href=format!("/moderation/users/{}", u.id)>{u.username}</A></td>
                                     <td>{u.display_name}</td>
                                     <td>{u.role.as_str()}</td>
-                                    <td>{if u.deleted { "deleted" } else if u.banned { "banned" } else { "active" }}</td>
+                                    <td>{if u.deleted { t_string!(i18n, mod_users.deleted) } else if u.banned { t_string!(i18n, mod_users.banned) } else { t_string!(i18n, mod_users.active) }}</td>
                                     <td class="num">{u.messages}</td>
                                     <td>{u.created_at.chars().take(10).collect::<String>()}</td>
                                 </tr>
@@ -78,8 +81,8 @@ fn UserList(
                     </table>
                     <div class="actions">
                         <button type="button" class="button secondary" disabled=move || page.get() == 0
-                            on:click=move |_| { page.update(|p| *p = p.saturating_sub(1)); run(); }>"Previous"</button>
-                        <button type="button" class="button secondary" on:click=move |_| { page.update(|p| *p += 1); run(); }>"Next"</button>
+                            on:click=move |_| { page.update(|p| *p = p.saturating_sub(1)); run(); }>{t!(i18n, mod_users.previous)}</button>
+                        <button type="button" class="button secondary" on:click=move |_| { page.update(|p| *p += 1); run(); }>{t!(i18n, mod_users.next)}</button>
                     </div>
                 }.into_any(),
                 Err(error) => view! { <ErrorNote error /> }.into_any(),

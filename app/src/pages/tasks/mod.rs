@@ -9,6 +9,7 @@ use crate::{
     auth::use_auth,
     components::{feedback::ErrorNote, guard::RequireUser},
     error::AppError,
+    i18n::*,
 };
 use domain::task::TaskKind;
 use leptos::prelude::*;
@@ -19,22 +20,23 @@ use leptos_router::{
 };
 use workspace::TaskWorkspace;
 
-/// A task page's title.
-pub fn kind_title(kind: TaskKind) -> &'static str {
+/// A task page's title, in the interface language.
+pub fn kind_title(i18n: crate::I18n, kind: TaskKind) -> &'static str {
     match kind {
-        TaskKind::InitialPrompt => "Start a conversation",
-        TaskKind::AssistantReply => "Reply as the assistant",
-        TaskKind::PrompterReply => "Reply as the user",
-        TaskKind::RankAssistantReplies => "Rank the assistant's replies",
-        TaskKind::RankPrompterReplies => "Rank the user's replies",
-        TaskKind::LabelInitialPrompt => "Review a first message",
-        TaskKind::LabelAssistantReply => "Review an assistant reply",
-        TaskKind::LabelPrompterReply => "Review a user reply",
+        TaskKind::InitialPrompt => t_string!(i18n, kind.initial_prompt),
+        TaskKind::AssistantReply => t_string!(i18n, kind.assistant_reply),
+        TaskKind::PrompterReply => t_string!(i18n, kind.prompter_reply),
+        TaskKind::RankAssistantReplies => t_string!(i18n, kind.rank_assistant),
+        TaskKind::RankPrompterReplies => t_string!(i18n, kind.rank_prompter),
+        TaskKind::LabelInitialPrompt => t_string!(i18n, kind.label_initial_prompt),
+        TaskKind::LabelAssistantReply => t_string!(i18n, kind.label_assistant),
+        TaskKind::LabelPrompterReply => t_string!(i18n, kind.label_prompter),
     }
 }
 
 #[component]
 pub fn TaskPage() -> impl IntoView {
+    let i18n = use_i18n();
     let auth = use_auth();
     let params = use_params_map();
     let query = use_query_map();
@@ -69,9 +71,9 @@ pub fn TaskPage() -> impl IntoView {
     // the resource is created outside the guard, so server and browser create resources in
     // one order; for a visitor who may not contribute it fails quietly and the guard redirects
     view! {
-        <Title text="Task" />
+        <Title text=move || t_string!(i18n, task.title).to_string() />
         <RequireUser terms=true>
-            <Transition fallback=|| view! { <p class="loading">"Finding a task for you…"</p> }>
+            <Transition fallback=move || view! { <p class="loading">{t!(i18n, task.finding)}</p> }>
                 {move || {
                     task.get()
                         .map(|result| match result {
@@ -87,14 +89,15 @@ pub fn TaskPage() -> impl IntoView {
 /// Shown when there is no task: why, and where to go instead.
 #[component]
 fn NoTask(error: AppError, lang: String) -> impl IntoView {
+    let i18n = use_i18n();
     let nothing = error.code == "no_task_available";
     view! {
         <section class="card" data-test="no-task">
-            <h1>{if nothing { "Nothing to do here right now" } else { "This task could not be loaded" }}</h1>
+            <h1>{move || if nothing { t_string!(i18n, task.nothing) } else { t_string!(i18n, task.not_loaded) }}</h1>
             <ErrorNote error />
             <div class="actions">
-                <A href="/dashboard" attr:class="button">"Back to the dashboard"</A>
-                <A href=format!("/tasks/random?lang={lang}") attr:class="button secondary">"Any task"</A>
+                <A href="/dashboard" attr:class="button">{t!(i18n, task.back)}</A>
+                <A href=format!("/tasks/random?lang={lang}") attr:class="button secondary">{t!(i18n, task.any_task)}</A>
             </div>
         </section>
     }

@@ -1,6 +1,6 @@
 //! Skipping a task, with a reason; a report needs a text.
 
-use crate::{api::tasks::skip_task, components::feedback::ErrorNote, error::AppError};
+use crate::{api::tasks::skip_task, components::feedback::ErrorNote, error::AppError, i18n::*};
 use domain::{
     ids::TaskId,
     task::{view::TaskSkip, SkipReason, TaskKind},
@@ -15,18 +15,19 @@ pub fn SkipDialog(
     /// Called once the skip is stored.
     on_skipped: Callback<()>,
 ) -> impl IntoView {
+    let i18n = use_i18n();
     let reason = RwSignal::new("cant_answer".to_owned());
     let report = RwSignal::new(String::new());
     let error = RwSignal::new(None::<AppError>);
     let busy = RwSignal::new(false);
     let mut reasons = vec![
-        ("cant_answer", "I can't do this one well"),
-        ("not_my_language", "It is not in my language"),
+        ("cant_answer", t_string!(i18n, skip.cant_answer)),
+        ("not_my_language", t_string!(i18n, skip.not_my_language)),
     ];
     if kind == TaskKind::PrompterReply {
-        reasons.push(("should_end_here", "The conversation should end here"));
+        reasons.push(("should_end_here", t_string!(i18n, skip.should_end_here)));
     }
-    reasons.push(("report", "Something is wrong with it: report it"));
+    reasons.push(("report", t_string!(i18n, skip.report)));
     let confirm = move |_| {
         let chosen = match reason.get_untracked().as_str() {
             "not_my_language" => SkipReason::NotMyLanguage,
@@ -59,8 +60,8 @@ pub fn SkipDialog(
     view! {
         <Show when=move || open.get()>
             <div class="dialog" role="dialog" aria-modal="true" aria-labelledby="skip-title" data-test="skip-dialog">
-                <h2 id="skip-title">"Skip this task?"</h2>
-                <p class="muted">"You will not be given this item again."</p>
+                <h2 id="skip-title">{t!(i18n, skip.heading)}</h2>
+                <p class="muted">{t!(i18n, skip.not_again)}</p>
                 <div class="form">
                     {reasons
                         .iter()
@@ -78,17 +79,17 @@ pub fn SkipDialog(
                         .collect_view()}
                     <Show when=move || reason.get() == "report">
                         <label>
-                            "What is wrong?"
+                            {t!(i18n, skip.what_wrong)}
                             <textarea rows="3" bind:value=report data-test="report-text"></textarea>
                         </label>
                     </Show>
                     {move || error.get().map(|error| view! { <ErrorNote error /> })}
                     <div class="actions">
                         <button type="button" class="button" data-test="confirm-skip" disabled=busy on:click=confirm>
-                            "Skip"
+                            {t!(i18n, skip.skip)}
                         </button>
                         <button type="button" class="button secondary" on:click=move |_| open.set(false)>
-                            "Cancel"
+                            {t!(i18n, skip.cancel)}
                         </button>
                     </div>
                 </div>

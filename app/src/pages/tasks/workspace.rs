@@ -10,17 +10,16 @@ use crate::{
         editor::{MarkdownEditor, MAX_CHARS},
         feedback::ErrorNote,
         label_form::{complete, LabelForm},
+        language_name,
         rank_board::{RankBoard, RankState},
     },
     drafts,
     error::AppError,
+    i18n::*,
 };
-use domain::{
-    message::LanguageTag,
-    task::{
-        view::{TaskAnswer, TaskView},
-        TaskCategory, TaskKind,
-    },
+use domain::task::{
+    view::{TaskAnswer, TaskView},
+    TaskCategory, TaskKind,
 };
 use leptos::{ev::KeyboardEvent, prelude::*, task::spawn_local};
 use serde::{Deserialize, Serialize};
@@ -49,13 +48,17 @@ enum Status {
 /// Network retries before giving up (the draft stays either way).
 const MAX_RETRIES: u32 = 8;
 
-fn instruction(kind: TaskKind) -> &'static str {
+fn instruction(i18n: crate::I18n, kind: TaskKind) -> &'static str {
     match kind {
-        TaskKind::InitialPrompt => "Write the first message of a new conversation, as the user: ask or tell an assistant something you really would.",
-        TaskKind::AssistantReply => "Answer the last user message as the assistant would at its best: helpful, correct, honest and kind.",
-        TaskKind::PrompterReply => "Continue the conversation as the user: react to the assistant's last answer with a follow-up.",
-        TaskKind::RankAssistantReplies | TaskKind::RankPrompterReplies => "Order the replies to the highlighted message from best to worst. Equal replies may be tied.",
-        TaskKind::LabelInitialPrompt | TaskKind::LabelAssistantReply | TaskKind::LabelPrompterReply => "Review the highlighted message. Questions marked * must be answered; scales you leave alone are not recorded.",
+        TaskKind::InitialPrompt => t_string!(i18n, workspace.instruction_initial_prompt),
+        TaskKind::AssistantReply => t_string!(i18n, workspace.instruction_assistant),
+        TaskKind::PrompterReply => t_string!(i18n, workspace.instruction_prompter),
+        TaskKind::RankAssistantReplies | TaskKind::RankPrompterReplies => {
+            t_string!(i18n, workspace.instruction_rank)
+        }
+        TaskKind::LabelInitialPrompt
+        | TaskKind::LabelAssistantReply
+        | TaskKind::LabelPrompterReply => t_string!(i18n, workspace.instruction_label),
     }
 }
 
@@ -72,6 +75,7 @@ async fn sleep(duration: Duration) {
 
 #[component]
 pub fn TaskWorkspace(task: TaskView, on_done: Callback<()>) -> impl IntoView {
+    let i18n = use_i18n();
     let task = StoredValue::new(task);
     let (task_id, kind, lang) = task.with_value(|t| (t.task_id, t.kind, t.lang.clone()));
     let category = kind.category();
@@ -227,9 +231,7 @@ pub fn TaskWorkspace(task: TaskView, on_done: Callback<()>) -> impl IntoView {
         on_done.run(());
     });
 
-    let language = LanguageTag::parse(&lang)
-        .map(|t| t.english_name().to_owned())
-        .unwrap_or_else(|_| lang.clone());
+    let language = language_name(&lang);
     let (conversation, replies, fields) =
         task.with_value(|t| (t.conversation.clone(), t.replies.clone(), t.labels.clone()));
 
@@ -237,12 +239,12 @@ pub fn TaskWorkspace(task: TaskView, on_done: Callback<()>) -> impl IntoView {
         <section class="task" data-test="task" data-kind=kind.as_str() data-task-id=task_id.to_string()>
             <header class="task-header">
                 <div>
-                    <h1>{kind_title(kind)}</h1>
-                    <p class="muted">{instruction(kind)}</p>
+                    <h1>{move || kind_title(i18n, kind)}</h1>
+                    <p class="muted">{move || instruction(i18n, kind)}</p>
                 </div>
                 <div class="task-meta">
                     <span class="badge lang" data-test="task-language">{language}</span>
-                    <span class="badge" title="Task id">{task_id.to_string().chars().take(8).collect::<String>()}</span>
+                    <span class="badge" title=move || t_string!(i18n, workspace.task_id)>{task_id.to_string().chars().take(8).collect::<String>()}</span>
                 </div>
             </header>
             {(!conversation.is_empty()).then(|| view! { <Conversation messages=conversation highlight_last=true /> })}
@@ -250,56 +252,56 @@ pub fn TaskWorkspace(task: TaskView, on_done: Callback<()>) -> impl IntoView {
                 {match category {
                     TaskCategory::InitialPrompt | TaskCategory::Reply => view! {
                         <MarkdownEditor text lang=lang.clone() locked=reviewing
-                            placeholder=if kind == TaskKind::AssistantReply { "Write the assistant's answer… (Markdown)" } else { "Write as the user… (Markdown)" } />
+                            placeholder=if kind == TaskKind::AssistantReply { t_string!(i18n, workspace.placeholder_assistant) } else { t_string!(i18n, workspace.placeholder_user) } />
                     }.into_any(),
                     TaskCategory::Ranking => view! { <RankBoard replies state=rank locked=reviewing /> }.into_any(),
                     TaskCategory::LabelPrompt | TaskCategory::LabelReply => view! { <LabelForm fields values=labels locked=reviewing /> }.into_any(),
                 }}
             </div>
             <Show when=move || reviewing.get() && category != TaskCategory::InitialPrompt && category != TaskCategory::Reply>
-                <p class="notice" data-test="review-summary">"Check your answer above, then submit it, or go back to edit."</p>
+                <p class="notice" data-test="review-summary">{t!(i18n, workspace.review_summary)}</p>
             </Show>
             <Show when=move || reviewing.get() && unchanged_warning.get()>
                 <div class="notice warning" role="alert" data-test="unchanged-warning">
-                    <strong>"The order is unchanged. "</strong>
-                    "The replies are shown in random order; submitting it as is says nothing about them. Submit anyway?"
+                    <strong>{t!(i18n, workspace.unchanged)}</strong>
+                    {t!(i18n, workspace.unchanged_text)}
                 </div>
             </Show>
             {move || match status.get() {
                 Status::Retrying(attempt) => Some(view! {
                     <p class="notice warning" role="status" data-test="retrying">
-                        {format!("Connection lost. Retrying ({attempt})… Your answer is kept and will not be sent twice.")}
+                        {t!(i18n, workspace.retrying, attempt)}
                     </p>
                 }.into_any()),
                 Status::Failed(error) => Some(view! { <ErrorNote error /> }.into_any()),
-                Status::Done => Some(view! { <p class="notice success" data-test="submitted">"Submitted. Loading the next task…"</p> }.into_any()),
+                Status::Done => Some(view! { <p class="notice success" data-test="submitted">{t!(i18n, workspace.submitted)}</p> }.into_any()),
                 Status::Editing | Status::Submitting => None,
             }}
             <footer class="task-controls">
                 <button type="button" class="button secondary" data-test="skip" disabled=busy on:click=move |_| skipping.set(true)>
-                    "Skip"
+                    {t!(i18n, workspace.skip)}
                 </button>
-                <span class="shortcut-hint"><kbd>"Ctrl"</kbd>" / "<kbd>"⌘"</kbd>" + "<kbd>"Enter"</kbd>" review, then submit"</span>
+                <span class="shortcut-hint"><kbd>"Ctrl"</kbd>" / "<kbd>"⌘"</kbd>" + "<kbd>"Enter"</kbd>{t!(i18n, workspace.shortcut)}</span>
                 <Show
                     when=move || reviewing.get()
                     fallback=move || view! {
                         <button type="button" class="button" data-test="review" disabled=move || !ready() on:click=move |_| review()>
-                            "Review"
+                            {t!(i18n, workspace.review)}
                         </button>
                     }
                 >
                     <button type="button" class="button secondary" data-test="edit" disabled=busy on:click=move |_| reviewing.set(false)>
-                        "Edit"
+                        {t!(i18n, workspace.edit)}
                     </button>
                     <button type="button" class="button" data-test="submit" disabled=busy on:click=move |_| submit.with_value(|submit| submit())>
-                        {move || if unchanged_warning.get() { "Submit anyway" } else { "Submit" }}
+                        {move || if unchanged_warning.get() { t_string!(i18n, workspace.submit_anyway) } else { t_string!(i18n, workspace.submit) }}
                     </button>
                 </Show>
             </footer>
             <SkipDialog task_id kind open=skipping on_skipped=skipped />
         </section>
         <Show when=move || reviewing.get() && (category == TaskCategory::InitialPrompt || category == TaskCategory::Reply)>
-            <aside class="sr-only" aria-live="polite">"Review mode: your message is shown as it will appear."</aside>
+            <aside class="sr-only" aria-live="polite">{t!(i18n, workspace.review_mode)}</aside>
         </Show>
     }
 }

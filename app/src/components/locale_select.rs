@@ -1,0 +1,77 @@
+//! The interface-language menu. Anyone can switch (a cookie remembers it); for a logged-in user
+//! the choice is saved to the account too, so it follows them to other devices.
+
+use super::language_name;
+use crate::{api::accounts::update_interface_locale, auth::use_auth, i18n::*};
+use leptos::{prelude::*, task::spawn_local};
+use leptos_i18n::Locale as _;
+
+#[component]
+pub fn LocaleSelect() -> impl IntoView {
+    let i18n = use_i18n();
+    let auth = use_auth();
+    let logged_in = move || auth.me.get().and_then(|me| me.ok().flatten()).is_some();
+    let choose = move |value: String| {
+        let Some(locale) = Locale::get_all()
+            .iter()
+            .copied()
+            .find(|l| l.as_str() == value)
+        else {
+            return;
+        };
+        i18n.set_locale(locale);
+        // the cookie the server reads, written now: the reload below must not outrun it
+        let cookie = format!("i18n_pref_locale={value}; path=/; max-age=31536000; samesite=lax");
+        let _ = js_sys::Reflect::set(&document(), &"cookie".into(), &cookie.into());
+        let save = logged_in();
+        spawn_local(async move {
+            if save {
+                let _ = update_interface_locale(value).await;
+            }
+            // texts computed once per render follow only after a reload
+            let _ = window().location().reload();
+        });
+    };
+    view! {
+        <label class="locale-select">
+            <span class="sr-only">{t!(i18n, footer.interface_language)}</span>
+            <select
+                data-test="interface-locale"
+                prop:value=move || i18n.get_locale().as_str()
+                on:change=move |ev| choose(event_target_value(&ev))
+            >
+                {Locale::get_all()
+                    .iter()
+                    .map(|locale| {
+                        let tag = locale.as_str();
+                        view! { <option value=tag>{language_name(tag)}</option> }
+                    })
+                    .collect_view()}
+            </select>
+        </label>
+    }
+}
+
+/// Follows the interface language saved in the account once the user is known (for example
+/// after logging in on another device).
+pub fn follow_account_locale() {
+    let i18n = use_i18n();
+    let auth = use_auth();
+    Effect::new(move |_| {
+        let saved = auth
+            .me
+            .get()
+            .and_then(|me| me.ok().flatten())
+            .and_then(|user| user.interface_locale);
+        if let Some(locale) = saved.and_then(|tag| {
+            Locale::get_all()
+                .iter()
+                .copied()
+                .find(|l| l.as_str() == tag)
+        }) {
+            if i18n.get_locale_untracked() != locale {
+                i18n.set_locale(locale);
+            }
+        }
+    });
+}

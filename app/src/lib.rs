@@ -27,6 +27,16 @@ pub use catalogue::i18n;
 /// The interface-language context every translated component reads.
 pub type I18n = leptos_i18n::I18nContext<i18n::Locale>;
 
+/// A translated text that follows the interface language. Every call site shares this one
+/// closure type, so the renderer's generic code exists once instead of once per text: written
+/// as `t!(i18n, key)` at 500 places, the texts added 1.4 MB to the WebAssembly.
+pub fn tr(
+    i18n: I18n,
+    text: fn(I18n) -> &'static str,
+) -> impl Fn() -> &'static str + Copy + Send + Sync + 'static {
+    move || text(i18n)
+}
+
 use auth::Auth;
 use i18n::*;
 use leptos::prelude::*;
@@ -151,8 +161,8 @@ fn Footer() -> impl IntoView {
     let i18n = use_i18n();
     view! {
         <footer class="footer">
-            <span>{t!(i18n, footer.tagline)}</span>
-            <a href="/terms">{t!(i18n, footer.terms)}</a>
+            <span>{tr(i18n, |i| t_string!(i, footer.tagline))}</span>
+            <a href="/terms">{tr(i18n, |i| t_string!(i, footer.terms))}</a>
             <components::locale_select::LocaleSelect />
         </footer>
     }

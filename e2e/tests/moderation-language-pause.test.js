@@ -2,7 +2,7 @@
 // of that language are told why and get no first-prompt task; resuming brings them back.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { openBrowser } from '../support/browser.js';
+import { openBrowser, screenshot } from '../support/browser.js';
 import { ApiUser, signInBrowser, moderator, LANGS } from '../support/api.js';
 import { visit, openTask } from '../support/act.js';
 import { sql } from '../support/db.js';
@@ -28,6 +28,7 @@ test('an admin pauses and resumes new conversations in a language', async () => 
   await card.locator('[data-test="pause-prompts"]').click();
   await card.locator(`[data-test="paused-${lang}"]`).waitFor();
   assert.equal(sql(`select count(*) from language_pause where lang = '${lang}'`), '1');
+  await screenshot(page, 'moderation-languages');
 
   // the writer is told why, and asking for a first prompt finds nothing
   const writerPage = writerBrowser.page;

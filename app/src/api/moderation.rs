@@ -7,7 +7,8 @@ use domain::{
     ids::{MessageId, ReportId, UserId},
     moderation::{
         AuditEntry, LanguagePause, MessageFilter, ModeratedMessage, PurgeSummary, ReportOutcome,
-        ReportView, Revision, TreeSummary, TrollRow, UserDetail, UserSort, UserSummary, Window,
+        ReportView, Revision, Statistics, TreeSummary, TrollRow, UserDetail, UserSort, UserSummary,
+        Window,
     },
     tree::TreeState,
 };
@@ -26,6 +27,8 @@ pub struct Overview {
     pub paused_languages: Vec<LanguagePause>,
     /// Whether the viewer may pause and resume languages (admins).
     pub may_pause_languages: bool,
+    /// Trees by state and outstanding work, per language.
+    pub statistics: Statistics,
 }
 
 #[server(endpoint = "moderation/overview", input = Json)]
@@ -42,6 +45,7 @@ pub async fn moderation_overview() -> Result<Overview, AppError> {
             .collect(),
         paused_languages: engine.paused_languages(me.id).await?,
         may_pause_languages: me.role == Role::Admin,
+        statistics: engine.statistics().await?,
     })
 }
 

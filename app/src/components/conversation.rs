@@ -1,7 +1,7 @@
 //! The conversation a task is about, root first, with the message that matters highlighted.
 
 use super::markdown_view::Markdown;
-use crate::i18n::*;
+use crate::{i18n::*, tr};
 use domain::{message::Role, task::view::ConversationMessage};
 use leptos::prelude::*;
 
@@ -23,7 +23,7 @@ pub fn Conversation(
     let i18n = use_i18n();
     let last = messages.len().saturating_sub(1);
     view! {
-        <ol class="conversation" aria-label=move || t_string!(i18n, conversation.aria)>
+        <ol class="conversation" aria-label=tr(i18n, |i| t_string!(i, conversation.aria))>
             {messages
                 .into_iter()
                 .enumerate()
@@ -39,8 +39,8 @@ pub fn Conversation(
                         >
                             <div class="turn-meta">
                                 <span class="role">{move || role_name(i18n, role)}</span>
-                                {message.is_own.then(|| view! { <span class="badge">{t!(i18n, conversation.own)}</span> })}
-                                {message.synthetic.then(|| view! { <span class="badge">{t!(i18n, conversation.synthetic)}</span> })}
+                                {message.is_own.then(|| view! { <span class="badge">{tr(i18n, |i| t_string!(i, conversation.own))}</span> })}
+                                {message.synthetic.then(|| view! { <span class="badge">{tr(i18n, |i| t_string!(i, conversation.synthetic))}</span> })}
                             </div>
                             <Markdown text=message.text />
                         </li>

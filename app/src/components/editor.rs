@@ -6,6 +6,7 @@ use super::markdown_view::Markdown;
 use crate::{
     api::dashboard::{detect_language, LanguageGuess},
     i18n::*,
+    tr,
 };
 use leptos::{prelude::*, task::spawn_local};
 use std::time::Duration;
@@ -70,7 +71,7 @@ pub fn MarkdownEditor(
                     class:active=move || !preview.get()
                     on:click=move |_| preview.set(false)
                 >
-                    {t!(i18n, editor.write)}
+                    {tr(i18n, |i| t_string!(i, editor.write))}
                 </button>
                 <button
                     type="button"
@@ -79,7 +80,7 @@ pub fn MarkdownEditor(
                     class:active=move || preview.get()
                     on:click=move |_| preview.set(true)
                 >
-                    {t!(i18n, editor.preview)}
+                    {tr(i18n, |i| t_string!(i, editor.preview))}
                 </button>
             </div>
             <Show
@@ -88,7 +89,7 @@ pub fn MarkdownEditor(
                     view! {
                         <textarea
                             class="editor-input"
-                            aria-label=move || t_string!(i18n, editor.input_label)
+                            aria-label=tr(i18n, |i| t_string!(i, editor.input_label))
                             data-test="editor"
                             rows="10"
                             placeholder=placeholder.clone()

@@ -1,6 +1,6 @@
 //! Pages that need a login, accepted terms or a role render through this guard.
 
-use crate::{auth::use_auth, components::feedback::ErrorNote, error::AppError, i18n::*};
+use crate::{auth::use_auth, components::feedback::ErrorNote, error::AppError, i18n::*, tr};
 use domain::account::Role;
 use leptos::prelude::*;
 use leptos_router::components::Redirect;
@@ -21,7 +21,7 @@ pub fn RequireUser(
     let auth = use_auth();
     let children = StoredValue::new(children);
     view! {
-        <Suspense fallback=move || view! { <p class="loading">{t!(i18n, common.loading)}</p> }>
+        <Suspense fallback=move || view! { <p class="loading">{tr(i18n, |i| t_string!(i, common.loading))}</p> }>
             {move || {
                 auth.me
                     .get()

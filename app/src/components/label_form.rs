@@ -2,7 +2,7 @@
 //! their two pole texts. Mandatory questions are marked; an untouched scale stays absent.
 
 use super::label_text;
-use crate::i18n::*;
+use crate::{i18n::*, tr};
 use domain::{label::Widget, task::view::LabelField};
 use leptos::prelude::*;
 use std::collections::BTreeMap;
@@ -67,7 +67,7 @@ pub fn LabelForm(
                         <fieldset class="question" data-label=name.clone()>
                             <legend>
                                 {display(&field)}
-                                {field.mandatory.then(|| view! { <span class="required" aria-label=move || t_string!(i18n, label_form.required)>" *"</span> })}
+                                {field.mandatory.then(|| view! { <span class="required" aria-label=tr(i18n, |i| t_string!(i, label_form.required))>" *"</span> })}
                             </legend>
                             <p class="hint">{help(&field)}</p>
                             <div class="choice-row">
@@ -75,13 +75,13 @@ pub fn LabelForm(
                                     <input type="radio" name=format!("q-{yes_name}") disabled=locked
                                         prop:checked=move || value_of(&yes) == Some(1.0)
                                         on:change={ let name = name.clone(); move |_| set(name.clone(), Some(1.0)) } />
-                                    {t!(i18n, label_form.yes)}
+                                    {tr(i18n, |i| t_string!(i, label_form.yes))}
                                 </label>
                                 <label class="choice">
                                     <input type="radio" name=format!("q-{no_name}") disabled=locked
                                         prop:checked=move || value_of(&no) == Some(0.0)
                                         on:change={ let name = name.clone(); move |_| set(name.clone(), Some(0.0)) } />
-                                    {t!(i18n, label_form.no)}
+                                    {tr(i18n, |i| t_string!(i, label_form.no))}
                                 </label>
                             </div>
                         </fieldset>
@@ -89,7 +89,7 @@ pub fn LabelForm(
                 })
                 .collect_view()}
             <fieldset class="flags">
-                <legend>{t!(i18n, label_form.flags)} <span class="hint">{t!(i18n, label_form.toggle)}</span></legend>
+                <legend>{tr(i18n, |i| t_string!(i, label_form.flags))} <span class="hint">{tr(i18n, |i| t_string!(i, label_form.toggle))}</span></legend>
                 <div class="flag-row">
                     {flags
                         .into_iter()
@@ -132,7 +132,7 @@ pub fn LabelForm(
                     let shown = display(&field);
                     view! {
                         <fieldset class="scale" data-label=name.clone()>
-                            <legend>{shown.clone()} <span class="hint">{t!(i18n, label_form.optional)}</span></legend>
+                            <legend>{shown.clone()} <span class="hint">{tr(i18n, |i| t_string!(i, label_form.optional))}</span></legend>
                             <div class="scale-row">
                                 <span class="pole">{low.clone()}</span>
                                 {SCALE
@@ -154,7 +154,7 @@ pub fn LabelForm(
                                     .collect_view()}
                                 <span class="pole">{high.clone()}</span>
                                 <button type="button" class="link-button" disabled=locked
-                                    on:click={ let name = name.clone(); move |_| set(name.clone(), None) }>{t!(i18n, label_form.clear)}</button>
+                                    on:click={ let name = name.clone(); move |_| set(name.clone(), None) }>{tr(i18n, |i| t_string!(i, label_form.clear))}</button>
                             </div>
                         </fieldset>
                     }

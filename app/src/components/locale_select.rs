@@ -2,7 +2,7 @@
 //! the choice is saved to the account too, so it follows them to other devices.
 
 use super::language_name;
-use crate::{api::accounts::update_interface_locale, auth::use_auth, i18n::*};
+use crate::{api::accounts::update_interface_locale, auth::use_auth, i18n::*, tr};
 use leptos::{prelude::*, task::spawn_local};
 use leptos_i18n::Locale as _;
 
@@ -34,7 +34,7 @@ pub fn LocaleSelect() -> impl IntoView {
     };
     view! {
         <label class="locale-select">
-            <span class="sr-only">{t!(i18n, footer.interface_language)}</span>
+            <span class="sr-only">{tr(i18n, |i| t_string!(i, footer.interface_language))}</span>
             <select
                 data-test="interface-locale"
                 prop:value=move || i18n.get_locale().as_str()

@@ -1,6 +1,6 @@
 //! The navigation bar: sections for everyone, moderation for moderators, account links.
 
-use crate::{auth::Auth, i18n::*};
+use crate::{auth::Auth, i18n::*, tr};
 use domain::account::Role;
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -19,22 +19,22 @@ pub fn NavBar(auth: Auth) -> impl IntoView {
             </A>
             <button
                 class="nav-toggle"
-                aria-label=move || t_string!(i18n, nav.menu)
+                aria-label=tr(i18n, |i| t_string!(i, nav.menu))
                 aria-expanded=move || menu_open.get().to_string()
                 on:click=move |_| menu_open.update(|open| *open = !*open)
             >
                 "☰"
             </button>
             <nav class="nav-links" class:open=move || menu_open.get() on:click=move |_| menu_open.set(false)>
-                <A href="/dashboard">{t!(i18n, nav.tasks)}</A>
-                <A href="/contributions">{t!(i18n, nav.contributions)}</A>
-                <A href="/leaderboard">{t!(i18n, nav.leaderboard)}</A>
-                <A href="/stats">{t!(i18n, nav.stats)}</A>
+                <A href="/dashboard">{tr(i18n, |i| t_string!(i, nav.tasks))}</A>
+                <A href="/contributions">{tr(i18n, |i| t_string!(i, nav.contributions))}</A>
+                <A href="/leaderboard">{tr(i18n, |i| t_string!(i, nav.leaderboard))}</A>
+                <A href="/stats">{tr(i18n, |i| t_string!(i, nav.stats))}</A>
                 <Transition fallback=|| ()>
                     {move || {
                         user()
                             .filter(|u| u.role.at_least(Role::Moderator))
-                            .map(|_| view! { <A href="/moderation">{t!(i18n, nav.moderation)}</A> })
+                            .map(|_| view! { <A href="/moderation">{tr(i18n, |i| t_string!(i, nav.moderation))}</A> })
                     }}
                 </Transition>
                 <span class="nav-spacer"></span>
@@ -43,12 +43,12 @@ pub fn NavBar(auth: Auth) -> impl IntoView {
                         Some(user) => {
                             view! {
                                 <A href="/account" attr:data-test="nav-account">
-                                    {t!(i18n, nav.account)}
+                                    {tr(i18n, |i| t_string!(i, nav.account))}
                                     <span data-test="nav-username">{user.display_name}</span>
                                 </A>
                                 <ActionForm action=auth.log_out attr:class="inline-form">
                                     <button type="submit" class="link-button" data-test="logout">
-                                        {t!(i18n, nav.log_out)}
+                                        {tr(i18n, |i| t_string!(i, nav.log_out))}
                                     </button>
                                 </ActionForm>
                             }
@@ -56,8 +56,8 @@ pub fn NavBar(auth: Auth) -> impl IntoView {
                         }
                         None => {
                             view! {
-                                <A href="/login">{t!(i18n, nav.log_in)}</A>
-                                <A href="/register" attr:class="button small">{t!(i18n, nav.join)}</A>
+                                <A href="/login">{tr(i18n, |i| t_string!(i, nav.log_in))}</A>
+                                <A href="/register" attr:class="button small">{tr(i18n, |i| t_string!(i, nav.join))}</A>
                             }
                                 .into_any()
                         }

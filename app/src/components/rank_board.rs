@@ -2,7 +2,7 @@
 //! on a focused card, or its buttons), ties marked per card, long replies expanded in place.
 
 use super::markdown_view::Markdown;
-use crate::i18n::*;
+use crate::{i18n::*, tr};
 use domain::{ids::MessageId, task::view::ConversationMessage};
 use leptos::{ev::KeyboardEvent, prelude::*};
 use serde::{Deserialize, Serialize};
@@ -98,13 +98,13 @@ pub fn RankBoard(
     view! {
         <div class="rank-board" data-test="rank-board">
             <p class="hint">
-                {t!(i18n, rank.hint_start)}
+                {tr(i18n, |i| t_string!(i, rank.hint_start))}
                 <kbd>"↑"</kbd>
                 " / "
                 <kbd>"↓"</kbd>
-                {t!(i18n, rank.hint_move)}
+                {tr(i18n, |i| t_string!(i, rank.hint_move))}
                 <kbd>"T"</kbd>
-                {t!(i18n, rank.hint_tie)}
+                {tr(i18n, |i| t_string!(i, rank.hint_tie))}
             </p>
             <ol class="rank-list">
                 <For each=move || state.with(|s| s.order.clone()) key=|id| *id let:id>
@@ -169,12 +169,12 @@ pub fn RankBoard(
                                                 {move || if expanded.get() { t_string!(i18n, rank.show_less) } else { t_string!(i18n, rank.show_more) }}
                                             </button>
                                         })}
-                                        <button type="button" class="button small secondary" aria-label=move || t_string!(i18n, rank.move_up)
+                                        <button type="button" class="button small secondary" aria-label=tr(i18n, |i| t_string!(i, rank.move_up))
                                             disabled=move || locked.get() || index() == 0
-                                            on:click=move |_| move_by(id, -1)>{t!(i18n, rank.up)}</button>
-                                        <button type="button" class="button small secondary" aria-label=move || t_string!(i18n, rank.move_down)
+                                            on:click=move |_| move_by(id, -1)>{tr(i18n, |i| t_string!(i, rank.up))}</button>
+                                        <button type="button" class="button small secondary" aria-label=tr(i18n, |i| t_string!(i, rank.move_down))
                                             disabled={move || locked.get() || index() + 1 >= state.with(|s| s.order.len())}
-                                            on:click=move |_| move_by(id, 1)>{t!(i18n, rank.down)}</button>
+                                            on:click=move |_| move_by(id, 1)>{tr(i18n, |i| t_string!(i, rank.down))}</button>
                                         <label class="tie-toggle">
                                             <input type="checkbox"
                                                 prop:checked=tied
@@ -189,7 +189,7 @@ pub fn RankBoard(
                                                         }
                                                     });
                                                 } />
-                                            {t!(i18n, rank.tied)}
+                                            {tr(i18n, |i| t_string!(i, rank.tied))}
                                         </label>
                                     </div>
                                 </div>
@@ -211,7 +211,7 @@ pub fn RankBoard(
                         });
                     }
                 />
-                {t!(i18n, rank.not_rankable)}
+                {tr(i18n, |i| t_string!(i, rank.not_rankable))}
             </label>
         </div>
     }

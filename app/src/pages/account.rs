@@ -1,6 +1,5 @@
 //! The account page: profile, display name, password change and account deletion.
 
-use crate::i18n::*;
 use crate::{
     api::accounts::{update_languages, ChangePassword, CurrentUser, UpdateDisplayName},
     auth::use_auth,
@@ -9,6 +8,7 @@ use crate::{
         password_meter::PasswordMeter,
     },
 };
+use crate::{i18n::*, tr};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -47,50 +47,50 @@ fn AccountDetails(user: CurrentUser) -> impl IntoView {
     let password_changed = move || matches!(change_password.value().get(), Some(Ok(())));
 
     view! {
-        <h1>{t!(i18n, account.heading)}</h1>
+        <h1>{tr(i18n, |i| t_string!(i, account.heading))}</h1>
         <section class="card">
             <dl class="facts">
-                <dt>{t!(i18n, account.username)}</dt>
+                <dt>{tr(i18n, |i| t_string!(i, account.username))}</dt>
                 <dd data-test="account-username">{user.username.clone()}</dd>
-                <dt>{t!(i18n, account.email)}</dt>
+                <dt>{tr(i18n, |i| t_string!(i, account.email))}</dt>
                 <dd>{user.email.clone().unwrap_or_else(|| t_string!(i18n, account.none).to_owned())}</dd>
-                <dt>{t!(i18n, account.role)}</dt>
+                <dt>{tr(i18n, |i| t_string!(i, account.role))}</dt>
                 <dd>{user.role.as_str()}</dd>
-                <dt>{t!(i18n, account.member_since)}</dt>
+                <dt>{tr(i18n, |i| t_string!(i, account.member_since))}</dt>
                 <dd>{user.joined_on.clone()}</dd>
-                <dt>{t!(i18n, account.terms_accepted)}</dt>
+                <dt>{tr(i18n, |i| t_string!(i, account.terms_accepted))}</dt>
                 <dd>{user.terms_accepted_on.clone().unwrap_or_else(|| t_string!(i18n, account.not_yet).to_owned())}</dd>
             </dl>
         </section>
         <section class="card" data-test="interface-language">
-            <h2>{t!(i18n, account.interface)}</h2>
-            <p class="muted">{t!(i18n, account.interface_hint)}</p>
+            <h2>{tr(i18n, |i| t_string!(i, account.interface))}</h2>
+            <p class="muted">{tr(i18n, |i| t_string!(i, account.interface_hint))}</p>
             <LocaleSelect />
         </section>
         <LanguagePicker chosen=user.languages.clone() />
         <section class="card">
-            <h2>{t!(i18n, account.display_name)}</h2>
+            <h2>{tr(i18n, |i| t_string!(i, account.display_name))}</h2>
             <ActionForm action=rename attr:class="form" attr:data-test="display-name-form">
                 <label>
-                    {t!(i18n, account.display_name_hint)}
+                    {tr(i18n, |i| t_string!(i, account.display_name_hint))}
                     <input name="display_name" required maxlength="64" prop:value=display_name />
                 </label>
                 <ActionError result=rename.value() />
                 <Show when=renamed>
-                    <p class="notice success" data-test="display-name-saved">{t!(i18n, account.saved)}</p>
+                    <p class="notice success" data-test="display-name-saved">{tr(i18n, |i| t_string!(i, account.saved))}</p>
                 </Show>
-                <button type="submit" class="button">{t!(i18n, account.save_name)}</button>
+                <button type="submit" class="button">{tr(i18n, |i| t_string!(i, account.save_name))}</button>
             </ActionForm>
         </section>
         <section class="card">
-            <h2>{t!(i18n, account.password)}</h2>
+            <h2>{tr(i18n, |i| t_string!(i, account.password))}</h2>
             <ActionForm action=change_password attr:class="form" attr:data-test="password-form">
                 <label>
-                    {t!(i18n, account.current_password)}
+                    {tr(i18n, |i| t_string!(i, account.current_password))}
                     <input name="current_password" type="password" autocomplete="current-password" required />
                 </label>
                 <label>
-                    {t!(i18n, account.new_password)}
+                    {tr(i18n, |i| t_string!(i, account.new_password))}
                     <input
                         name="new_password"
                         type="password"
@@ -103,24 +103,24 @@ fn AccountDetails(user: CurrentUser) -> impl IntoView {
                 <ActionError result=change_password.value() />
                 <Show when=password_changed>
                     <p class="notice success" data-test="password-saved">
-                        {t!(i18n, account.password_changed)}
+                        {tr(i18n, |i| t_string!(i, account.password_changed))}
                     </p>
                 </Show>
-                <button type="submit" class="button">{t!(i18n, account.change_password)}</button>
+                <button type="submit" class="button">{tr(i18n, |i| t_string!(i, account.change_password))}</button>
             </ActionForm>
         </section>
         <section class="card danger-zone">
-            <h2>{t!(i18n, account.delete)}</h2>
+            <h2>{tr(i18n, |i| t_string!(i, account.delete))}</h2>
             <p>
-                {t!(i18n, account.delete_text)}
+                {tr(i18n, |i| t_string!(i, account.delete_text))}
             </p>
             <ActionForm action=auth.delete_account attr:class="form" attr:data-test="delete-form">
                 <label>
-                    {t!(i18n, account.confirm_password)}
+                    {tr(i18n, |i| t_string!(i, account.confirm_password))}
                     <input name="password" type="password" autocomplete="current-password" required />
                 </label>
                 <ActionError result=auth.delete_account.value() />
-                <button type="submit" class="button danger">{t!(i18n, account.delete_button)}</button>
+                <button type="submit" class="button danger">{tr(i18n, |i| t_string!(i, account.delete_button))}</button>
             </ActionForm>
         </section>
     }
@@ -148,8 +148,8 @@ fn LanguagePicker(chosen: Vec<String>) -> impl IntoView {
     };
     view! {
         <section class="card" id="languages" data-test="languages">
-            <h2>{t!(i18n, account.languages)}</h2>
-            <p class="muted">{t!(i18n, account.languages_hint)}</p>
+            <h2>{tr(i18n, |i| t_string!(i, account.languages))}</h2>
+            <p class="muted">{tr(i18n, |i| t_string!(i, account.languages_hint))}</p>
             <div class="language-grid">
                 {domain::message::LANGUAGES
                     .iter()
@@ -180,9 +180,9 @@ fn LanguagePicker(chosen: Vec<String>) -> impl IntoView {
             </div>
             {move || error.get().map(|error| view! { <crate::components::feedback::ErrorNote error /> })}
             <Show when=move || saved.get()>
-                <p class="notice success" data-test="languages-saved">{t!(i18n, account.saved)}</p>
+                <p class="notice success" data-test="languages-saved">{tr(i18n, |i| t_string!(i, account.saved))}</p>
             </Show>
-            <button type="button" class="button" data-test="save-languages" on:click=save>{t!(i18n, account.save_languages)}</button>
+            <button type="button" class="button" data-test="save-languages" on:click=save>{tr(i18n, |i| t_string!(i, account.save_languages))}</button>
         </section>
     }
 }

@@ -1,12 +1,12 @@
 //! "My contributions": the user's messages with their review status, rank and tree.
 
-use crate::i18n::*;
 use crate::{
     api::messages::my_contributions,
     components::{
         conversation::role_name, feedback::ErrorNote, guard::RequireUser, state_names::tree_state,
     },
 };
+use crate::{i18n::*, tr};
 use domain::tree::view::Contribution;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -32,12 +32,12 @@ pub fn ContributionsPage() -> impl IntoView {
     view! {
         <Title text=move || t_string!(i18n, contributions.title).to_string() />
         <RequireUser>
-            <h1>{t!(i18n, contributions.title)}</h1>
-            <Suspense fallback=move || view! { <p class="loading">{t!(i18n, common.loading)}</p> }>
+            <h1>{tr(i18n, |i| t_string!(i, contributions.title))}</h1>
+            <Suspense fallback=move || view! { <p class="loading">{tr(i18n, |i| t_string!(i, common.loading))}</p> }>
                 {move || first.get().map(|result| match result {
                     Ok(items) => {
                         if items.is_empty() {
-                            return view! { <p class="muted" data-test="no-contributions">{t!(i18n, contributions.nothing)} <A href="/dashboard">{t!(i18n, contributions.take_task)}</A></p> }.into_any();
+                            return view! { <p class="muted" data-test="no-contributions">{tr(i18n, |i| t_string!(i, contributions.nothing))} <A href="/dashboard">{tr(i18n, |i| t_string!(i, contributions.take_task))}</A></p> }.into_any();
                         }
                         if cursor.get_untracked().is_none() {
                             more.set(items.len() >= 50);
@@ -45,7 +45,7 @@ pub fn ContributionsPage() -> impl IntoView {
                         }
                         view! {
                             <table class="contributions" data-test="contributions">
-                                <thead><tr><th>{t!(i18n, contributions.message)}</th><th>{t!(i18n, contributions.role)}</th><th>{t!(i18n, contributions.review)}</th><th>{t!(i18n, contributions.rank)}</th><th>{t!(i18n, contributions.tree)}</th></tr></thead>
+                                <thead><tr><th>{tr(i18n, |i| t_string!(i, contributions.message))}</th><th>{tr(i18n, |i| t_string!(i, contributions.role))}</th><th>{tr(i18n, |i| t_string!(i, contributions.review))}</th><th>{tr(i18n, |i| t_string!(i, contributions.rank))}</th><th>{tr(i18n, |i| t_string!(i, contributions.tree))}</th></tr></thead>
                                 <tbody>
                                     {items.into_iter().map(|item| view! { <Row item /> }).collect_view()}
                                     <For each=move || pages.get() key=|c| c.message.message_id let:item>
@@ -54,7 +54,7 @@ pub fn ContributionsPage() -> impl IntoView {
                                 </tbody>
                             </table>
                             <Show when=move || more.get()>
-                                <button type="button" class="button secondary" on:click=load_more>{t!(i18n, contributions.show_older)}</button>
+                                <button type="button" class="button secondary" on:click=load_more>{tr(i18n, |i| t_string!(i, contributions.show_older))}</button>
                             </Show>
                         }.into_any()
                     }
@@ -75,8 +75,8 @@ fn Row(item: Contribution) -> impl IntoView {
             let count = message.review_count;
             view! { {t!(i18n, contributions.in_review, count)} }.into_any()
         }
-        Some(true) => view! { {t!(i18n, contributions.accepted)} }.into_any(),
-        Some(false) => view! { {t!(i18n, contributions.rejected)} }.into_any(),
+        Some(true) => view! { {tr(i18n, |i| t_string!(i, contributions.accepted))} }.into_any(),
+        Some(false) => view! { {tr(i18n, |i| t_string!(i, contributions.rejected))} }.into_any(),
     };
     view! {
         <tr data-test="contribution">

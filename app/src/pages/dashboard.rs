@@ -7,6 +7,7 @@ use crate::{
     components::{feedback::ErrorNote, guard::RequireUser, language_name},
     i18n::*,
     pages::tasks::kind_title,
+    tr,
 };
 use domain::{
     scoring::{ScoreCard, POINTS},
@@ -35,7 +36,7 @@ pub fn DashboardPage() -> impl IntoView {
         <Title text=move || t_string!(i18n, dashboard.title).to_string() />
         <RequireUser terms=true>
             <section data-test="dashboard">
-                <h1>{t!(i18n, dashboard.welcome)} {name}</h1>
+                <h1>{tr(i18n, |i| t_string!(i, dashboard.welcome))} {name}</h1>
                 <DashboardBody data />
             </section>
         </RequireUser>
@@ -48,7 +49,7 @@ fn DashboardBody(
 ) -> impl IntoView {
     let i18n = use_i18n();
     view! {
-                <Suspense fallback=move || view! { <p class="loading">{t!(i18n, dashboard.loading)}</p> }>
+                <Suspense fallback=move || view! { <p class="loading">{tr(i18n, |i| t_string!(i, dashboard.loading))}</p> }>
                     {move || {
                         data.get()
                             .map(|result| match result {
@@ -56,8 +57,8 @@ fn DashboardBody(
                                     <ScorePanel score=data.score />
                                     {data.availability.into_iter().map(|availability| view! { <LanguageTasks availability /> }).collect_view()}
                                     <p class="muted">
-                                        {t!(i18n, dashboard.languages_hint)}
-                                        <A href="/account">{t!(i18n, dashboard.change_languages)}</A>
+                                        {tr(i18n, |i| t_string!(i, dashboard.languages_hint))}
+                                        <A href="/account">{tr(i18n, |i| t_string!(i, dashboard.change_languages))}</A>
                                     </p>
                                 }.into_any(),
                                 Err(error) => view! { <ErrorNote error /> }.into_any(),
@@ -80,20 +81,20 @@ fn ScorePanel(score: ScoreCard) -> impl IntoView {
     });
     view! {
         <div class="score-panel card" data-test="score">
-            <div class="stat"><span class="stat-value" data-test="points">{score.points}</span><span class="stat-label">{t!(i18n, dashboard.points)}</span></div>
-            <div class="stat"><span class="stat-value" data-test="level">{score.level}</span><span class="stat-label">{t!(i18n, dashboard.level)}</span></div>
-            <div class="stat"><span class="stat-value" data-test="streak">{score.streak_days}</span><span class="stat-label">{t!(i18n, dashboard.streak)}</span></div>
+            <div class="stat"><span class="stat-value" data-test="points">{score.points}</span><span class="stat-label">{tr(i18n, |i| t_string!(i, dashboard.points))}</span></div>
+            <div class="stat"><span class="stat-value" data-test="level">{score.level}</span><span class="stat-label">{tr(i18n, |i| t_string!(i, dashboard.level))}</span></div>
+            <div class="stat"><span class="stat-value" data-test="streak">{score.streak_days}</span><span class="stat-label">{tr(i18n, |i| t_string!(i, dashboard.streak))}</span></div>
             <div class="level-progress">
                 {match (score.next_level_at, progress) {
                     (Some(next), Some(percent)) => view! {
                         <div class="progress"><span style:width=format!("{percent}%")></span></div>
                         <span class="muted">{t!(i18n, dashboard.to_next_level, points = next - score.points, level = score.level + 1)}</span>
                     }.into_any(),
-                    _ => view! { <span class="muted">{t!(i18n, dashboard.top_level)}</span> }.into_any(),
+                    _ => view! { <span class="muted">{tr(i18n, |i| t_string!(i, dashboard.top_level))}</span> }.into_any(),
                 }}
             </div>
             <details class="points-table">
-                <summary>{t!(i18n, dashboard.how_points)}</summary>
+                <summary>{tr(i18n, |i| t_string!(i, dashboard.how_points))}</summary>
                 <table>
                     <tbody>
                         {POINTS.iter().enumerate().map(|(index, rule)| view! { <tr><td>{move || point_action(i18n, index).unwrap_or(rule.action)}</td><td class="num">{format!("+{}", rule.points)}</td></tr> }).collect_view()}
@@ -120,7 +121,7 @@ fn LanguageTasks(availability: Availability) -> impl IntoView {
             <header class="row">
                 <h2>{name.clone()}</h2>
                 <A href=format!("/tasks/random?lang={lang}") attr:class="button" attr:data-test="random-task">
-                    {t!(i18n, dashboard.any_task)}
+                    {tr(i18n, |i| t_string!(i, dashboard.any_task))}
                 </A>
             </header>
             {if kinds.is_empty() {

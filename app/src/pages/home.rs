@@ -1,6 +1,6 @@
 //! The landing page: what Grove is and how to start.
 
-use crate::{auth::use_auth, i18n::*};
+use crate::{auth::use_auth, i18n::*, tr};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::{components::A, hooks::use_query_map};
@@ -17,23 +17,23 @@ pub fn HomePage() -> impl IntoView {
         <Title text="" />
         <Show when=deleted>
             <div class="notice success" data-test="account-deleted">
-                {t!(i18n, home.deleted)}
+                {tr(i18n, |i| t_string!(i, home.deleted))}
             </div>
         </Show>
         <section class="hero">
-            <h1>{t!(i18n, home.headline)}</h1>
+            <h1>{tr(i18n, |i| t_string!(i, home.headline))}</h1>
             <p class="lead">
-                {t!(i18n, home.lead)}
+                {tr(i18n, |i| t_string!(i, home.lead))}
             </p>
             <Suspense fallback=|| ()>
                 {move || {
                     if logged_in() {
-                        view! { <A href="/dashboard" attr:class="button">{t!(i18n, home.go_to_tasks)}</A> }.into_any()
+                        view! { <A href="/dashboard" attr:class="button">{tr(i18n, |i| t_string!(i, home.go_to_tasks))}</A> }.into_any()
                     } else {
                         view! {
                             <div class="actions">
-                                <A href="/register" attr:class="button">{t!(i18n, home.join)}</A>
-                                <A href="/login" attr:class="button secondary">{t!(i18n, home.log_in)}</A>
+                                <A href="/register" attr:class="button">{tr(i18n, |i| t_string!(i, home.join))}</A>
+                                <A href="/login" attr:class="button secondary">{tr(i18n, |i| t_string!(i, home.log_in))}</A>
                             </div>
                         }
                             .into_any()
@@ -43,16 +43,16 @@ pub fn HomePage() -> impl IntoView {
         </section>
         <section class="steps">
             <article class="card">
-                <h2>{t!(i18n, home.write)}</h2>
-                <p>{t!(i18n, home.write_text)}</p>
+                <h2>{tr(i18n, |i| t_string!(i, home.write))}</h2>
+                <p>{tr(i18n, |i| t_string!(i, home.write_text))}</p>
             </article>
             <article class="card">
-                <h2>{t!(i18n, home.review)}</h2>
-                <p>{t!(i18n, home.review_text)}</p>
+                <h2>{tr(i18n, |i| t_string!(i, home.review))}</h2>
+                <p>{tr(i18n, |i| t_string!(i, home.review_text))}</p>
             </article>
             <article class="card">
-                <h2>{t!(i18n, home.rank)}</h2>
-                <p>{t!(i18n, home.rank_text)}</p>
+                <h2>{tr(i18n, |i| t_string!(i, home.rank))}</h2>
+                <p>{tr(i18n, |i| t_string!(i, home.rank_text))}</p>
             </article>
         </section>
     }

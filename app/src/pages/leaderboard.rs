@@ -1,10 +1,10 @@
 //! Leaderboards for the last day, week, month and all time, computed live, with the points
 //! table and the ranks around the viewer.
 
-use crate::i18n::*;
 use crate::{
     api::stats::load_leaderboard, components::feedback::ErrorNote, pages::dashboard::point_action,
 };
+use crate::{i18n::*, tr};
 use domain::{
     moderation::{LeaderRow, Window},
     scoring::POINTS,
@@ -19,7 +19,7 @@ pub fn LeaderboardPage() -> impl IntoView {
     let board = Resource::new(move || window.get(), load_leaderboard);
     view! {
         <Title text=move || t_string!(i18n, leaderboard.title).to_string() />
-        <h1>{t!(i18n, leaderboard.title)}</h1>
+        <h1>{tr(i18n, |i| t_string!(i, leaderboard.title))}</h1>
         <div class="tabs" role="tablist" data-test="windows">
             {Window::ALL.into_iter().map(|w| view! {
                 <button type="button" role="tab" class:active=move || window.get() == w
@@ -28,11 +28,11 @@ pub fn LeaderboardPage() -> impl IntoView {
                 </button>
             }).collect_view()}
         </div>
-        <Transition fallback=move || view! { <p class="loading">{t!(i18n, common.loading)}</p> }>
+        <Transition fallback=move || view! { <p class="loading">{tr(i18n, |i| t_string!(i, common.loading))}</p> }>
             {move || board.get().map(|result| match result {
                 Ok(board) => view! {
                     {(!board.around_me.is_empty()).then(|| view! {
-                        <h2>{t!(i18n, leaderboard.around)}</h2>
+                        <h2>{tr(i18n, |i| t_string!(i, leaderboard.around))}</h2>
                         <Rows rows=board.around_me.clone() test="around-me" />
                     })}
                     <h2>{t!(i18n, leaderboard.top, shown = board.top.len(), participants = board.participants)}</h2>
@@ -42,8 +42,8 @@ pub fn LeaderboardPage() -> impl IntoView {
             })}
         </Transition>
         <section class="card" data-test="points-table">
-            <h2>{t!(i18n, leaderboard.how)}</h2>
-            <p class="muted">{t!(i18n, leaderboard.how_text)}</p>
+            <h2>{tr(i18n, |i| t_string!(i, leaderboard.how))}</h2>
+            <p class="muted">{tr(i18n, |i| t_string!(i, leaderboard.how_text))}</p>
             <table class="data-table"><tbody>
                 {POINTS.iter().enumerate().map(|(index, rule)| view! { <tr><td>{move || point_action(i18n, index).unwrap_or(rule.action)}</td><td class="num">{format!("+{}", rule.points)}</td></tr> }).collect_view()}
             </tbody></table>
@@ -56,7 +56,7 @@ fn Rows(rows: Vec<LeaderRow>, test: &'static str) -> impl IntoView {
     let i18n = use_i18n();
     view! {
         <table class="data-table leaderboard" data-test=test>
-            <thead><tr><th>"#"</th><th>{t!(i18n, leaderboard.name)}</th><th>{t!(i18n, leaderboard.points)}</th><th>{t!(i18n, leaderboard.level)}</th><th>{t!(i18n, leaderboard.written)}</th><th>{t!(i18n, leaderboard.reviews)}</th><th>{t!(i18n, leaderboard.rankings)}</th></tr></thead>
+            <thead><tr><th>"#"</th><th>{tr(i18n, |i| t_string!(i, leaderboard.name))}</th><th>{tr(i18n, |i| t_string!(i, leaderboard.points))}</th><th>{tr(i18n, |i| t_string!(i, leaderboard.level))}</th><th>{tr(i18n, |i| t_string!(i, leaderboard.written))}</th><th>{tr(i18n, |i| t_string!(i, leaderboard.reviews))}</th><th>{tr(i18n, |i| t_string!(i, leaderboard.rankings))}</th></tr></thead>
             <tbody>
                 {rows.into_iter().map(|row| {
                     let c = row.contributions;

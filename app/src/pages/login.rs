@@ -1,6 +1,6 @@
 //! Logging in.
 
-use crate::{auth::use_auth, components::feedback::ActionError, i18n::*};
+use crate::{auth::use_auth, components::feedback::ActionError, i18n::*, tr};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -14,14 +14,14 @@ pub fn LoginPage() -> impl IntoView {
     view! {
         <Title text=move || t_string!(i18n, login.title).to_string() />
         <section class="auth-card card">
-            <h1>{t!(i18n, login.title)}</h1>
+            <h1>{tr(i18n, |i| t_string!(i, login.title))}</h1>
             <ActionForm action=auth.log_in attr:class="form" attr:data-test="login-form">
                 <label>
-                    {t!(i18n, login.username)}
+                    {tr(i18n, |i| t_string!(i, login.username))}
                     <input name="username" autocomplete="username" required />
                 </label>
                 <label>
-                    {t!(i18n, login.password)}
+                    {tr(i18n, |i| t_string!(i, login.password))}
                     <input name="password" type="password" autocomplete="current-password" required />
                 </label>
                 <ActionError result=auth.log_in.value() />
@@ -29,7 +29,7 @@ pub fn LoginPage() -> impl IntoView {
                     {move || if pending.get() { t_string!(i18n, login.pending) } else { t_string!(i18n, login.submit) }}
                 </button>
             </ActionForm>
-            <p class="muted">{t!(i18n, login.new_here)} <A href="/register">{t!(i18n, login.create_account)}</A></p>
+            <p class="muted">{tr(i18n, |i| t_string!(i, login.new_here))} <A href="/register">{tr(i18n, |i| t_string!(i, login.create_account))}</A></p>
         </section>
     }
 }

@@ -1,7 +1,6 @@
 //! A message page: the conversation leading to the message, and its whole tree with replies in
 //! rank order, each with thumbs, report and labels.
 
-use crate::i18n::*;
 use crate::{
     api::messages::{label_message, message_tree, report_message, toggle_thumb},
     auth::use_auth,
@@ -11,6 +10,7 @@ use crate::{
     },
     error::AppError,
 };
+use crate::{i18n::*, tr};
 use domain::{
     ids::MessageId,
     label::{catalogue, LabelMode, LabelTarget},
@@ -65,7 +65,7 @@ fn TreePage(focus: MessageId, tree: TreeView) -> impl IntoView {
     let root = all.iter().find(|m| m.parent_id.is_none()).cloned();
     view! {
         <section data-test="message-page">
-            <h1>{t!(i18n, message.conversation)}</h1>
+            <h1>{tr(i18n, |i| t_string!(i, message.conversation))}</h1>
             <p class="muted">
                 {t!(i18n, message.summary, state = move || tree_state(i18n, tree.state), language = language_name(&tree.lang), count = tree.messages.len())}
             </p>
@@ -75,7 +75,7 @@ fn TreePage(focus: MessageId, tree: TreeView) -> impl IntoView {
                     view! { <li><MessageCard message focused /></li> }
                 }).collect_view()}
             </ol>
-            <h2>{t!(i18n, message.whole_tree)}</h2>
+            <h2>{tr(i18n, |i| t_string!(i, message.whole_tree))}</h2>
             <div class="tree" data-test="tree">
                 {root.map(|root| view! { <TreeNode message=root all=all.clone() focus /> })}
             </div>
@@ -175,39 +175,39 @@ fn MessageCard(message: MessageView, focused: bool) -> impl IntoView {
                 <span class="muted">{t!(i18n, message.by, author = message.author.clone())}</span>
                 <span class=format!("badge {status_class}")>{status_text}</span>
                 {message.rank.map(|rank| view! { <span class="badge rank" data-test="rank">{format!("#{}", rank + 1)}</span> })}
-                {message.synthetic.then(|| view! { <span class="badge">{t!(i18n, conversation.synthetic)}</span> })}
-                {message.edited.then(|| view! { <span class="badge">{t!(i18n, message.edited)}</span> })}
-                <A href=format!("/messages/{id}") attr:class="permalink">{t!(i18n, message.link)}</A>
+                {message.synthetic.then(|| view! { <span class="badge">{tr(i18n, |i| t_string!(i, conversation.synthetic))}</span> })}
+                {message.edited.then(|| view! { <span class="badge">{tr(i18n, |i| t_string!(i, message.edited))}</span> })}
+                <A href=format!("/messages/{id}") attr:class="permalink">{tr(i18n, |i| t_string!(i, message.link))}</A>
             </header>
             <Markdown text=message.text.clone() />
             <footer class="message-actions">
-                <button type="button" class="thumb" data-test="thumb-up" aria-label=move || t_string!(i18n, message.thumbs_up)
+                <button type="button" class="thumb" data-test="thumb-up" aria-label=tr(i18n, |i| t_string!(i, message.thumbs_up))
                     aria-pressed=move || (thumbs.get().2 == Some(Thumb::Up)).to_string()
                     disabled=move || own || !logged_in() on:click=move |_| vote(Thumb::Up)>
                     "👍 " {move || thumbs.get().0}
                 </button>
-                <button type="button" class="thumb" data-test="thumb-down" aria-label=move || t_string!(i18n, message.thumbs_down)
+                <button type="button" class="thumb" data-test="thumb-down" aria-label=tr(i18n, |i| t_string!(i, message.thumbs_down))
                     aria-pressed=move || (thumbs.get().2 == Some(Thumb::Down)).to_string()
                     disabled=move || own || !logged_in() on:click=move |_| vote(Thumb::Down)>
                     "👎 " {move || thumbs.get().1}
                 </button>
                 <Show when=move || logged_in() && !own>
-                    <button type="button" class="link-button" data-test="report" on:click=move |_| reporting.update(|r| *r = !*r)>{t!(i18n, message.report)}</button>
-                    <button type="button" class="link-button" data-test="label" on:click=move |_| labelling.update(|l| *l = !*l)>{t!(i18n, message.label)}</button>
+                    <button type="button" class="link-button" data-test="report" on:click=move |_| reporting.update(|r| *r = !*r)>{tr(i18n, |i| t_string!(i, message.report))}</button>
+                    <button type="button" class="link-button" data-test="label" on:click=move |_| labelling.update(|l| *l = !*l)>{tr(i18n, |i| t_string!(i, message.label))}</button>
                 </Show>
             </footer>
             <Show when=move || reporting.get()>
                 <div class="inline-form form">
-                    <label>{t!(i18n, message.what_wrong)}
+                    <label>{tr(i18n, |i| t_string!(i, message.what_wrong))}
                         <textarea rows="3" bind:value=report_text data-test="report-reason"></textarea>
                     </label>
-                    <button type="button" class="button small danger" data-test="send-report" on:click=send_report>{t!(i18n, message.send_report)}</button>
+                    <button type="button" class="button small danger" data-test="send-report" on:click=send_report>{tr(i18n, |i| t_string!(i, message.send_report))}</button>
                 </div>
             </Show>
             <Show when=move || labelling.get()>
                 <div class="inline-form">
                     <LabelForm fields=fields.clone() values=labels locked=Signal::derive(|| false) />
-                    <button type="button" class="button small" data-test="save-labels" on:click=send_labels>{t!(i18n, message.save_labels)}</button>
+                    <button type="button" class="button small" data-test="save-labels" on:click=send_labels>{tr(i18n, |i| t_string!(i, message.save_labels))}</button>
                 </div>
             </Show>
             {move || notice.get().map(|text| view! { <p class="notice success" role="status">{text}</p> })}

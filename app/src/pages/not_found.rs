@@ -1,6 +1,6 @@
 //! The page for unknown addresses, answered with HTTP 404.
 
-use crate::i18n::*;
+use crate::{i18n::*, tr};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -15,9 +15,9 @@ pub fn NotFound() -> impl IntoView {
     view! {
         <Title text=move || t_string!(i18n, not_found.title).to_string() />
         <section class="card centered" data-test="not-found">
-            <h1>{t!(i18n, not_found.heading)}</h1>
-            <p>{t!(i18n, not_found.text)}</p>
-            <A href="/" attr:class="button">{t!(i18n, not_found.back)}</A>
+            <h1>{tr(i18n, |i| t_string!(i, not_found.heading))}</h1>
+            <p>{tr(i18n, |i| t_string!(i, not_found.text))}</p>
+            <A href="/" attr:class="button">{tr(i18n, |i| t_string!(i, not_found.back))}</A>
         </section>
     }
 }

@@ -4,6 +4,7 @@ use crate::{
     auth::use_auth,
     components::{feedback::ActionError, password_meter::PasswordMeter},
     i18n::*,
+    tr,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -20,11 +21,11 @@ pub fn RegisterPage() -> impl IntoView {
     view! {
         <Title text=move || t_string!(i18n, register.title).to_string() />
         <section class="auth-card card">
-            <h1>{t!(i18n, register.heading)}</h1>
-            <p class="muted">{t!(i18n, register.intro)}</p>
+            <h1>{tr(i18n, |i| t_string!(i, register.heading))}</h1>
+            <p class="muted">{tr(i18n, |i| t_string!(i, register.intro))}</p>
             <ActionForm action=auth.register attr:class="form" attr:data-test="register-form">
                 <label>
-                    {t!(i18n, register.username)}
+                    {tr(i18n, |i| t_string!(i, register.username))}
                     <input
                         name="username"
                         autocomplete="username"
@@ -35,11 +36,11 @@ pub fn RegisterPage() -> impl IntoView {
                     />
                 </label>
                 <label>
-                    {t!(i18n, register.email)} <span class="muted">{t!(i18n, register.optional)}</span>
+                    {tr(i18n, |i| t_string!(i, register.email))} <span class="muted">{tr(i18n, |i| t_string!(i, register.optional))}</span>
                     <input name="email" type="email" autocomplete="email" />
                 </label>
                 <label>
-                    {t!(i18n, register.password)}
+                    {tr(i18n, |i| t_string!(i, register.password))}
                     <input
                         name="password"
                         type="password"
@@ -54,7 +55,7 @@ pub fn RegisterPage() -> impl IntoView {
                     {move || if pending.get() { t_string!(i18n, register.pending) } else { t_string!(i18n, register.submit) }}
                 </button>
             </ActionForm>
-            <p class="muted">{t!(i18n, register.have_account)} <A href="/login">{t!(i18n, register.log_in)}</A></p>
+            <p class="muted">{tr(i18n, |i| t_string!(i, register.have_account))} <A href="/login">{tr(i18n, |i| t_string!(i, register.log_in))}</A></p>
         </section>
     }
 }

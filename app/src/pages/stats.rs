@@ -1,12 +1,12 @@
 //! The statistics page: messages and contributors per day, trees by state per language, what
 //! each language still needs. Computed when the page loads.
 
-use crate::i18n::*;
 use crate::{
     api::stats::load_statistics,
     components::state_names::tree_state,
     components::{chart::StackedBars, feedback::ErrorNote},
 };
+use crate::{i18n::*, tr};
 use domain::{moderation::Statistics, tree::TreeState};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -29,8 +29,8 @@ pub fn StatsPage() -> impl IntoView {
     let stats = Resource::new(|| (), |()| load_statistics());
     view! {
         <Title text=move || t_string!(i18n, stats.title).to_string() />
-        <h1>{t!(i18n, stats.title)}</h1>
-        <Suspense fallback=move || view! { <p class="loading">{t!(i18n, common.loading)}</p> }>
+        <h1>{tr(i18n, |i| t_string!(i, stats.title))}</h1>
+        <Suspense fallback=move || view! { <p class="loading">{tr(i18n, |i| t_string!(i, common.loading))}</p> }>
             {move || stats.get().map(|result| match result {
                 Ok(stats) => view! { <Charts stats /> }.into_any(),
                 Err(error) => view! { <ErrorNote error /> }.into_any(),

@@ -1,8 +1,8 @@
 //! The terms of service. A logged-in user accepts them once before contributing; the time of
 //! acceptance is recorded.
 
-use crate::i18n::*;
 use crate::{auth::use_auth, components::feedback::ActionError};
+use crate::{i18n::*, tr};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -15,17 +15,17 @@ pub fn TermsPage() -> impl IntoView {
     view! {
         <Title text=move || t_string!(i18n, terms.title).to_string() />
         <article class="card prose">
-            <h1>{t!(i18n, terms.title)}</h1>
-            <h2>{t!(i18n, terms.what)}</h2>
-            <p>{t!(i18n, terms.what_text)}</p>
-            <h2>{t!(i18n, terms.contributions)}</h2>
-            <p>{t!(i18n, terms.contributions_text)}</p>
-            <h2>{t!(i18n, terms.privacy)}</h2>
-            <p>{t!(i18n, terms.privacy_text)}</p>
-            <h2>{t!(i18n, terms.conduct)}</h2>
-            <p>{t!(i18n, terms.conduct_text)}</p>
-            <h2>{t!(i18n, terms.leaving)}</h2>
-            <p>{t!(i18n, terms.leaving_text)}</p>
+            <h1>{tr(i18n, |i| t_string!(i, terms.title))}</h1>
+            <h2>{tr(i18n, |i| t_string!(i, terms.what))}</h2>
+            <p>{tr(i18n, |i| t_string!(i, terms.what_text))}</p>
+            <h2>{tr(i18n, |i| t_string!(i, terms.contributions))}</h2>
+            <p>{tr(i18n, |i| t_string!(i, terms.contributions_text))}</p>
+            <h2>{tr(i18n, |i| t_string!(i, terms.privacy))}</h2>
+            <p>{tr(i18n, |i| t_string!(i, terms.privacy_text))}</p>
+            <h2>{tr(i18n, |i| t_string!(i, terms.conduct))}</h2>
+            <p>{tr(i18n, |i| t_string!(i, terms.conduct_text))}</p>
+            <h2>{tr(i18n, |i| t_string!(i, terms.leaving))}</h2>
+            <p>{tr(i18n, |i| t_string!(i, terms.leaving_text))}</p>
             <Suspense fallback=|| ()>
                 {move || {
                     user()
@@ -41,17 +41,17 @@ pub fn TermsPage() -> impl IntoView {
                             None => {
                                 view! {
                                     <div class="terms-decision">
-                                        <p>{t!(i18n, terms.please_accept)}</p>
+                                        <p>{tr(i18n, |i| t_string!(i, terms.please_accept))}</p>
                                         <ActionError result=auth.accept_terms.value() />
                                         <div class="actions">
                                             <ActionForm action=auth.accept_terms attr:class="inline-form">
                                                 <button type="submit" class="button" data-test="accept-terms">
-                                                    {t!(i18n, terms.accept)}
+                                                    {tr(i18n, |i| t_string!(i, terms.accept))}
                                                 </button>
                                             </ActionForm>
                                             <ActionForm action=auth.log_out attr:class="inline-form">
                                                 <button type="submit" class="button secondary">
-                                                    {t!(i18n, terms.decline)}
+                                                    {tr(i18n, |i| t_string!(i, terms.decline))}
                                                 </button>
                                             </ActionForm>
                                         </div>

@@ -2,12 +2,12 @@
 //! progress, download the gzip file.
 
 use super::ModerationPage;
-use crate::i18n::*;
 use crate::{
     api::moderation::{moderation_export_jobs, moderation_export_start},
     components::feedback::ErrorNote,
     error::AppError,
 };
+use crate::{i18n::*, tr};
 use domain::moderation::{ExportJobView, ExportQuery};
 use leptos::{prelude::*, task::spawn_local};
 use std::time::Duration;
@@ -62,32 +62,32 @@ fn ExportForm(version: RwSignal<u32>) -> impl IntoView {
     };
     view! {
         <form class="card filters" data-test="export-form" on:submit=start>
-            <label>{t!(i18n, mod_export.format)}
+            <label>{tr(i18n, |i| t_string!(i, mod_export.format))}
                 <select data-test="export-format" on:change=move |ev| format.set(event_target_value(&ev))>
-                    <option value="trees">{t!(i18n, mod_export.trees)}</option>
-                    <option value="messages">{t!(i18n, mod_export.messages)}</option>
-                    <option value="pairs">{t!(i18n, mod_export.pairs)}</option>
-                    <option value="pairs_chat">{t!(i18n, mod_export.pairs_chat)}</option>
-                    <option value="sft">{t!(i18n, mod_export.sft)}</option>
+                    <option value="trees">{tr(i18n, |i| t_string!(i, mod_export.trees))}</option>
+                    <option value="messages">{tr(i18n, |i| t_string!(i, mod_export.messages))}</option>
+                    <option value="pairs">{tr(i18n, |i| t_string!(i, mod_export.pairs))}</option>
+                    <option value="pairs_chat">{tr(i18n, |i| t_string!(i, mod_export.pairs_chat))}</option>
+                    <option value="sft">{tr(i18n, |i| t_string!(i, mod_export.sft))}</option>
                 </select>
             </label>
-            <label>{t!(i18n, mod_export.states)} <input data-test="export-states" bind:value=states placeholder=move || t_string!(i18n, mod_export.states_placeholder) /></label>
-            <label>{t!(i18n, mod_export.languages)} <input data-test="export-langs" bind:value=langs placeholder=move || t_string!(i18n, mod_export.languages_placeholder) size="10" /></label>
-            <label>{t!(i18n, mod_export.split)}
+            <label>{tr(i18n, |i| t_string!(i, mod_export.states))} <input data-test="export-states" bind:value=states placeholder=tr(i18n, |i| t_string!(i, mod_export.states_placeholder)) /></label>
+            <label>{tr(i18n, |i| t_string!(i, mod_export.languages))} <input data-test="export-langs" bind:value=langs placeholder=tr(i18n, |i| t_string!(i, mod_export.languages_placeholder)) size="10" /></label>
+            <label>{tr(i18n, |i| t_string!(i, mod_export.split))}
                 <select on:change=move |ev| split.set(event_target_value(&ev))>
-                    <option value="">{t!(i18n, mod_export.everything)}</option>
-                    <option value="train">{t!(i18n, mod_export.train)}</option>
-                    <option value="validation">{t!(i18n, mod_export.validation)}</option>
+                    <option value="">{tr(i18n, |i| t_string!(i, mod_export.everything))}</option>
+                    <option value="train">{tr(i18n, |i| t_string!(i, mod_export.train))}</option>
+                    <option value="validation">{tr(i18n, |i| t_string!(i, mod_export.validation))}</option>
                 </select>
             </label>
-            <label class="choice"><input type="checkbox" bind:checked=include_deleted />{t!(i18n, mod_export.deleted)}</label>
-            <label class="choice"><input type="checkbox" bind:checked=include_spam />{t!(i18n, mod_export.spam)}</label>
-            <label class="choice"><input type="checkbox" bind:checked=include_synthetic />{t!(i18n, mod_export.synthetic)}</label>
-            <label class="choice"><input type="checkbox" bind:checked=prompts_only />{t!(i18n, mod_export.prompts_only)}</label>
-            <button type="submit" class="button" data-test="start-export">{t!(i18n, mod_export.start)}</button>
+            <label class="choice"><input type="checkbox" bind:checked=include_deleted />{tr(i18n, |i| t_string!(i, mod_export.deleted))}</label>
+            <label class="choice"><input type="checkbox" bind:checked=include_spam />{tr(i18n, |i| t_string!(i, mod_export.spam))}</label>
+            <label class="choice"><input type="checkbox" bind:checked=include_synthetic />{tr(i18n, |i| t_string!(i, mod_export.synthetic))}</label>
+            <label class="choice"><input type="checkbox" bind:checked=prompts_only />{tr(i18n, |i| t_string!(i, mod_export.prompts_only))}</label>
+            <button type="submit" class="button" data-test="start-export">{tr(i18n, |i| t_string!(i, mod_export.start))}</button>
         </form>
         {move || error.get().map(|error| view! { <ErrorNote error /> })}
-        <p class="hint">{t!(i18n, mod_export.hint_start)}<code>"GET /api/v1/export"</code>{t!(i18n, mod_export.hint_middle)}<code>"grove export"</code>"."</p>
+        <p class="hint">{tr(i18n, |i| t_string!(i, mod_export.hint_start))}<code>"GET /api/v1/export"</code>{tr(i18n, |i| t_string!(i, mod_export.hint_middle))}<code>"grove export"</code>"."</p>
     }
 }
 
@@ -108,12 +108,12 @@ fn JobList(
         }
     });
     view! {
-        <Transition fallback=move || view! { <p class="loading">{t!(i18n, common.loading)}</p> }>
+        <Transition fallback=move || view! { <p class="loading">{tr(i18n, |i| t_string!(i, common.loading))}</p> }>
             {move || jobs.get().map(|result| match result {
-                Ok(jobs) if jobs.is_empty() => view! { <p class="muted">{t!(i18n, mod_export.none)}</p> }.into_any(),
+                Ok(jobs) if jobs.is_empty() => view! { <p class="muted">{tr(i18n, |i| t_string!(i, mod_export.none))}</p> }.into_any(),
                 Ok(jobs) => view! {
                     <table class="data-table" data-test="export-jobs">
-                        <thead><tr><th>{t!(i18n, mod_export.started)}</th><th>{t!(i18n, mod_export.format)}</th><th>{t!(i18n, mod_export.progress)}</th><th>{t!(i18n, mod_export.records)}</th><th>{t!(i18n, mod_export.file)}</th></tr></thead>
+                        <thead><tr><th>{tr(i18n, |i| t_string!(i, mod_export.started))}</th><th>{tr(i18n, |i| t_string!(i, mod_export.format))}</th><th>{tr(i18n, |i| t_string!(i, mod_export.progress))}</th><th>{tr(i18n, |i| t_string!(i, mod_export.records))}</th><th>{tr(i18n, |i| t_string!(i, mod_export.file))}</th></tr></thead>
                         <tbody>
                             {jobs.into_iter().map(|job| {
                                 let percent = if job.trees_total > 0 { job.trees_done * 100 / job.trees_total } else { 100 };
@@ -128,7 +128,7 @@ fn JobList(
                                         <td class="num">{job.records}</td>
                                         <td>{match (job.status.as_str(), job.file_name.clone()) {
                                             ("done", Some(name)) => view! {
-                                                <a href=format!("/moderation/exports/{}/download", job.id) download=name data-test="download">{t!(i18n, mod_export.download)}</a>
+                                                <a href=format!("/moderation/exports/{}/download", job.id) download=name data-test="download">{tr(i18n, |i| t_string!(i, mod_export.download))}</a>
                                             }.into_any(),
                                             ("failed", _) => view! { <span class="error-note">{job.error.clone().unwrap_or_default()}</span> }.into_any(),
                                             _ => view! { <span class="muted">"…"</span> }.into_any(),

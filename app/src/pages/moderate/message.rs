@@ -2,7 +2,6 @@
 //! state and limits with halt and restart, its reports and audit trail.
 
 use super::{AuditTable, ModerationPage};
-use crate::i18n::*;
 use crate::{
     api::moderation::{
         moderation_delete, moderation_edit, moderation_message, moderation_set_halted,
@@ -14,6 +13,7 @@ use crate::{
     },
     error::AppError,
 };
+use crate::{i18n::*, tr};
 use domain::{ids::MessageId, tree::TreeState};
 use leptos::{prelude::*, task::spawn_local};
 use leptos_router::{components::A, hooks::use_params_map};
@@ -41,7 +41,7 @@ pub fn MessagePage() -> impl IntoView {
     let reload = Callback::new(move |()| version.update(|v| *v += 1));
     view! {
         <ModerationPage title=t_string!(i18n, mod_message.title)>
-            <Transition fallback=move || view! { <p class="loading">{t!(i18n, common.loading)}</p> }>
+            <Transition fallback=move || view! { <p class="loading">{tr(i18n, |i| t_string!(i, common.loading))}</p> }>
                 {move || dossier.get().map(|result| match result {
                     Ok(dossier) => view! { <Dossier dossier reload /> }.into_any(),
                     Err(error) => view! { <ErrorNote error /> }.into_any(),
@@ -88,52 +88,52 @@ fn Dossier(dossier: MessageDossier, reload: Callback<()>) -> impl IntoView {
                 <span class="role">{role_name(i18n, message.role)}</span>
                 <span>{t!(i18n, mod_message.by, author = message.author.clone())}</span>
                 <span class="badge">{message.lang.clone()}</span>
-                {deleted.then(|| view! { <span class="badge rejected" data-test="deleted-badge">{t!(i18n, mod_message.deleted)}</span> })}
-                {message.edited.then(|| view! { <span class="badge">{t!(i18n, mod_message.edited)}</span> })}
-                <A href=format!("/messages/{id}")>{t!(i18n, mod_message.public)}</A>
+                {deleted.then(|| view! { <span class="badge rejected" data-test="deleted-badge">{tr(i18n, |i| t_string!(i, mod_message.deleted))}</span> })}
+                {message.edited.then(|| view! { <span class="badge">{tr(i18n, |i| t_string!(i, mod_message.edited))}</span> })}
+                <A href=format!("/messages/{id}")>{tr(i18n, |i| t_string!(i, mod_message.public))}</A>
             </div>
             <Show when=move || !editing.get() fallback=move || view! {
                 <MarkdownEditor text=draft lang=message.lang.clone() locked=Signal::derive(|| false) placeholder=t_string!(i18n, mod_message.text_placeholder) />
-                <p class="notice warning">{t!(i18n, mod_message.edit_warning)}</p>
+                <p class="notice warning">{tr(i18n, |i| t_string!(i, mod_message.edit_warning))}</p>
                 <div class="actions">
-                    <button type="button" class="button" data-test="save-edit" on:click=move |_| run("edit")>{t!(i18n, mod_message.save_edit)}</button>
-                    <button type="button" class="button secondary" on:click=move |_| editing.set(false)>{t!(i18n, mod_message.cancel)}</button>
+                    <button type="button" class="button" data-test="save-edit" on:click=move |_| run("edit")>{tr(i18n, |i| t_string!(i, mod_message.save_edit))}</button>
+                    <button type="button" class="button secondary" on:click=move |_| editing.set(false)>{tr(i18n, |i| t_string!(i, mod_message.cancel))}</button>
                 </div>
             }>
                 <div data-test="mod-text"><Markdown text=draft.get_untracked() /></div>
             </Show>
             {move || error.get().map(|error| view! { <ErrorNote error /> })}
             <div class="actions">
-                <button type="button" class="button secondary" data-test="edit" on:click=move |_| editing.set(true)>{t!(i18n, mod_message.edit)}</button>
+                <button type="button" class="button secondary" data-test="edit" on:click=move |_| editing.set(true)>{tr(i18n, |i| t_string!(i, mod_message.edit))}</button>
                 {if deleted {
-                    view! { <button type="button" class="button" data-test="undelete" on:click=move |_| run("undelete")>{t!(i18n, mod_message.undelete)}</button> }.into_any()
+                    view! { <button type="button" class="button" data-test="undelete" on:click=move |_| run("undelete")>{tr(i18n, |i| t_string!(i, mod_message.undelete))}</button> }.into_any()
                 } else {
-                    view! { <button type="button" class="button danger" data-test="delete" on:click=move |_| run("delete")>{t!(i18n, mod_message.delete)}</button> }.into_any()
+                    view! { <button type="button" class="button danger" data-test="delete" on:click=move |_| run("delete")>{tr(i18n, |i| t_string!(i, mod_message.delete))}</button> }.into_any()
                 }}
             </div>
         </div>
         <section class="card" data-test="mod-tree">
-            <h2>{t!(i18n, mod_message.tree)}</h2>
+            <h2>{tr(i18n, |i| t_string!(i, mod_message.tree))}</h2>
             <dl class="facts">
-                <dt>{t!(i18n, mod_message.state)}</dt><dd data-test="tree-state" data-state=tree.state.as_str()>{tree_state(i18n, tree.state)}</dd>
-                <dt>{t!(i18n, mod_message.language)}</dt><dd>{language_name(&tree.lang)}</dd>
-                <dt>{t!(i18n, mod_message.goal)}</dt><dd>{tree.goal_tree_size}</dd>
-                <dt>{t!(i18n, mod_message.depth)}</dt><dd>{tree.max_depth}</dd>
-                <dt>{t!(i18n, mod_message.replies)}</dt><dd>{tree.max_children_count}</dd>
+                <dt>{tr(i18n, |i| t_string!(i, mod_message.state))}</dt><dd data-test="tree-state" data-state=tree.state.as_str()>{tree_state(i18n, tree.state)}</dd>
+                <dt>{tr(i18n, |i| t_string!(i, mod_message.language))}</dt><dd>{language_name(&tree.lang)}</dd>
+                <dt>{tr(i18n, |i| t_string!(i, mod_message.goal))}</dt><dd>{tree.goal_tree_size}</dd>
+                <dt>{tr(i18n, |i| t_string!(i, mod_message.depth))}</dt><dd>{tree.max_depth}</dd>
+                <dt>{tr(i18n, |i| t_string!(i, mod_message.replies))}</dt><dd>{tree.max_children_count}</dd>
             </dl>
             <div class="actions">
                 {if halted {
-                    view! { <button type="button" class="button" data-test="restart" on:click=move |_| run("restart")>{t!(i18n, mod_message.restart)}</button> }.into_any()
+                    view! { <button type="button" class="button" data-test="restart" on:click=move |_| run("restart")>{tr(i18n, |i| t_string!(i, mod_message.restart))}</button> }.into_any()
                 } else {
-                    view! { <button type="button" class="button danger" data-test="halt" on:click=move |_| run("halt")>{t!(i18n, mod_message.halt)}</button> }.into_any()
+                    view! { <button type="button" class="button danger" data-test="halt" on:click=move |_| run("halt")>{tr(i18n, |i| t_string!(i, mod_message.halt))}</button> }.into_any()
                 }}
-                <A href=format!("/messages/{}", tree.message_tree_id)>{t!(i18n, mod_message.whole_tree)}</A>
+                <A href=format!("/messages/{}", tree.message_tree_id)>{tr(i18n, |i| t_string!(i, mod_message.whole_tree))}</A>
             </div>
         </section>
         <section class="card" data-test="revisions">
-            <h2>{t!(i18n, mod_message.history)}</h2>
+            <h2>{tr(i18n, |i| t_string!(i, mod_message.history))}</h2>
             {if dossier.revisions.is_empty() {
-                view! { <p class="muted">{t!(i18n, mod_message.never)}</p> }.into_any()
+                view! { <p class="muted">{tr(i18n, |i| t_string!(i, mod_message.never))}</p> }.into_any()
             } else {
                 view! {
                     <ol class="revisions">
@@ -141,8 +141,8 @@ fn Dossier(dossier: MessageDossier, reload: Callback<()>) -> impl IntoView {
                             <li data-test="revision">
                                 <p class="muted">{t!(i18n, mod_message.edited_on, editor = r.editor.clone(), date = r.created_at.chars().take(16).collect::<String>().replace('T', " "))}</p>
                                 <div class="diff">
-                                    <div class="before"><strong>{t!(i18n, mod_message.before)}</strong><Markdown text=r.previous_text /></div>
-                                    <div class="after"><strong>{t!(i18n, mod_message.after)}</strong><Markdown text=r.new_text /></div>
+                                    <div class="before"><strong>{tr(i18n, |i| t_string!(i, mod_message.before))}</strong><Markdown text=r.previous_text /></div>
+                                    <div class="after"><strong>{tr(i18n, |i| t_string!(i, mod_message.after))}</strong><Markdown text=r.new_text /></div>
                                 </div>
                             </li>
                         }).collect_view()}
@@ -151,9 +151,9 @@ fn Dossier(dossier: MessageDossier, reload: Callback<()>) -> impl IntoView {
             }}
         </section>
         <section class="card" data-test="message-reports">
-            <h2>{t!(i18n, mod_message.reports)}</h2>
+            <h2>{tr(i18n, |i| t_string!(i, mod_message.reports))}</h2>
             {if dossier.reports.is_empty() {
-                view! { <p class="muted">{t!(i18n, mod_message.no_reports)}</p> }.into_any()
+                view! { <p class="muted">{tr(i18n, |i| t_string!(i, mod_message.no_reports))}</p> }.into_any()
             } else {
                 view! {
                     <ul>
@@ -165,7 +165,7 @@ fn Dossier(dossier: MessageDossier, reload: Callback<()>) -> impl IntoView {
             }}
         </section>
         <section class="card">
-            <h2>{t!(i18n, mod_message.audit)}</h2>
+            <h2>{tr(i18n, |i| t_string!(i, mod_message.audit))}</h2>
             <AuditTable entries=dossier.audit />
         </section>
     }

@@ -2,11 +2,11 @@
 //! tree state, author, dates and reports.
 
 use super::ModerationPage;
-use crate::i18n::*;
 use crate::{
     api::moderation::moderation_messages,
     components::{conversation::role_name, feedback::ErrorNote, state_names::tree_state},
 };
+use crate::{i18n::*, tr};
 use domain::moderation::MessageFilter;
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -55,29 +55,29 @@ fn MessageSearch(
     };
     view! {
         <form class="filters card" data-test="message-filters" on:submit=move |ev| { ev.prevent_default(); page.set(0); search(); }>
-            <label class="grow">{t!(i18n, mod_messages.search_text)} <input type="search" bind:value=query data-test="search-query" placeholder=move || t_string!(i18n, mod_messages.search_placeholder) /></label>
-            <label>{t!(i18n, mod_messages.language)} <input bind:value=lang placeholder="en" size="5" data-test="search-lang" /></label>
-            <label>{t!(i18n, mod_messages.review)}
+            <label class="grow">{tr(i18n, |i| t_string!(i, mod_messages.search_text))} <input type="search" bind:value=query data-test="search-query" placeholder=tr(i18n, |i| t_string!(i, mod_messages.search_placeholder)) /></label>
+            <label>{tr(i18n, |i| t_string!(i, mod_messages.language))} <input bind:value=lang placeholder="en" size="5" data-test="search-lang" /></label>
+            <label>{tr(i18n, |i| t_string!(i, mod_messages.review))}
                 <select on:change=move |ev| review.set(event_target_value(&ev))>
-                    <option value="">{t!(i18n, mod_messages.any)}</option>
-                    <option value="pending">{t!(i18n, mod_messages.pending)}</option>
-                    <option value="accepted">{t!(i18n, mod_messages.accepted)}</option>
-                    <option value="rejected">{t!(i18n, mod_messages.rejected)}</option>
+                    <option value="">{tr(i18n, |i| t_string!(i, mod_messages.any))}</option>
+                    <option value="pending">{tr(i18n, |i| t_string!(i, mod_messages.pending))}</option>
+                    <option value="accepted">{tr(i18n, |i| t_string!(i, mod_messages.accepted))}</option>
+                    <option value="rejected">{tr(i18n, |i| t_string!(i, mod_messages.rejected))}</option>
                 </select>
             </label>
-            <label>{t!(i18n, mod_messages.author)} <input bind:value=author placeholder=move || t_string!(i18n, mod_messages.author_placeholder) size="12" /></label>
-            <label>{t!(i18n, mod_messages.from)} <input type="date" bind:value=from /></label>
-            <label>{t!(i18n, mod_messages.to)} <input type="date" bind:value=to /></label>
-            <label class="choice"><input type="checkbox" bind:checked=reported />{t!(i18n, mod_messages.reported)}</label>
-            <label class="choice"><input type="checkbox" bind:checked=deleted data-test="include-deleted" />{t!(i18n, mod_messages.deleted)}</label>
-            <button type="submit" class="button" data-test="search">{t!(i18n, mod_messages.search)}</button>
+            <label>{tr(i18n, |i| t_string!(i, mod_messages.author))} <input bind:value=author placeholder=tr(i18n, |i| t_string!(i, mod_messages.author_placeholder)) size="12" /></label>
+            <label>{tr(i18n, |i| t_string!(i, mod_messages.from))} <input type="date" bind:value=from /></label>
+            <label>{tr(i18n, |i| t_string!(i, mod_messages.to))} <input type="date" bind:value=to /></label>
+            <label class="choice"><input type="checkbox" bind:checked=reported />{tr(i18n, |i| t_string!(i, mod_messages.reported))}</label>
+            <label class="choice"><input type="checkbox" bind:checked=deleted data-test="include-deleted" />{tr(i18n, |i| t_string!(i, mod_messages.deleted))}</label>
+            <button type="submit" class="button" data-test="search">{tr(i18n, |i| t_string!(i, mod_messages.search))}</button>
         </form>
-        <Transition fallback=move || view! { <p class="loading">{t!(i18n, mod_messages.searching)}</p> }>
+        <Transition fallback=move || view! { <p class="loading">{tr(i18n, |i| t_string!(i, mod_messages.searching))}</p> }>
             {move || results.get().map(|result| match result {
-                Ok(found) if found.is_empty() => view! { <p class="muted" data-test="no-results">{t!(i18n, mod_messages.none)}</p> }.into_any(),
+                Ok(found) if found.is_empty() => view! { <p class="muted" data-test="no-results">{tr(i18n, |i| t_string!(i, mod_messages.none))}</p> }.into_any(),
                 Ok(found) => view! {
                     <table class="data-table" data-test="message-results">
-                        <thead><tr><th>{t!(i18n, mod_messages.message)}</th><th>{t!(i18n, mod_messages.role)}</th><th>{t!(i18n, mod_messages.author)}</th><th>{t!(i18n, mod_messages.lang)}</th><th>{t!(i18n, mod_messages.review)}</th><th>{t!(i18n, mod_messages.tree)}</th><th>{t!(i18n, mod_messages.reports)}</th></tr></thead>
+                        <thead><tr><th>{tr(i18n, |i| t_string!(i, mod_messages.message))}</th><th>{tr(i18n, |i| t_string!(i, mod_messages.role))}</th><th>{tr(i18n, |i| t_string!(i, mod_messages.author))}</th><th>{tr(i18n, |i| t_string!(i, mod_messages.lang))}</th><th>{tr(i18n, |i| t_string!(i, mod_messages.review))}</th><th>{tr(i18n, |i| t_string!(i, mod_messages.tree))}</th><th>{tr(i18n, |i| t_string!(i, mod_messages.reports))}</th></tr></thead>
                         <tbody>
                             {found.into_iter().map(|item| {
                                 let m = item.message;
@@ -85,7 +85,7 @@ fn MessageSearch(
                                 view! {
                                     <tr class:deleted=m.deleted data-test="message-row">
                                         <td><A href=format!("/moderation/messages/{}", m.message_id)>{excerpt}</A>
-                                            {m.deleted.then(|| view! { " " <span class="badge rejected">{t!(i18n, mod_messages.deleted_badge)}</span> })}</td>
+                                            {m.deleted.then(|| view! { " " <span class="badge rejected">{tr(i18n, |i| t_string!(i, mod_messages.deleted_badge))}</span> })}</td>
                                         <td>{role_name(i18n, m.role)}</td>
                                         <td>{m.author}</td>
                                         <td>{m.lang}</td>
@@ -99,9 +99,9 @@ fn MessageSearch(
                     </table>
                     <div class="actions">
                         <button type="button" class="button secondary" disabled=move || page.get() == 0
-                            on:click=move |_| { page.update(|p| *p = p.saturating_sub(1)); search(); }>{t!(i18n, mod_messages.newer)}</button>
+                            on:click=move |_| { page.update(|p| *p = p.saturating_sub(1)); search(); }>{tr(i18n, |i| t_string!(i, mod_messages.newer))}</button>
                         <button type="button" class="button secondary"
-                            on:click=move |_| { page.update(|p| *p += 1); search(); }>{t!(i18n, mod_messages.older)}</button>
+                            on:click=move |_| { page.update(|p| *p += 1); search(); }>{tr(i18n, |i| t_string!(i, mod_messages.older))}</button>
                     </div>
                 }.into_any(),
                 Err(error) => view! { <ErrorNote error /> }.into_any(),

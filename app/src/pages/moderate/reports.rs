@@ -2,12 +2,12 @@
 
 use super::ModerationPage;
 use crate::components::state_names::report_outcome;
-use crate::i18n::*;
 use crate::{
     api::moderation::{moderation_assign_report, moderation_reports, moderation_resolve_report},
     components::feedback::ErrorNote,
     error::AppError,
 };
+use crate::{i18n::*, tr};
 use domain::moderation::{ReportOutcome, ReportView};
 use leptos::{prelude::*, task::spawn_local};
 use leptos_router::components::A;
@@ -40,19 +40,19 @@ fn Queue(
     let i18n = use_i18n();
     view! {
         <div class="filters card">
-            <label>{t!(i18n, mod_reports.status)}
+            <label>{tr(i18n, |i| t_string!(i, mod_reports.status))}
                 <select data-test="report-status" on:change=move |ev| status.set(event_target_value(&ev))>
-                    <option value="open">{t!(i18n, mod_reports.open)}</option>
-                    <option value="assigned">{t!(i18n, mod_reports.assigned)}</option>
-                    <option value="resolved">{t!(i18n, mod_reports.resolved)}</option>
-                    <option value="">{t!(i18n, mod_reports.all)}</option>
+                    <option value="open">{tr(i18n, |i| t_string!(i, mod_reports.open))}</option>
+                    <option value="assigned">{tr(i18n, |i| t_string!(i, mod_reports.assigned))}</option>
+                    <option value="resolved">{tr(i18n, |i| t_string!(i, mod_reports.resolved))}</option>
+                    <option value="">{tr(i18n, |i| t_string!(i, mod_reports.all))}</option>
                 </select>
             </label>
-            <label class="choice"><input type="checkbox" bind:checked=mine />{t!(i18n, mod_reports.mine)}</label>
+            <label class="choice"><input type="checkbox" bind:checked=mine />{tr(i18n, |i| t_string!(i, mod_reports.mine))}</label>
         </div>
-        <Transition fallback=move || view! { <p class="loading">{t!(i18n, common.loading)}</p> }>
+        <Transition fallback=move || view! { <p class="loading">{tr(i18n, |i| t_string!(i, common.loading))}</p> }>
             {move || reports.get().map(|result| match result {
-                Ok(reports) if reports.is_empty() => view! { <p class="muted" data-test="no-reports">{t!(i18n, mod_reports.none)}</p> }.into_any(),
+                Ok(reports) if reports.is_empty() => view! { <p class="muted" data-test="no-reports">{tr(i18n, |i| t_string!(i, mod_reports.none))}</p> }.into_any(),
                 Ok(reports) => view! {
                     <div class="report-list">
                         {reports.into_iter().map(|report| view! { <ReportCard report reload /> }).collect_view()}
@@ -94,14 +94,14 @@ fn ReportCard(report: ReportView, reload: Callback<()>) -> impl IntoView {
             <p class="report-reason" data-test="report-reason">{report.reason.clone()}</p>
             <blockquote>
                 <A href=format!("/moderation/messages/{}", report.message_id)>{report.message_excerpt.clone()}</A>
-                {report.message_deleted.then(|| view! { " " <span class="badge rejected">{t!(i18n, mod_reports.deleted)}</span> })}
+                {report.message_deleted.then(|| view! { " " <span class="badge rejected">{tr(i18n, |i| t_string!(i, mod_reports.deleted))}</span> })}
             </blockquote>
-            {report.outcome.map(|o| view! { <p data-test="report-outcome">{t!(i18n, mod_reports.outcome)}{report_outcome(i18n, o)}
+            {report.outcome.map(|o| view! { <p data-test="report-outcome">{tr(i18n, |i| t_string!(i, mod_reports.outcome))}{report_outcome(i18n, o)}
                 {report.resolution_note.clone().map(|n| format!(" ({n})"))}</p> })}
             {move || error.get().map(|error| view! { <ErrorNote error /> })}
             {open.then(|| view! {
                 <div class="actions">
-                    <button type="button" class="button secondary small" data-test="take-report" on:click=take>{t!(i18n, mod_reports.take)}</button>
+                    <button type="button" class="button secondary small" data-test="take-report" on:click=take>{tr(i18n, |i| t_string!(i, mod_reports.take))}</button>
                     <select data-test="outcome" on:change=move |ev| {
                         if let Ok(o) = ReportOutcome::parse(&event_target_value(&ev)) { outcome.set(o) }
                     }>
@@ -109,8 +109,8 @@ fn ReportCard(report: ReportView, reload: Callback<()>) -> impl IntoView {
                             <option value=o.as_str() selected=o == ReportOutcome::NoAction>{report_outcome(i18n, o)}</option>
                         }).collect_view()}
                     </select>
-                    <input placeholder=move || t_string!(i18n, mod_reports.note) bind:value=note />
-                    <button type="button" class="button small" data-test="resolve-report" on:click=resolve>{t!(i18n, mod_reports.resolve)}</button>
+                    <input placeholder=tr(i18n, |i| t_string!(i, mod_reports.note)) bind:value=note />
+                    <button type="button" class="button small" data-test="resolve-report" on:click=resolve>{tr(i18n, |i| t_string!(i, mod_reports.resolve))}</button>
                 </div>
             })}
         </article>

@@ -1,8 +1,8 @@
 //! The trollboard: users ranked by the bad signals their messages received.
 
 use super::ModerationPage;
-use crate::i18n::*;
 use crate::{api::moderation::load_trollboard, components::feedback::ErrorNote};
+use crate::{i18n::*, tr};
 use domain::moderation::Window;
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -38,14 +38,14 @@ fn Board(
                         aria-selected=move || (window.get() == w).to_string() on:click=move |_| window.set(w)>{w.as_str()}</button>
                 }).collect_view()}
             </div>
-            <label class="choice"><input type="checkbox" bind:checked=banned />{t!(i18n, mod_trollboard.banned)}</label>
+            <label class="choice"><input type="checkbox" bind:checked=banned />{tr(i18n, |i| t_string!(i, mod_trollboard.banned))}</label>
         </div>
-        <p class="hint">{t!(i18n, mod_trollboard.hint)}</p>
-        <Transition fallback=move || view! { <p class="loading">{t!(i18n, common.loading)}</p> }>
+        <p class="hint">{tr(i18n, |i| t_string!(i, mod_trollboard.hint))}</p>
+        <Transition fallback=move || view! { <p class="loading">{tr(i18n, |i| t_string!(i, common.loading))}</p> }>
             {move || rows.get().map(|result| match result {
                 Ok(rows) => view! {
                     <table class="data-table" data-test="trollboard">
-                        <thead><tr><th>{t!(i18n, mod_trollboard.user)}</th><th>{t!(i18n, mod_trollboard.score)}</th><th>{t!(i18n, mod_trollboard.red_flags)}</th><th>"👎"</th><th>"👍"</th><th>{t!(i18n, mod_trollboard.spam_prompts)}</th><th>{t!(i18n, mod_trollboard.flag_labels)}</th></tr></thead>
+                        <thead><tr><th>{tr(i18n, |i| t_string!(i, mod_trollboard.user))}</th><th>{tr(i18n, |i| t_string!(i, mod_trollboard.score))}</th><th>{tr(i18n, |i| t_string!(i, mod_trollboard.red_flags))}</th><th>"👎"</th><th>"👍"</th><th>{tr(i18n, |i| t_string!(i, mod_trollboard.spam_prompts))}</th><th>{tr(i18n, |i| t_string!(i, mod_trollboard.flag_labels))}</th></tr></thead>
                         <tbody>
                             {rows.into_iter().map(|r| view! {
                                 <tr>

@@ -2,7 +2,6 @@
 //! ones too), and a purge of their contributions with a preview first.
 
 use super::ModerationPage;
-use crate::i18n::*;
 use crate::{
     api::moderation::{
         moderation_purge, moderation_set_banned, moderation_set_leaderboard, moderation_set_notes,
@@ -11,6 +10,7 @@ use crate::{
     components::{conversation::role_name, feedback::ErrorNote},
     error::AppError,
 };
+use crate::{i18n::*, tr};
 use domain::{
     account::Role,
     ids::UserId,
@@ -42,7 +42,7 @@ pub fn UserPage() -> impl IntoView {
     let reload = Callback::new(move |()| version.update(|v| *v += 1));
     view! {
         <ModerationPage title=t_string!(i18n, mod_user.title)>
-            <Transition fallback=move || view! { <p class="loading">{t!(i18n, common.loading)}</p> }>
+            <Transition fallback=move || view! { <p class="loading">{tr(i18n, |i| t_string!(i, common.loading))}</p> }>
                 {move || detail.get().map(|result| match result {
                     Ok(detail) => view! { <UserDetailView detail reload /> }.into_any(),
                     Err(error) => view! { <ErrorNote error /> }.into_any(),
@@ -99,19 +99,19 @@ fn UserDetailView(detail: UserDetail, reload: Callback<()>) -> impl IntoView {
         <div class="card" data-test="user-detail">
             <h2>{user.display_name.clone()} " " <span class="muted">{format!("@{}", user.username)}</span></h2>
             <dl class="facts">
-                <dt>{t!(i18n, mod_user.role)}</dt><dd data-test="user-role">{user.role.as_str()}</dd>
-                <dt>{t!(i18n, mod_user.state)}</dt><dd data-test="user-state">{if user.deleted { t_string!(i18n, mod_users.deleted) } else if user.banned { t_string!(i18n, mod_users.banned) } else { t_string!(i18n, mod_users.active) }}</dd>
-                <dt>{t!(i18n, mod_user.email)}</dt><dd>{detail.email.clone().unwrap_or_else(|| t_string!(i18n, mod_user.none).to_owned())}</dd>
-                <dt>{t!(i18n, mod_user.joined)}</dt><dd>{user.created_at.chars().take(10).collect::<String>()}</dd>
-                <dt>{t!(i18n, mod_user.terms)}</dt><dd>{detail.terms_accepted_at.clone().map(|t| t.chars().take(10).collect::<String>()).unwrap_or_else(|| t_string!(i18n, mod_user.no).to_owned())}</dd>
-                <dt>{t!(i18n, mod_user.points)}</dt><dd>{t!(i18n, mod_user.points_value, points = score.points, level = score.level, streak = score.streak_days)}</dd>
-                <dt>{t!(i18n, mod_user.work)}</dt><dd>{t!(i18n, mod_user.work_value,
+                <dt>{tr(i18n, |i| t_string!(i, mod_user.role))}</dt><dd data-test="user-role">{user.role.as_str()}</dd>
+                <dt>{tr(i18n, |i| t_string!(i, mod_user.state))}</dt><dd data-test="user-state">{if user.deleted { t_string!(i18n, mod_users.deleted) } else if user.banned { t_string!(i18n, mod_users.banned) } else { t_string!(i18n, mod_users.active) }}</dd>
+                <dt>{tr(i18n, |i| t_string!(i, mod_user.email))}</dt><dd>{detail.email.clone().unwrap_or_else(|| t_string!(i18n, mod_user.none).to_owned())}</dd>
+                <dt>{tr(i18n, |i| t_string!(i, mod_user.joined))}</dt><dd>{user.created_at.chars().take(10).collect::<String>()}</dd>
+                <dt>{tr(i18n, |i| t_string!(i, mod_user.terms))}</dt><dd>{detail.terms_accepted_at.clone().map(|t| t.chars().take(10).collect::<String>()).unwrap_or_else(|| t_string!(i18n, mod_user.no).to_owned())}</dd>
+                <dt>{tr(i18n, |i| t_string!(i, mod_user.points))}</dt><dd>{t!(i18n, mod_user.points_value, points = score.points, level = score.level, streak = score.streak_days)}</dd>
+                <dt>{tr(i18n, |i| t_string!(i, mod_user.work))}</dt><dd>{t!(i18n, mod_user.work_value,
                     prompts = score.contributions.prompts, assistant = score.contributions.assistant_replies, user = score.contributions.prompter_replies,
                     reviews = score.contributions.full_reviews + score.contributions.quick_reviews, rankings = score.contributions.rankings)}</dd>
             </dl>
             {move || error.get().map(|error| view! { <ErrorNote error /> })}
             <div class="actions">
-                <label>{t!(i18n, mod_user.role_label)}
+                <label>{tr(i18n, |i| t_string!(i, mod_user.role_label))}
                     <select data-test="role-select" on:change=move |ev| {
                         if let Ok(role) = Role::parse(&event_target_value(&ev)) { set_role(role) }
                     }>
@@ -121,9 +121,9 @@ fn UserDetailView(detail: UserDetail, reload: Callback<()>) -> impl IntoView {
                     </select>
                 </label>
                 {if user.banned {
-                    view! { <button type="button" class="button" data-test="unban" on:click=move |_| set_banned(false)>{t!(i18n, mod_user.unban)}</button> }.into_any()
+                    view! { <button type="button" class="button" data-test="unban" on:click=move |_| set_banned(false)>{tr(i18n, |i| t_string!(i, mod_user.unban))}</button> }.into_any()
                 } else {
-                    view! { <button type="button" class="button danger" data-test="ban" on:click=move |_| set_banned(true)>{t!(i18n, mod_user.ban)}</button> }.into_any()
+                    view! { <button type="button" class="button danger" data-test="ban" on:click=move |_| set_banned(true)>{tr(i18n, |i| t_string!(i, mod_user.ban))}</button> }.into_any()
                 }}
                 <button type="button" class="button secondary" on:click=toggle_board>
                     {if detail.show_on_leaderboard { t_string!(i18n, mod_user.hide) } else { t_string!(i18n, mod_user.show) }}
@@ -131,22 +131,22 @@ fn UserDetailView(detail: UserDetail, reload: Callback<()>) -> impl IntoView {
             </div>
         </div>
         <section class="card">
-            <h2>{t!(i18n, mod_user.notes)}</h2>
+            <h2>{tr(i18n, |i| t_string!(i, mod_user.notes))}</h2>
             <textarea rows="3" bind:value=notes data-test="notes"></textarea>
-            <button type="button" class="button small" on:click=save_notes>{t!(i18n, mod_user.save_notes)}</button>
+            <button type="button" class="button small" on:click=save_notes>{tr(i18n, |i| t_string!(i, mod_user.save_notes))}</button>
         </section>
         <section class="card danger-zone" data-test="purge">
-            <h2>{t!(i18n, mod_user.purge)}</h2>
-            <p>{t!(i18n, mod_user.purge_text)}</p>
-            <label class="choice"><input type="checkbox" bind:checked=ban_too />{t!(i18n, mod_user.ban_too)}</label>
+            <h2>{tr(i18n, |i| t_string!(i, mod_user.purge))}</h2>
+            <p>{tr(i18n, |i| t_string!(i, mod_user.purge_text))}</p>
+            <label class="choice"><input type="checkbox" bind:checked=ban_too />{tr(i18n, |i| t_string!(i, mod_user.ban_too))}</label>
             <div class="actions">
-                <button type="button" class="button secondary" data-test="purge-preview" on:click=move |_| purge(false)>{t!(i18n, mod_user.preview)}</button>
+                <button type="button" class="button secondary" data-test="purge-preview" on:click=move |_| purge(false)>{tr(i18n, |i| t_string!(i, mod_user.preview))}</button>
             </div>
             {move || preview.get().map(|p| view! {
                 <div class="notice warning" data-test="purge-summary">
                     <p>{t!(i18n, mod_user.purge_summary, messages = p.messages, descendants = p.descendants,
                         labels = p.labels, rankings = p.rankings, reactions = p.reactions, trees = p.trees_affected)}</p>
-                    <button type="button" class="button danger" data-test="purge-confirm" on:click=move |_| purge(true)>{t!(i18n, mod_user.purge_now)}</button>
+                    <button type="button" class="button danger" data-test="purge-confirm" on:click=move |_| purge(true)>{tr(i18n, |i| t_string!(i, mod_user.purge_now))}</button>
                 </div>
             })}
             {move || purged.get().map(|p| view! {
@@ -154,9 +154,9 @@ fn UserDetailView(detail: UserDetail, reload: Callback<()>) -> impl IntoView {
             })}
         </section>
         <section class="card">
-            <h2>{t!(i18n, mod_user.messages)}</h2>
+            <h2>{tr(i18n, |i| t_string!(i, mod_user.messages))}</h2>
             <table class="data-table">
-                <thead><tr><th>{t!(i18n, mod_user.message)}</th><th>{t!(i18n, mod_user.role)}</th><th>{t!(i18n, mod_user.review)}</th><th>{t!(i18n, mod_user.state)}</th></tr></thead>
+                <thead><tr><th>{tr(i18n, |i| t_string!(i, mod_user.message))}</th><th>{tr(i18n, |i| t_string!(i, mod_user.role))}</th><th>{tr(i18n, |i| t_string!(i, mod_user.review))}</th><th>{tr(i18n, |i| t_string!(i, mod_user.state))}</th></tr></thead>
                 <tbody>
                     {detail.messages.into_iter().map(|m| view! {
                         <tr class:deleted=m.deleted>

@@ -1,8 +1,8 @@
 //! The users list: search and sort.
 
 use super::ModerationPage;
-use crate::i18n::*;
 use crate::{api::moderation::moderation_users, components::feedback::ErrorNote};
+use crate::{i18n::*, tr};
 use domain::moderation::UserSort;
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -42,8 +42,8 @@ fn UserList(
     };
     view! {
         <form class="filters card" on:submit=move |ev| { ev.prevent_default(); page.set(0); run(); }>
-            <label class="grow">{t!(i18n, mod_users.search)} <input type="search" bind:value=search placeholder=move || t_string!(i18n, mod_users.search_placeholder) data-test="user-search" /></label>
-            <label>{t!(i18n, mod_users.sort)}
+            <label class="grow">{tr(i18n, |i| t_string!(i, mod_users.search))} <input type="search" bind:value=search placeholder=tr(i18n, |i| t_string!(i, mod_users.search_placeholder)) data-test="user-search" /></label>
+            <label>{tr(i18n, |i| t_string!(i, mod_users.sort))}
                 <select on:change=move |ev| {
                     sort.set(match event_target_value(&ev).as_str() {
                         "username" => UserSort::Username,
@@ -53,19 +53,19 @@ fn UserList(
                     });
                     run();
                 }>
-                    <option value="newest">{t!(i18n, mod_users.newest)}</option>
-                    <option value="username">{t!(i18n, mod_users.username)}</option>
-                    <option value="display_name">{t!(i18n, mod_users.display_name)}</option>
-                    <option value="most_messages">{t!(i18n, mod_users.most_messages)}</option>
+                    <option value="newest">{tr(i18n, |i| t_string!(i, mod_users.newest))}</option>
+                    <option value="username">{tr(i18n, |i| t_string!(i, mod_users.username))}</option>
+                    <option value="display_name">{tr(i18n, |i| t_string!(i, mod_users.display_name))}</option>
+                    <option value="most_messages">{tr(i18n, |i| t_string!(i, mod_users.most_messages))}</option>
                 </select>
             </label>
-            <button type="submit" class="button">{t!(i18n, mod_users.search)}</button>
+            <button type="submit" class="button">{tr(i18n, |i| t_string!(i, mod_users.search))}</button>
         </form>
-        <Transition fallback=move || view! { <p class="loading">{t!(i18n, common.loading)}</p> }>
+        <Transition fallback=move || view! { <p class="loading">{tr(i18n, |i| t_string!(i, common.loading))}</p> }>
             {move || users.get().map(|result| match result {
                 Ok(users) => view! {
                     <table class="data-table" data-test="users">
-                        <thead><tr><th>{t!(i18n, mod_users.username_col)}</th><th>{t!(i18n, mod_users.display_name_col)}</th><th>{t!(i18n, mod_users.role)}</th><th>{t!(i18n, mod_users.state)}</th><th>{t!(i18n, mod_users.messages)}</th><th>{t!(i18n, mod_users.joined)}</th></tr></thead>
+                        <thead><tr><th>{tr(i18n, |i| t_string!(i, mod_users.username_col))}</th><th>{tr(i18n, |i| t_string!(i, mod_users.display_name_col))}</th><th>{tr(i18n, |i| t_string!(i, mod_users.role))}</th><th>{tr(i18n, |i| t_string!(i, mod_users.state))}</th><th>{tr(i18n, |i| t_string!(i, mod_users.messages))}</th><th>{tr(i18n, |i| t_string!(i, mod_users.joined))}</th></tr></thead>
                         <tbody>
                             {users.into_iter().map(|u| view! {
                                 <tr>
@@ -81,8 +81,8 @@ fn UserList(
                     </table>
                     <div class="actions">
                         <button type="button" class="button secondary" disabled=move || page.get() == 0
-                            on:click=move |_| { page.update(|p| *p = p.saturating_sub(1)); run(); }>{t!(i18n, mod_users.previous)}</button>
-                        <button type="button" class="button secondary" on:click=move |_| { page.update(|p| *p += 1); run(); }>{t!(i18n, mod_users.next)}</button>
+                            on:click=move |_| { page.update(|p| *p = p.saturating_sub(1)); run(); }>{tr(i18n, |i| t_string!(i, mod_users.previous))}</button>
+                        <button type="button" class="button secondary" on:click=move |_| { page.update(|p| *p += 1); run(); }>{tr(i18n, |i| t_string!(i, mod_users.next))}</button>
                     </div>
                 }.into_any(),
                 Err(error) => view! { <ErrorNote error /> }.into_any(),

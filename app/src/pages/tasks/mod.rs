@@ -10,6 +10,7 @@ use crate::{
     components::{feedback::ErrorNote, guard::RequireUser},
     error::AppError,
     i18n::*,
+    tr,
 };
 use domain::task::TaskKind;
 use leptos::prelude::*;
@@ -73,7 +74,7 @@ pub fn TaskPage() -> impl IntoView {
     view! {
         <Title text=move || t_string!(i18n, task.title).to_string() />
         <RequireUser terms=true>
-            <Transition fallback=move || view! { <p class="loading">{t!(i18n, task.finding)}</p> }>
+            <Transition fallback=move || view! { <p class="loading">{tr(i18n, |i| t_string!(i, task.finding))}</p> }>
                 {move || {
                     task.get()
                         .map(|result| match result {
@@ -96,8 +97,8 @@ fn NoTask(error: AppError, lang: String) -> impl IntoView {
             <h1>{move || if nothing { t_string!(i18n, task.nothing) } else { t_string!(i18n, task.not_loaded) }}</h1>
             <ErrorNote error />
             <div class="actions">
-                <A href="/dashboard" attr:class="button">{t!(i18n, task.back)}</A>
-                <A href=format!("/tasks/random?lang={lang}") attr:class="button secondary">{t!(i18n, task.any_task)}</A>
+                <A href="/dashboard" attr:class="button">{tr(i18n, |i| t_string!(i, task.back))}</A>
+                <A href=format!("/tasks/random?lang={lang}") attr:class="button secondary">{tr(i18n, |i| t_string!(i, task.any_task))}</A>
             </div>
         </section>
     }

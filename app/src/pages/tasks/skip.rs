@@ -1,6 +1,6 @@
 //! Skipping a task, with a reason; a report needs a text.
 
-use crate::{api::tasks::skip_task, components::feedback::ErrorNote, error::AppError, i18n::*};
+use crate::{api::tasks::skip_task, components::feedback::ErrorNote, error::AppError, i18n::*, tr};
 use domain::{
     ids::TaskId,
     task::{view::TaskSkip, SkipReason, TaskKind},
@@ -60,8 +60,8 @@ pub fn SkipDialog(
     view! {
         <Show when=move || open.get()>
             <div class="dialog" role="dialog" aria-modal="true" aria-labelledby="skip-title" data-test="skip-dialog">
-                <h2 id="skip-title">{t!(i18n, skip.heading)}</h2>
-                <p class="muted">{t!(i18n, skip.not_again)}</p>
+                <h2 id="skip-title">{tr(i18n, |i| t_string!(i, skip.heading))}</h2>
+                <p class="muted">{tr(i18n, |i| t_string!(i, skip.not_again))}</p>
                 <div class="form">
                     {reasons
                         .iter()
@@ -79,17 +79,17 @@ pub fn SkipDialog(
                         .collect_view()}
                     <Show when=move || reason.get() == "report">
                         <label>
-                            {t!(i18n, skip.what_wrong)}
+                            {tr(i18n, |i| t_string!(i, skip.what_wrong))}
                             <textarea rows="3" bind:value=report data-test="report-text"></textarea>
                         </label>
                     </Show>
                     {move || error.get().map(|error| view! { <ErrorNote error /> })}
                     <div class="actions">
                         <button type="button" class="button" data-test="confirm-skip" disabled=busy on:click=confirm>
-                            {t!(i18n, skip.skip)}
+                            {tr(i18n, |i| t_string!(i, skip.skip))}
                         </button>
                         <button type="button" class="button secondary" on:click=move |_| open.set(false)>
-                            {t!(i18n, skip.cancel)}
+                            {tr(i18n, |i| t_string!(i, skip.cancel))}
                         </button>
                     </div>
                 </div>

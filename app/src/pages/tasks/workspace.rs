@@ -16,6 +16,7 @@ use crate::{
     drafts,
     error::AppError,
     i18n::*,
+    tr,
 };
 use domain::task::{
     view::{TaskAnswer, TaskView},
@@ -244,7 +245,7 @@ pub fn TaskWorkspace(task: TaskView, on_done: Callback<()>) -> impl IntoView {
                 </div>
                 <div class="task-meta">
                     <span class="badge lang" data-test="task-language">{language}</span>
-                    <span class="badge" title=move || t_string!(i18n, workspace.task_id)>{task_id.to_string().chars().take(8).collect::<String>()}</span>
+                    <span class="badge" title=tr(i18n, |i| t_string!(i, workspace.task_id))>{task_id.to_string().chars().take(8).collect::<String>()}</span>
                 </div>
             </header>
             {(!conversation.is_empty()).then(|| view! { <Conversation messages=conversation highlight_last=true /> })}
@@ -259,12 +260,12 @@ pub fn TaskWorkspace(task: TaskView, on_done: Callback<()>) -> impl IntoView {
                 }}
             </div>
             <Show when=move || reviewing.get() && category != TaskCategory::InitialPrompt && category != TaskCategory::Reply>
-                <p class="notice" data-test="review-summary">{t!(i18n, workspace.review_summary)}</p>
+                <p class="notice" data-test="review-summary">{tr(i18n, |i| t_string!(i, workspace.review_summary))}</p>
             </Show>
             <Show when=move || reviewing.get() && unchanged_warning.get()>
                 <div class="notice warning" role="alert" data-test="unchanged-warning">
-                    <strong>{t!(i18n, workspace.unchanged)}</strong>
-                    {t!(i18n, workspace.unchanged_text)}
+                    <strong>{tr(i18n, |i| t_string!(i, workspace.unchanged))}</strong>
+                    {tr(i18n, |i| t_string!(i, workspace.unchanged_text))}
                 </div>
             </Show>
             {move || match status.get() {
@@ -274,24 +275,24 @@ pub fn TaskWorkspace(task: TaskView, on_done: Callback<()>) -> impl IntoView {
                     </p>
                 }.into_any()),
                 Status::Failed(error) => Some(view! { <ErrorNote error /> }.into_any()),
-                Status::Done => Some(view! { <p class="notice success" data-test="submitted">{t!(i18n, workspace.submitted)}</p> }.into_any()),
+                Status::Done => Some(view! { <p class="notice success" data-test="submitted">{tr(i18n, |i| t_string!(i, workspace.submitted))}</p> }.into_any()),
                 Status::Editing | Status::Submitting => None,
             }}
             <footer class="task-controls">
                 <button type="button" class="button secondary" data-test="skip" disabled=busy on:click=move |_| skipping.set(true)>
-                    {t!(i18n, workspace.skip)}
+                    {tr(i18n, |i| t_string!(i, workspace.skip))}
                 </button>
-                <span class="shortcut-hint"><kbd>"Ctrl"</kbd>" / "<kbd>"⌘"</kbd>" + "<kbd>"Enter"</kbd>{t!(i18n, workspace.shortcut)}</span>
+                <span class="shortcut-hint"><kbd>"Ctrl"</kbd>" / "<kbd>"⌘"</kbd>" + "<kbd>"Enter"</kbd>{tr(i18n, |i| t_string!(i, workspace.shortcut))}</span>
                 <Show
                     when=move || reviewing.get()
                     fallback=move || view! {
                         <button type="button" class="button" data-test="review" disabled=move || !ready() on:click=move |_| review()>
-                            {t!(i18n, workspace.review)}
+                            {tr(i18n, |i| t_string!(i, workspace.review))}
                         </button>
                     }
                 >
                     <button type="button" class="button secondary" data-test="edit" disabled=busy on:click=move |_| reviewing.set(false)>
-                        {t!(i18n, workspace.edit)}
+                        {tr(i18n, |i| t_string!(i, workspace.edit))}
                     </button>
                     <button type="button" class="button" data-test="submit" disabled=busy on:click=move |_| submit.with_value(|submit| submit())>
                         {move || if unchanged_warning.get() { t_string!(i18n, workspace.submit_anyway) } else { t_string!(i18n, workspace.submit) }}
@@ -301,7 +302,7 @@ pub fn TaskWorkspace(task: TaskView, on_done: Callback<()>) -> impl IntoView {
             <SkipDialog task_id kind open=skipping on_skipped=skipped />
         </section>
         <Show when=move || reviewing.get() && (category == TaskCategory::InitialPrompt || category == TaskCategory::Reply)>
-            <aside class="sr-only" aria-live="polite">{t!(i18n, workspace.review_mode)}</aside>
+            <aside class="sr-only" aria-live="polite">{tr(i18n, |i| t_string!(i, workspace.review_mode))}</aside>
         </Show>
     }
 }

@@ -83,3 +83,8 @@ id_type!(
     /// A report about a message.
     ReportId
 );
+
+id_type!(
+    /// A reward-model job (training or scoring) in the worker queue.
+    JobId
+);

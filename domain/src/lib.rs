@@ -13,6 +13,7 @@ pub mod ranking;
 pub mod review;
 pub mod scoring;
 pub mod task;
+pub mod training;
 pub mod tree;
 
 pub use error::Invalid;

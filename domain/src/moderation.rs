@@ -248,6 +248,15 @@ pub struct Statistics {
     pub generated_at: String,
 }
 
+/// The per-language part of the statistics: what the moderation overview shows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LanguageStatistics {
+    /// (language, tree state, trees).
+    pub trees_by_state: Vec<(String, TreeState, i64)>,
+    /// (language, reviews missing, rankings missing).
+    pub backlog: Vec<(String, i64, i64)>,
+}
+
 /// What a purge removes (or would remove).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PurgeSummary {

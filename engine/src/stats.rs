@@ -4,7 +4,7 @@
 use crate::{db, moderation::require_moderator, tasks::view_time, Engine, Error};
 use domain::{
     ids::UserId,
-    moderation::{LeaderRow, Leaderboard, Statistics, TrollRow, Window},
+    moderation::{LanguageStatistics, LeaderRow, Leaderboard, Statistics, TrollRow, Window},
     scoring,
     tree::TreeState,
 };
@@ -35,6 +35,21 @@ impl Engine {
             .into_iter()
             .map(|(day, count)| (day.to_string(), count))
             .collect();
+        let LanguageStatistics {
+            trees_by_state,
+            backlog,
+        } = self.language_statistics().await?;
+        Ok(Statistics {
+            messages_per_day,
+            contributors_per_day,
+            trees_by_state,
+            backlog,
+            generated_at: view_time(OffsetDateTime::now_utc()),
+        })
+    }
+
+    /// Trees by state and language, and what each language still needs.
+    pub async fn language_statistics(&self) -> Result<LanguageStatistics, Error> {
         let trees_by_state = db::stats::trees_by_state(&self.pool)
             .await?
             .into_iter()
@@ -46,12 +61,9 @@ impl Engine {
             i64::from(self.config.num_required_rankings),
         )
         .await?;
-        Ok(Statistics {
-            messages_per_day,
-            contributors_per_day,
+        Ok(LanguageStatistics {
             trees_by_state,
             backlog,
-            generated_at: view_time(OffsetDateTime::now_utc()),
         })
     }
 

@@ -6,9 +6,9 @@ use domain::{
     account::Role,
     ids::{MessageId, ReportId, UserId},
     moderation::{
-        AuditEntry, LanguagePause, MessageFilter, ModeratedMessage, PurgeSummary, ReportOutcome,
-        ReportView, Revision, Statistics, TreeSummary, TrollRow, UserDetail, UserSort, UserSummary,
-        Window,
+        AuditEntry, LanguagePause, LanguageStatistics, MessageFilter, ModeratedMessage,
+        PurgeSummary, ReportOutcome, ReportView, Revision, TreeSummary, TrollRow, UserDetail,
+        UserSort, UserSummary, Window,
     },
     tree::TreeState,
 };
@@ -28,7 +28,7 @@ pub struct Overview {
     /// Whether the viewer may pause and resume languages (admins).
     pub may_pause_languages: bool,
     /// Trees by state and outstanding work, per language.
-    pub statistics: Statistics,
+    pub languages: LanguageStatistics,
 }
 
 #[server(endpoint = "moderation/overview", input = Json)]
@@ -45,7 +45,7 @@ pub async fn moderation_overview() -> Result<Overview, AppError> {
             .collect(),
         paused_languages: engine.paused_languages(me.id).await?,
         may_pause_languages: me.role == Role::Admin,
-        statistics: engine.statistics().await?,
+        languages: engine.language_statistics().await?,
     })
 }
 

@@ -12,11 +12,7 @@ pub fn LocaleSelect() -> impl IntoView {
     let auth = use_auth();
     let logged_in = move || auth.me.get().and_then(|me| me.ok().flatten()).is_some();
     let choose = move |value: String| {
-        let Some(locale) = Locale::get_all()
-            .iter()
-            .copied()
-            .find(|l| l.as_str() == value)
-        else {
+        let Ok(locale) = value.parse::<Locale>() else {
             return;
         };
         i18n.set_locale(locale);
@@ -63,12 +59,7 @@ pub fn follow_account_locale() {
             .get()
             .and_then(|me| me.ok().flatten())
             .and_then(|user| user.interface_locale);
-        if let Some(locale) = saved.and_then(|tag| {
-            Locale::get_all()
-                .iter()
-                .copied()
-                .find(|l| l.as_str() == tag)
-        }) {
+        if let Some(locale) = saved.and_then(|tag| tag.parse::<Locale>().ok()) {
             if i18n.get_locale_untracked() != locale {
                 i18n.set_locale(locale);
             }

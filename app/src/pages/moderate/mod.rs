@@ -17,7 +17,7 @@ use crate::{
 };
 use domain::{
     account::Role,
-    moderation::{AuditEntry, LanguagePause, Statistics},
+    moderation::{AuditEntry, LanguagePause, LanguageStatistics},
     tree::TreeState,
 };
 use leptos::prelude::*;
@@ -83,7 +83,7 @@ fn Overview(
                         <span><strong data-test="open-reports">{overview.open_reports}</strong>{tr(i18n, |i| t_string!(i, moderation.open_reports))}</span>
                         <A href="/moderation/reports" attr:class="button">{tr(i18n, |i| t_string!(i, moderation.open_queue))}</A>
                     </div>
-                    <LanguageTable statistics=overview.statistics paused=overview.paused_languages may_pause=overview.may_pause_languages data />
+                    <LanguageTable statistics=overview.languages paused=overview.paused_languages may_pause=overview.may_pause_languages data />
                     <h2>{tr(i18n, |i| t_string!(i, moderation.recent))}</h2>
                     <AuditTable entries=overview.recent />
                 }.into_any(),
@@ -124,7 +124,7 @@ pub fn AuditTable(entries: Vec<AuditEntry>) -> impl IntoView {
 /// admins pause and resume languages here.
 #[component]
 fn LanguageTable(
-    statistics: Statistics,
+    statistics: LanguageStatistics,
     paused: Vec<LanguagePause>,
     may_pause: bool,
     data: Resource<Result<crate::api::moderation::Overview, crate::error::AppError>>,
@@ -238,7 +238,7 @@ struct LanguageRow {
 }
 
 /// Every language with trees, outstanding work or a pause, in tag order.
-fn language_rows(statistics: &Statistics, paused: &[LanguagePause]) -> Vec<LanguageRow> {
+fn language_rows(statistics: &LanguageStatistics, paused: &[LanguagePause]) -> Vec<LanguageRow> {
     let mut rows = std::collections::BTreeMap::<String, LanguageRow>::new();
     fn entry<'a>(
         rows: &'a mut std::collections::BTreeMap<String, LanguageRow>,
@@ -276,16 +276,13 @@ mod tests {
 
     #[test]
     fn language_rows_merge_trees_work_and_pauses_per_language() {
-        let statistics = Statistics {
-            messages_per_day: Vec::new(),
-            contributors_per_day: Vec::new(),
+        let statistics = LanguageStatistics {
             trees_by_state: vec![
                 ("de".to_owned(), TreeState::Growing, 3),
                 ("de".to_owned(), TreeState::ReadyForExport, 7),
                 ("en".to_owned(), TreeState::InitialPromptReview, 2),
             ],
             backlog: vec![("de".to_owned(), 4, 1)],
-            generated_at: String::new(),
         };
         let paused = vec![LanguagePause {
             lang: "sk".to_owned(),

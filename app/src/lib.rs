@@ -147,6 +147,8 @@ fn Pages() -> impl IntoView {
                     <Route path=path!("/moderation/reports") view=pages::moderate::reports::ReportsPage ssr=SsrMode::Async />
                     <Route path=path!("/moderation/trollboard") view=pages::moderate::trollboard::TrollboardPage ssr=SsrMode::Async />
                     <Route path=path!("/moderation/export") view=pages::moderate::export::ExportPage ssr=SsrMode::Async />
+                    <Route path=path!("/moderation/models") view=pages::moderate::models::ModelsPage ssr=SsrMode::Async />
+                    <Route path=path!("/moderation/models/:id") view=pages::moderate::models::ModelJobPage ssr=SsrMode::Async />
                     <Route path=path!("/stats") view=pages::stats::StatsPage ssr=SsrMode::Async />
                     <Route path=path!("/account") view=pages::account::AccountPage ssr=SsrMode::Async />
                 </Routes>

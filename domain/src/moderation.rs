@@ -325,6 +325,9 @@ pub struct ExportQuery {
     pub to: Option<String>,
     #[serde(default)]
     pub prompts_only: bool,
+    /// Add each message's latest reward-model score (`reward_score`) where it has one.
+    #[serde(default)]
+    pub include_reward_scores: bool,
     /// `train` or `validation`.
     #[serde(default)]
     pub split: Option<String>,

@@ -177,6 +177,34 @@ pub struct JobView {
     pub error: Option<String>,
     /// The worker's latest progress report.
     pub progress: Option<JobProgress>,
+    /// What a finished job produced.
+    pub result: Option<JobResult>,
+    /// Size of the trained model's archive, once stored.
+    pub artifact_bytes: Option<i64>,
+}
+
+/// What a job produced.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum JobResult {
+    Trained(TrainedModel),
+    Scored { messages: u64 },
+}
+
+/// A trained reward model's summary: its data and its held-out metrics.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainedModel {
+    pub base_model: String,
+    /// `cpu` or `cuda`.
+    pub device: String,
+    pub train_groups: u64,
+    pub held_out_groups: u64,
+    pub steps: u64,
+    pub pairwise_accuracy: f64,
+    pub best_vs_worst_accuracy: f64,
+    pub kendall_tau: f64,
+    pub tokens_per_second: f64,
+    pub seconds: f64,
 }
 
 /// What a worker reports with each heartbeat.
@@ -189,6 +217,64 @@ pub struct JobProgress {
     pub loss: f64,
     pub learning_rate: f64,
     pub tokens_per_second: f64,
+}
+
+/// One training example: the conversation up to a parent and its ranked replies.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RankedGroup {
+    pub tree: crate::ids::TreeId,
+    pub parent: crate::ids::MessageId,
+    /// The conversation, oldest message first, ending with the parent.
+    pub conversation: Vec<Turn>,
+    /// At least two replies with at least two different tiers.
+    pub replies: Vec<RankedReply>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Turn {
+    pub role: crate::message::Role,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RankedReply {
+    pub message: crate::ids::MessageId,
+    pub text: String,
+    /// 0 is best; equal tiers are ties (no pair is trained between them).
+    pub tier: u32,
+}
+
+impl RankedGroup {
+    /// Whether the group teaches anything: two replies or more, not all tied.
+    pub fn is_trainable(&self) -> bool {
+        let mut tiers = self.replies.iter().map(|r| r.tier);
+        match tiers.next() {
+            Some(first) => tiers.any(|t| t != first),
+            None => false,
+        }
+    }
+
+    /// The conversation as one text, the way the model reads it.
+    pub fn conversation_text(&self) -> String {
+        conversation_text(&self.conversation)
+    }
+}
+
+/// Turns as one text: `role: text` paragraphs.
+pub fn conversation_text(turns: &[Turn]) -> String {
+    turns
+        .iter()
+        .map(|turn| format!("{}: {}", turn.role.as_str(), turn.text))
+        .collect::<Vec<_>>()
+        .join("\n\n")
+}
+
+/// A reply to score: its conversation and its text.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScoringInput {
+    pub message: crate::ids::MessageId,
+    pub conversation: String,
+    pub text: String,
 }
 
 #[cfg(test)]

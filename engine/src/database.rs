@@ -30,3 +30,26 @@ pub async fn create_database_if_missing(admin_url: &str, name: &str) -> Result<(
     connection.close().await?;
     Ok(())
 }
+
+/// Where the embedded cluster under `root` (`<data folder>/postgres`) puts its Unix socket: in
+/// the folder itself, or in a temporary folder named after it when the path is too long for a
+/// socket address. Shared by the server, which runs the cluster, and the worker, which joins it.
+pub fn embedded_socket_dir(root: &std::path::Path) -> std::path::PathBuf {
+    const SOCKET_NAME_LEN: usize = ".s.PGSQL.5432".len() + 1;
+    if root.as_os_str().len() + SOCKET_NAME_LEN < 100 {
+        return root.to_owned();
+    }
+    use std::hash::{DefaultHasher, Hash, Hasher};
+    let mut hasher = DefaultHasher::new();
+    root.hash(&mut hasher);
+    std::env::temp_dir().join(format!("grove-pg-{:016x}", hasher.finish()))
+}
+
+/// The URL of Grove's database in the embedded cluster of the data folder `data_dir`.
+pub fn embedded_url(data_dir: &std::path::Path) -> std::io::Result<String> {
+    let root = std::fs::canonicalize(data_dir)?.join("postgres");
+    Ok(format!(
+        "postgres://postgres@localhost/grove?host={}",
+        embedded_socket_dir(&root).display()
+    ))
+}

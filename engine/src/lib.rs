@@ -14,6 +14,7 @@ pub mod import;
 mod invariants;
 pub mod language;
 pub mod messages;
+pub mod model_data;
 pub mod model_jobs;
 pub mod moderation;
 mod password;

@@ -48,11 +48,28 @@ impl MessageViewRow {
                 _ => None,
             },
             created_at: view_time(self.created_at),
+            reward_score: None,
         })
     }
 }
 
 impl Engine {
+    /// Whether the viewer is an active moderator or admin (who see reward scores).
+    async fn is_moderator(&self, viewer: Option<UserId>) -> Result<bool, Error> {
+        let Some(viewer) = viewer else {
+            return Ok(false);
+        };
+        let user = db::users::by_id(&self.pool, viewer.as_uuid())
+            .await?
+            .map(crate::accounts::User::try_from)
+            .transpose()?;
+        Ok(
+            user.is_some_and(|u| {
+                u.is_active() && u.role.at_least(domain::account::Role::Moderator)
+            }),
+        )
+    }
+
     /// The tree a message belongs to, as `viewer` sees it. Deleted messages are left out
     /// unless `include_deleted` (for moderators).
     pub async fn tree_of_message(
@@ -74,11 +91,18 @@ impl Engine {
             viewer.map(|viewer| viewer.as_uuid()),
         )
         .await?;
-        let messages = rows
+        let mut messages: Vec<MessageView> = rows
             .into_iter()
             .filter(|row| include_deleted || !row.deleted)
             .map(|row| row.into_view(viewer))
             .collect::<Result<_, _>>()?;
+        if self.is_moderator(viewer).await? {
+            let ids: Vec<MessageId> = messages.iter().map(|m| m.message_id).collect();
+            let scores = self.message_scores(&ids).await?;
+            for message in &mut messages {
+                message.reward_score = scores.get(&message.message_id).map(|(score, _)| *score);
+            }
+        }
         Ok(TreeView {
             message_tree_id: TreeId::from_uuid(tree.message_tree_id),
             state: TreeState::parse(&tree.state)?,

@@ -62,6 +62,8 @@ fn view(row: db::model_jobs::JobRow) -> Result<JobView, Error> {
         cancel_requested: row.cancel_requested,
         error: row.error,
         progress: row.progress.and_then(|p| serde_json::from_value(p).ok()),
+        result: row.result.and_then(|r| serde_json::from_value(r).ok()),
+        artifact_bytes: row.artifact_bytes,
     })
 }
 

@@ -37,6 +37,20 @@ pub struct Simulation {
     pub seed: u64,
     /// Stop after this many task submits in all, whatever happened.
     pub max_submits: u64,
+    /// What honest authors write.
+    pub writing: Writing,
+}
+
+/// What honest authors write, and so what honest rankers prefer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Writing {
+    /// Texts that carry their hidden quality (`quality 0.42`); rankers order by it.
+    #[default]
+    Marked,
+    /// A learnable preference for reward-model tests: replies are sensible sentences or the
+    /// same words shuffled, half and half; rankers put every sensible reply above every
+    /// shuffled one (ties within each kind).
+    SensibleOverShuffled,
 }
 
 impl Default for Simulation {
@@ -48,6 +62,7 @@ impl Default for Simulation {
             lang: "en".to_owned(),
             seed: 1,
             max_submits: 100_000,
+            writing: Writing::Marked,
         }
     }
 }
@@ -182,7 +197,7 @@ async fn annotate(
             shared.skips.fetch_add(1, Ordering::Relaxed);
             continue;
         }
-        let answer = answer(&task, spammer, &mut rng);
+        let answer = answer(&task, spammer, sim.writing, &mut rng);
         let started = Instant::now();
         let key = format!("sim-{}", task.task_id);
         match engine
@@ -244,8 +259,118 @@ fn quality_of(text: &str) -> f64 {
         .unwrap_or(0.0)
 }
 
-fn answer(task: &TaskView, spammer: bool, rng: &mut StdRng) -> TaskAnswer {
+const SUBJECTS: [&str; 8] = [
+    "The farmer",
+    "A good teacher",
+    "The old bridge",
+    "My neighbour",
+    "The river",
+    "A careful driver",
+    "The small library",
+    "Every gardener",
+];
+const VERBS: [&str; 8] = [
+    "waters", "explains", "carries", "repairs", "protects", "collects", "opens", "paints",
+];
+const OBJECTS: [&str; 8] = [
+    "the tomato plants",
+    "every difficult lesson",
+    "heavy wooden carts",
+    "the broken fence",
+    "the quiet valley",
+    "fresh morning bread",
+    "the heavy doors",
+    "the tall windows",
+];
+const REASONS: [&str; 8] = [
+    "before the summer heat arrives",
+    "so that nobody gets lost",
+    "because the season demands it",
+    "when the weather turns cold",
+    "after the long market day",
+    "while the children are asleep",
+    "since the town depends on it",
+    "as the old custom requires",
+];
+
+fn sensible_sentence(rng: &mut StdRng) -> String {
+    let pick = |list: &[&'static str], rng: &mut StdRng| *list.choose(rng).unwrap_or(&"");
+    format!(
+        "{} {} {} {}.",
+        pick(&SUBJECTS, rng),
+        pick(&VERBS, rng),
+        pick(&OBJECTS, rng),
+        pick(&REASONS, rng)
+    )
+}
+
+/// Whether a reply is one of `sensible_sentence`'s, words in order (what honest rankers of
+/// `Writing::SensibleOverShuffled` check).
+pub fn is_sensible(text: &str) -> bool {
+    let mut rest = text.trim();
+    for list in [&SUBJECTS[..], &VERBS[..], &OBJECTS[..], &REASONS[..]] {
+        match list.iter().find_map(|part| {
+            rest.strip_prefix(part)
+                .filter(|after| after.starts_with(' ') || *after == ".")
+        }) {
+            Some(after) => rest = after.trim_start(),
+            None => return false,
+        }
+    }
+    rest == "."
+}
+
+fn shuffled(sentence: &str, rng: &mut StdRng) -> String {
+    let mut words: Vec<String> = sentence
+        .trim_end_matches('.')
+        .split_whitespace()
+        .map(str::to_lowercase)
+        .collect();
+    words.shuffle(rng);
+    let mut text = words.join(" ");
+    if let Some(first) = text.get(..1).map(str::to_uppercase) {
+        text.replace_range(..1, &first);
+    }
+    text + "."
+}
+
+fn answer(task: &TaskView, spammer: bool, writing: Writing, rng: &mut StdRng) -> TaskAnswer {
     let nonce: u32 = rng.gen();
+    if writing == Writing::SensibleOverShuffled && !spammer {
+        match task.kind {
+            // short prompts: the replies carry the preference
+            TaskKind::InitialPrompt | TaskKind::PrompterReply => {
+                return TaskAnswer::Text {
+                    text: format!("Question {}: what happens in town?", nonce % 100_000),
+                };
+            }
+            TaskKind::AssistantReply => {
+                let sentence = sensible_sentence(rng);
+                let text = if rng.gen_bool(0.5) {
+                    sentence
+                } else {
+                    shuffled(&sentence, rng)
+                };
+                return TaskAnswer::Text { text };
+            }
+            TaskKind::RankAssistantReplies => {
+                let (sensible, other): (Vec<_>, Vec<_>) = task
+                    .replies
+                    .iter()
+                    .partition(|reply| is_sensible(&reply.text));
+                let ranking = [sensible, other]
+                    .into_iter()
+                    .filter(|tier| !tier.is_empty())
+                    .map(|tier| tier.iter().map(|reply| reply.message_id).collect())
+                    .collect();
+                return TaskAnswer::Ranking {
+                    ranking,
+                    not_rankable: false,
+                };
+            }
+            _ => {}
+        }
+    }
     match task.kind.category() {
         TaskCategory::InitialPrompt | TaskCategory::Reply => {
             let text = if spammer {
@@ -308,6 +433,17 @@ fn answer(task: &TaskView, spammer: bool, rng: &mut StdRng) -> TaskAnswer {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sensible_sentences_are_recognised_and_their_shuffles_are_not() {
+        let mut rng = StdRng::seed_from_u64(3);
+        for _ in 0..200 {
+            let sentence = sensible_sentence(&mut rng);
+            assert!(is_sensible(&sentence), "{sentence}");
+            let mixed = shuffled(&sentence, &mut rng);
+            assert!(!is_sensible(&mixed), "{mixed}");
+        }
+    }
     use crate::TreeConfig;
     use sqlx::{postgres::PgPoolOptions, PgPool};
 

@@ -44,6 +44,10 @@ pub enum Command {
         lang: String,
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        /// Honest replies carry a hidden quality (`marked`), or are sensible sentences or their
+        /// words shuffled, ranked sensible first (`sensible`: data a reward model can learn).
+        #[arg(long, value_enum, default_value = "marked")]
+        writing: SimulatedWriting,
     },
     /// Add finished trees until the database holds this many messages.
     Seed {
@@ -135,6 +139,9 @@ pub struct ExportArgs {
     pub to: Option<String>,
     #[arg(long)]
     pub prompts_only: bool,
+    /// Add each message's latest reward-model score (`reward_score`).
+    #[arg(long)]
+    pub include_reward_scores: bool,
     /// train or validation (split by tree).
     #[arg(long)]
     pub split: Option<String>,
@@ -159,6 +166,7 @@ impl ExportArgs {
             from: self.from.clone(),
             to: self.to.clone(),
             prompts_only: self.prompts_only,
+            include_reward_scores: self.include_reward_scores,
             split: self.split.clone(),
             validation_fraction: self.validation_fraction,
             split_seed: self.split_seed,
@@ -428,5 +436,21 @@ mod tests {
     fn secrets_stay_out_of_debug_output() {
         let secret = Secret("postgres://user:hunter2@db/grove".to_owned());
         assert!(!format!("{secret:?}").contains("hunter2"));
+    }
+}
+
+/// What simulated annotators write (`grove simulate --writing`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SimulatedWriting {
+    Marked,
+    Sensible,
+}
+
+impl From<SimulatedWriting> for engine::simulate::Writing {
+    fn from(writing: SimulatedWriting) -> Self {
+        match writing {
+            SimulatedWriting::Marked => Self::Marked,
+            SimulatedWriting::Sensible => Self::SensibleOverShuffled,
+        }
     }
 }

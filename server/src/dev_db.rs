@@ -238,14 +238,7 @@ fn find_postgres_bin() -> anyhow::Result<PathBuf> {
 
 /// Unix socket paths are limited to about 100 bytes; deep data folders use a short folder in /tmp.
 fn socket_dir_for(root: &Path) -> PathBuf {
-    const SOCKET_NAME_LEN: usize = ".s.PGSQL.5432".len() + 1;
-    if root.as_os_str().len() + SOCKET_NAME_LEN < 100 {
-        return root.to_owned();
-    }
-    use std::hash::{DefaultHasher, Hash, Hasher};
-    let mut hasher = DefaultHasher::new();
-    root.hash(&mut hasher);
-    std::env::temp_dir().join(format!("grove-pg-{:016x}", hasher.finish()))
+    engine::database::embedded_socket_dir(root)
 }
 
 fn running_as_root() -> bool {

@@ -40,6 +40,7 @@ async fn run() -> anyhow::Result<()> {
             spammers,
             lang,
             seed,
+            writing,
         } => {
             let simulation = engine::simulate::Simulation {
                 users,
@@ -47,6 +48,7 @@ async fn run() -> anyhow::Result<()> {
                 spammer_share: spammers,
                 lang,
                 seed,
+                writing: writing.into(),
                 ..Default::default()
             };
             cli::simulate(config, simulation).await

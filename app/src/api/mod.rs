@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod dashboard;
 pub mod messages;
+pub mod models;
 pub mod moderation;
 pub mod stats;
 pub mod tasks;

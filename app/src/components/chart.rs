@@ -77,3 +77,67 @@ pub fn StackedBars(
         </figure>
     }
 }
+
+/// One line: its name, css colour and (x, y) points in x order.
+pub type Line = (String, &'static str, Vec<(f64, f64)>);
+
+/// A line chart of one or more series over a shared x axis (training steps...).
+#[component]
+pub fn LineChart(series: Vec<Line>, #[prop(into)] title: String) -> impl IntoView {
+    let all = series.iter().flat_map(|(_, _, points)| points.iter());
+    let (mut x_max, mut y_min, mut y_max) = (f64::MIN, f64::MAX, f64::MIN);
+    let mut x_min = f64::MAX;
+    for (x, y) in all {
+        x_min = x_min.min(*x);
+        x_max = x_max.max(*x);
+        y_min = y_min.min(*y);
+        y_max = y_max.max(*y);
+    }
+    if x_min > x_max {
+        (x_min, x_max, y_min, y_max) = (0.0, 1.0, 0.0, 1.0);
+    }
+    let x_span = (x_max - x_min).max(1e-9);
+    let y_span = (y_max - y_min).max(1e-9);
+    let to_x = move |x: f64| PAD + (x - x_min) / x_span * (WIDTH - 2.0 * PAD);
+    let to_y = move |y: f64| HEIGHT - PAD - (y - y_min) / y_span * (HEIGHT - 2.0 * PAD);
+    let lines: Vec<_> = series
+        .iter()
+        .map(|(name, colour, points)| {
+            let path = points
+                .iter()
+                .map(|(x, y)| format!("{:.1},{:.1}", to_x(*x), to_y(*y)))
+                .collect::<Vec<_>>()
+                .join(" ");
+            // a lone point draws no line: mark it
+            let dot = (points.len() == 1).then(|| {
+                points.first().map(|(x, y)| view! {
+                    <circle cx=format!("{:.1}", to_x(*x)) cy=format!("{:.1}", to_y(*y)) r="4" fill=*colour />
+                })
+            });
+            view! {
+                <polyline points=path fill="none" stroke=*colour stroke-width="2">
+                    <title>{name.clone()}</title>
+                </polyline>
+                {dot}
+            }
+        })
+        .collect();
+    view! {
+        <figure class="chart">
+            <figcaption>{title.clone()}</figcaption>
+            <svg viewBox=format!("0 0 {WIDTH} {HEIGHT}") role="img" aria-label=title>
+                <line x1=PAD y1=HEIGHT - PAD x2=WIDTH - PAD y2=HEIGHT - PAD class="axis" />
+                <text x="0" y=PAD class="tick">{format!("{y_max:.3}")}</text>
+                <text x="0" y=HEIGHT - PAD class="tick">{format!("{y_min:.3}")}</text>
+                <text x=PAD y=HEIGHT - 8.0 class="tick">{format!("{x_min:.0}")}</text>
+                <text x=WIDTH - 2.0 * PAD y=HEIGHT - 8.0 class="tick">{format!("{x_max:.0}")}</text>
+                {lines}
+            </svg>
+            <div class="legend">
+                {series.iter().map(|(name, colour, _)| view! {
+                    <span><i style:background=*colour></i>{name.clone()}</span>
+                }).collect_view()}
+            </div>
+        </figure>
+    }
+}

@@ -175,6 +175,9 @@ fn MessageCard(message: MessageView, focused: bool) -> impl IntoView {
                 <span class="muted">{t!(i18n, message.by, author = message.author.clone())}</span>
                 <span class=format!("badge {status_class}")>{status_text}</span>
                 {message.rank.map(|rank| view! { <span class="badge rank" data-test="rank">{format!("#{}", rank + 1)}</span> })}
+                {message.reward_score.map(|score| view! {
+                    <span class="badge reward" data-test="reward-score" title=tr(i18n, |i| t_string!(i, mod_models.reward))>{format!("{score:+.2}")}</span>
+                })}
                 {message.synthetic.then(|| view! { <span class="badge">{tr(i18n, |i| t_string!(i, conversation.synthetic))}</span> })}
                 {message.edited.then(|| view! { <span class="badge">{tr(i18n, |i| t_string!(i, message.edited))}</span> })}
                 <A href=format!("/messages/{id}") attr:class="permalink">{tr(i18n, |i| t_string!(i, message.link))}</A>

@@ -66,6 +66,9 @@ pub struct MessageView {
     pub my_thumb: Option<Thumb>,
     /// RFC 3339.
     pub created_at: String,
+    /// The latest reward-model score of the message (moderators only; see the model jobs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reward_score: Option<f32>,
 }
 
 /// A whole tree: its state and every message, parents before children, siblings by rank.

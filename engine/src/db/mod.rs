@@ -10,6 +10,7 @@ pub(crate) mod invariants;
 pub(crate) mod labels;
 pub(crate) mod language_pause;
 pub(crate) mod messages;
+pub(crate) mod model_data;
 pub(crate) mod model_jobs;
 pub(crate) mod moderation;
 pub(crate) mod provision;

@@ -18,6 +18,8 @@ pub(crate) struct JobRow {
     pub cancel_requested: bool,
     pub progress: Option<serde_json::Value>,
     pub error: Option<String>,
+    pub result: Option<serde_json::Value>,
+    pub artifact_bytes: Option<i64>,
 }
 
 pub(crate) async fn insert(
@@ -168,7 +170,8 @@ pub(crate) async fn list(executor: impl PgExecutor<'_>, limit: i64) -> Result<Ve
     Ok(sqlx::query_as!(
         JobRow,
         "select j.job_id, j.spec, j.state, u.username as created_by, j.created_at, j.started_at,
-                j.finished_at, j.worker, j.attempts, j.cancel_requested, j.progress, j.error
+                j.finished_at, j.worker, j.attempts, j.cancel_requested, j.progress, j.error,
+                j.result, j.artifact_bytes
          from model_job j join app_user u on u.user_id = j.created_by
          order by j.created_at desc limit $1",
         limit,
@@ -184,7 +187,8 @@ pub(crate) async fn by_id(
     Ok(sqlx::query_as!(
         JobRow,
         "select j.job_id, j.spec, j.state, u.username as created_by, j.created_at, j.started_at,
-                j.finished_at, j.worker, j.attempts, j.cancel_requested, j.progress, j.error
+                j.finished_at, j.worker, j.attempts, j.cancel_requested, j.progress, j.error,
+                j.result, j.artifact_bytes
          from model_job j join app_user u on u.user_id = j.created_by
          where j.job_id = $1",
         job_id,

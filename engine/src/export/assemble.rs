@@ -19,6 +19,7 @@ use uuid::Uuid;
 pub(crate) struct Batch {
     trees: Vec<(TreeHead, Vec<ExportRow>)>,
     labels: HashMap<Uuid, BTreeMap<String, LabelValue>>,
+    scores: HashMap<Uuid, f32>,
 }
 
 impl Batch {
@@ -26,6 +27,7 @@ impl Batch {
         heads: Vec<TreeHead>,
         rows: Vec<ExportRow>,
         labels: Vec<(Uuid, String, f64, i64)>,
+        scores: Vec<(Uuid, f32)>,
     ) -> Self {
         let mut by_tree: HashMap<Uuid, Vec<ExportRow>> = HashMap::with_capacity(heads.len());
         for row in rows {
@@ -51,6 +53,7 @@ impl Batch {
         Self {
             trees,
             labels: by_message,
+            scores: scores.into_iter().collect(),
         }
     }
 
@@ -157,6 +160,7 @@ impl Batch {
             replies: None,
             message_tree_id: None,
             tree_state: None,
+            reward_score: self.scores.get(&row.message_id).copied(),
         }
     }
 

@@ -103,6 +103,8 @@ pub struct ExportOptions {
     pub to: Option<Date>,
     /// Only the prompts (roots).
     pub prompts_only: bool,
+    /// Each message's latest reward-model score, where it has one.
+    pub include_reward_scores: bool,
     pub split: Option<Split>,
     /// The secret that makes user pseudonyms; the same secret gives the same pseudonyms.
     pub pseudonym_secret: String,
@@ -121,6 +123,7 @@ impl ExportOptions {
             from: None,
             to: None,
             prompts_only: false,
+            include_reward_scores: false,
             split: None,
             pseudonym_secret: Uuid::new_v4().simple().to_string(),
         }
@@ -165,6 +168,7 @@ struct Fetched {
     heads: Vec<db::export::TreeHead>,
     rows: Vec<db::export::ExportRow>,
     labels: Vec<(Uuid, String, f64, i64)>,
+    scores: Vec<(Uuid, f32)>,
 }
 
 /// Everything needed to read a batch, owned so a read can run as its own task.
@@ -177,6 +181,7 @@ struct BatchReader {
     from: Option<Date>,
     to: Option<Date>,
     split: Option<Split>,
+    reward_scores: bool,
 }
 
 impl BatchReader {
@@ -196,9 +201,17 @@ impl BatchReader {
             .filter(|head| in_split(self.split, head.message_tree_id))
             .collect();
         let ids: Vec<Uuid> = heads.iter().map(|h| h.message_tree_id).collect();
-        let (rows, labels) = tokio::try_join!(
+        let scores = async {
+            if self.reward_scores {
+                db::model_data::latest_scores_of_trees(&self.pool, &ids).await
+            } else {
+                Ok(Vec::new())
+            }
+        };
+        let (rows, labels, scores) = tokio::try_join!(
             db::export::messages_of(&self.pool, &ids),
             db::export::labels_of(&self.pool, &ids),
+            scores,
         )?;
         Ok(Fetched {
             trees_read,
@@ -206,6 +219,7 @@ impl BatchReader {
             heads,
             rows,
             labels,
+            scores,
         })
     }
 }
@@ -233,7 +247,7 @@ impl ExportCursor {
             self.ahead = Some(tokio::spawn(self.reader.clone().read(Some(last))));
         }
         self.stats.trees_read += fetched.trees_read as u64;
-        let batch = Batch::new(fetched.heads, fetched.rows, fetched.labels);
+        let batch = Batch::new(fetched.heads, fetched.rows, fetched.labels, fetched.scores);
         let mut out = Vec::with_capacity(1 << 16);
         let written = batch.write(&self.options, &mut self.pseudonyms, &mut out)?;
         self.stats.trees += written.trees;
@@ -277,6 +291,7 @@ impl Engine {
             from: options.from,
             to: options.to,
             split: options.split,
+            reward_scores: options.include_reward_scores,
         };
         ExportCursor {
             reader,

@@ -39,6 +39,7 @@ impl ExportOptions {
         options.from = parse_date(query.from.as_deref())?;
         options.to = parse_date(query.to.as_deref())?;
         options.prompts_only = query.prompts_only;
+        options.include_reward_scores = query.include_reward_scores;
         if let Some(part) = query
             .split
             .as_deref()

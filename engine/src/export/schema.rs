@@ -44,6 +44,9 @@ pub struct ExportNode {
     pub message_tree_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tree_state: Option<String>,
+    /// The latest reward-model score (only with `include_reward_scores`; Grove's addition).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reward_score: Option<f32>,
 }
 
 /// One tree (`ExportMessageTree`).

@@ -5,6 +5,7 @@
 pub mod api;
 pub mod export;
 pub mod health;
+mod models;
 mod security;
 
 use crate::{config::Config, limits::RateLimits, metrics::HttpMetrics};
@@ -46,6 +47,7 @@ pub fn router(config: &Config, engine: Engine, sessions: PostgresStore) -> Route
         .route("/healthz", get(health::health))
         .nest("/api/v1", api::router())
         .route("/moderation/exports/{id}/download", get(export::job_file))
+        .route("/moderation/models/{id}/download", get(models::archive))
         .with_state(engine)
         .leptos_routes_with_context(
             &leptos_options,

@@ -7,6 +7,7 @@ mod accounts;
 mod authorization;
 mod export;
 mod helpers;
+mod models;
 mod openapi;
 mod security;
 mod shell;

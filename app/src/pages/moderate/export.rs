@@ -35,6 +35,7 @@ fn ExportForm(version: RwSignal<u32>) -> impl IntoView {
     let include_spam = RwSignal::new(false);
     let include_synthetic = RwSignal::new(false);
     let prompts_only = RwSignal::new(false);
+    let reward_scores = RwSignal::new(false);
     let split = RwSignal::new(String::new());
     let error = RwSignal::new(None::<AppError>);
     let start = move |ev: leptos::ev::SubmitEvent| {
@@ -47,6 +48,7 @@ fn ExportForm(version: RwSignal<u32>) -> impl IntoView {
             include_spam: include_spam.get_untracked(),
             include_synthetic: include_synthetic.get_untracked(),
             prompts_only: prompts_only.get_untracked(),
+            include_reward_scores: reward_scores.get_untracked(),
             split: Some(split.get_untracked()).filter(|s| !s.is_empty()),
             ..ExportQuery::default()
         };
@@ -84,6 +86,7 @@ fn ExportForm(version: RwSignal<u32>) -> impl IntoView {
             <label class="choice"><input type="checkbox" bind:checked=include_spam />{tr(i18n, |i| t_string!(i, mod_export.spam))}</label>
             <label class="choice"><input type="checkbox" bind:checked=include_synthetic />{tr(i18n, |i| t_string!(i, mod_export.synthetic))}</label>
             <label class="choice"><input type="checkbox" bind:checked=prompts_only />{tr(i18n, |i| t_string!(i, mod_export.prompts_only))}</label>
+            <label class="choice"><input type="checkbox" data-test="export-reward-scores" bind:checked=reward_scores />{tr(i18n, |i| t_string!(i, mod_models.reward))}</label>
             <button type="submit" class="button" data-test="start-export">{tr(i18n, |i| t_string!(i, mod_export.start))}</button>
         </form>
         {move || error.get().map(|error| view! { <ErrorNote error /> })}

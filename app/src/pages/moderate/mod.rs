@@ -4,6 +4,7 @@
 pub mod export;
 pub mod message;
 pub mod messages;
+pub mod models;
 pub mod reports;
 pub mod trollboard;
 pub mod user;
@@ -36,6 +37,7 @@ pub fn ModerationNav() -> impl IntoView {
             <A href="/moderation/users">{tr(i18n, |i| t_string!(i, moderation.users))}</A>
             <A href="/moderation/trollboard">{tr(i18n, |i| t_string!(i, moderation.trollboard))}</A>
             <A href="/moderation/export">{tr(i18n, |i| t_string!(i, moderation.export))}</A>
+            <A href="/moderation/models">{tr(i18n, |i| t_string!(i, moderation.models))}</A>
             <A href="/stats">{tr(i18n, |i| t_string!(i, moderation.stats))}</A>
         </nav>
     }

@@ -1,0 +1,21 @@
+//! grove-worker: trains reward models from the rankings Grove gathers and scores messages with
+//! them. burn (CPU always, CUDA behind the `cuda` feature); the queue and data through the
+//! engine, never through the web server.
+
+pub mod archive;
+pub mod bench;
+pub mod compute;
+pub mod dataset;
+pub mod jobs;
+pub mod loss;
+pub mod metrics;
+pub mod model;
+pub mod score;
+pub mod tokens;
+pub mod train;
+pub mod weights;
+
+#[cfg(test)]
+mod gradient_check;
+#[cfg(test)]
+mod training_check;

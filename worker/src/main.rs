@@ -1,0 +1,150 @@
+//! The `grove-worker` binary: `run` works the job queue, `bench` measures training steps.
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use std::{
+    path::PathBuf,
+    sync::{atomic::AtomicBool, Arc},
+    time::Duration,
+};
+use worker::{
+    bench::{Bench, Shape},
+    compute::{Compute, DeviceChoice},
+    jobs::{self, WorkerConfig},
+};
+
+#[derive(Parser)]
+#[command(name = "grove-worker", version, about = "Trains Grove's reward models")]
+struct Cli {
+    /// Where tensors live.
+    #[arg(
+        long,
+        env = "GROVE_DEVICE",
+        value_enum,
+        default_value = "auto",
+        global = true
+    )]
+    device: DeviceChoice,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Claim and run training and scoring jobs from Grove's database.
+    Run {
+        /// Grove's database; without it, the embedded cluster of the data folder (the one
+        /// `grove serve` runs there).
+        #[arg(long, env = "DATABASE_URL")]
+        database_url: Option<String>,
+        #[arg(long, env = "GROVE_DATA_DIR", default_value = "data")]
+        data_dir: PathBuf,
+        /// Base model of jobs that name none (default: <data>/base-models/all-MiniLM-L6-v2,
+        /// fetched by ./scripts/setup.sh).
+        #[arg(long, env = "GROVE_BASE_MODEL")]
+        base_model: Option<PathBuf>,
+        /// This worker's name in the queue.
+        #[arg(long, env = "GROVE_WORKER_NAME")]
+        name: Option<String>,
+        /// Seconds a claimed job stays ours without a heartbeat.
+        #[arg(long, default_value_t = 60)]
+        lease_secs: u64,
+        /// Seconds between looks at an empty queue.
+        #[arg(long, default_value_t = 5)]
+        poll_secs: u64,
+        /// Exit once the queue is empty.
+        #[arg(long)]
+        until_idle: bool,
+    },
+    /// Training-step throughput on random data (compare with shared/bench results).
+    Bench {
+        #[arg(long, value_enum, default_value = "minilm")]
+        shape: Shape,
+        #[arg(long, default_value_t = 16)]
+        pairs: usize,
+        #[arg(long, default_value_t = 128)]
+        seq: usize,
+        #[arg(long, default_value_t = 5)]
+        steps: usize,
+        #[arg(long, default_value_t = 1)]
+        warmup: usize,
+    },
+}
+
+fn host_name() -> String {
+    std::fs::read_to_string("/etc/hostname")
+        .map(|h| h.trim().to_owned())
+        .unwrap_or_else(|_| "worker".to_owned())
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+    let cli = Cli::parse();
+    let compute = Compute::choose(cli.device)?;
+    match cli.command {
+        Command::Bench {
+            shape,
+            pairs,
+            seq,
+            steps,
+            warmup,
+        } => {
+            let bench = Bench {
+                shape,
+                pairs,
+                seq,
+                steps,
+                warmup,
+                device_name: compute.name(),
+            };
+            let result = tokio::task::spawn_blocking(move || compute.run(bench)).await?;
+            println!("{}", serde_json::to_string(&result)?);
+        }
+        Command::Run {
+            database_url,
+            data_dir,
+            base_model,
+            name,
+            lease_secs,
+            poll_secs,
+            until_idle,
+        } => {
+            let url = match database_url {
+                Some(url) => url,
+                None => engine::database::embedded_url(&data_dir).with_context(|| {
+                    format!("no DATABASE_URL and no data folder {}", data_dir.display())
+                })?,
+            };
+            let engine = engine::Engine::connect(&url, 4)
+                .await
+                .context("cannot reach Grove's database")?;
+            let config = WorkerConfig {
+                name: name.unwrap_or_else(|| format!("{}:{}", host_name(), std::process::id())),
+                default_base_model: base_model
+                    .unwrap_or_else(|| data_dir.join("base-models").join("all-MiniLM-L6-v2")),
+                data_dir,
+                lease: Duration::from_secs(lease_secs.max(5)),
+                poll: Duration::from_secs(poll_secs.max(1)),
+                compute,
+                until_idle,
+            };
+            tracing::info!(worker = %config.name, device = compute.name(), "waiting for jobs");
+            let shutdown = Arc::new(AtomicBool::new(false));
+            {
+                let shutdown = shutdown.clone();
+                tokio::spawn(async move {
+                    let _ = tokio::signal::ctrl_c().await;
+                    shutdown.store(true, std::sync::atomic::Ordering::Relaxed);
+                });
+            }
+            let done = jobs::run(&engine, &config, &shutdown).await?;
+            tracing::info!(jobs = done, "stopped");
+        }
+    }
+    Ok(())
+}

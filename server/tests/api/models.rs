@@ -24,7 +24,7 @@ async fn a_moderator_downloads_a_trained_model_archive(pool: PgPool) {
         .await
         .unwrap_or_else(|e| fail(e));
     let key = engine
-        .create_api_key(admin.id, "test", &[], None)
+        .create_api_key(admin.id, "test", &["annotate".to_owned()], Some(admin.id))
         .await
         .unwrap_or_else(|e| fail(e));
     let job = engine

@@ -59,14 +59,23 @@ pub async fn run(
 ) -> anyhow::Result<u64> {
     let mut done = 0;
     while !shutdown.load(Ordering::Relaxed) {
-        match engine.claim_model_job(&config.name, config.lease).await? {
-            Some(job) => {
-                tracing::info!(job = %job.id, kind = job.spec.kind(), attempt = job.attempt, "claimed");
-                run_job(engine, config, job).await?;
+        // a database that is away (restart, network) is waited for, not fatal: the queue is in
+        // it, and a job we held comes back to a worker when its lease runs out
+        match engine.claim_model_job(&config.name, config.lease).await {
+            Ok(Some(job)) => {
+                let id = job.id;
+                tracing::info!(job = %id, kind = job.spec.kind(), attempt = job.attempt, "claimed");
+                if let Err(e) = run_job(engine, config, job).await {
+                    tracing::error!(job = %id, error = %e, "could not finish the job; its lease will run out");
+                }
                 done += 1;
             }
-            None if config.until_idle => break,
-            None => tokio::time::sleep(config.poll).await,
+            Ok(None) if config.until_idle => break,
+            Ok(None) => tokio::time::sleep(config.poll).await,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot reach the queue; trying again");
+                tokio::time::sleep(config.poll).await;
+            }
         }
     }
     Ok(done)
@@ -121,6 +130,7 @@ async fn run_job(engine: &Engine, config: &WorkerConfig, job: ClaimedJob) -> any
                 work,
                 events: Channel(sender),
                 stop,
+                device: compute.name(),
             })
         })
     };
@@ -293,6 +303,8 @@ struct Blocking {
     work: Work,
     events: Channel,
     stop: Arc<AtomicBool>,
+    /// `cpu` or `cuda`, for the job's result.
+    device: &'static str,
 }
 
 impl OnBackend for Blocking {
@@ -303,6 +315,7 @@ impl OnBackend for Blocking {
             work,
             mut events,
             stop,
+            device: device_name,
         } = self;
         match work {
             Work::Train(request) => {
@@ -311,7 +324,7 @@ impl OnBackend for Blocking {
                 match train::train::<B>(request, &device, &mut events, &stop) {
                     Ok(report) => WorkEnd::Done(JobResult::Trained(TrainedModel {
                         base_model,
-                        device: device_name::<B>(),
+                        device: device_name.to_owned(),
                         train_groups: report.train_groups as u64,
                         held_out_groups: report.held_out_groups as u64,
                         steps: report.steps,
@@ -334,11 +347,6 @@ impl OnBackend for Blocking {
             }
         }
     }
-}
-
-fn device_name<B: AutodiffBackend>() -> String {
-    let name = std::any::type_name::<B>().to_ascii_lowercase();
-    if name.contains("cuda") { "cuda" } else { "cpu" }.to_owned()
 }
 
 /// Stores what a job produced: a trained model's archive, or a scoring job's count (its scores

@@ -6,8 +6,9 @@
 
 use crate::{
     db::{self, model_data::MessageRow},
+    model_jobs::lease_lost,
     moderation::require_moderator,
-    Engine, Error, ErrorKind,
+    Engine, Error,
 };
 use domain::{
     ids::{JobId, MessageId, TreeId, UserId},
@@ -24,26 +25,17 @@ use uuid::Uuid;
 /// Archive chunk size: big enough for few rows, small enough for one message to Postgres.
 pub const ARTIFACT_CHUNK: usize = 1 << 20;
 
-/// Every tree state (scoring reads all trees).
-const ALL_STATES: [TreeState; 10] = [
-    TreeState::InitialPromptReview,
-    TreeState::PromptLotteryWaiting,
-    TreeState::Growing,
-    TreeState::Ranking,
-    TreeState::ReadyForScoring,
-    TreeState::ReadyForExport,
-    TreeState::ScoringFailed,
-    TreeState::AbortedLowGrade,
-    TreeState::HaltedByModerator,
-    TreeState::BacklogRanking,
-];
-
-fn lease_lost(job: JobId) -> Error {
-    Error::rule(
-        ErrorKind::Conflict,
-        "lease_lost",
-        format!("Job {job} is no longer held by this worker."),
-    )
+/// Locks the job row and checks that `worker` still holds it; `lease_lost` otherwise.
+async fn require_held(
+    conn: &mut sqlx::PgConnection,
+    job: JobId,
+    worker: &str,
+) -> Result<(), Error> {
+    if db::model_data::lock_held(conn, job.as_uuid(), worker).await? {
+        Ok(())
+    } else {
+        Err(lease_lost(job))
+    }
 }
 
 /// Messages by id, with the conversation (root first) up to each of them.
@@ -185,7 +177,10 @@ impl Engine {
 
     /// Every visible assistant reply with its conversation, for a scoring job.
     pub async fn scoring_inputs(&self) -> Result<Vec<ScoringInput>, Error> {
-        let states: Vec<String> = ALL_STATES.iter().map(|s| s.as_str().to_owned()).collect();
+        let states: Vec<String> = TreeState::ALL
+            .iter()
+            .map(|s| s.as_str().to_owned())
+            .collect();
         let forest = Forest::new(db::model_data::messages(&self.pool, &states, &[]).await?);
         let mut inputs: Vec<ScoringInput> = forest
             .by_id
@@ -221,9 +216,7 @@ impl Engine {
         self.transaction(move |conn| {
             let (worker, result, archive) = (worker.clone(), result.clone(), archive.clone());
             Box::pin(async move {
-                if !db::model_data::lock_held(&mut *conn, job.as_uuid(), &worker).await? {
-                    return Err(lease_lost(job));
-                }
+                require_held(&mut *conn, job, &worker).await?;
                 let chunks: Vec<&[u8]> = archive.chunks(ARTIFACT_CHUNK).collect();
                 db::model_data::replace_artifact(&mut *conn, job.as_uuid(), &chunks, total, &result)
                     .await
@@ -245,9 +238,7 @@ impl Engine {
         self.transaction(move |conn| {
             let (worker, result) = (worker.clone(), result.clone());
             Box::pin(async move {
-                if !db::model_data::lock_held(&mut *conn, job.as_uuid(), &worker).await? {
-                    return Err(lease_lost(job));
-                }
+                require_held(&mut *conn, job, &worker).await?;
                 db::model_data::set_result(&mut *conn, job.as_uuid(), &result, None).await
             })
         })
@@ -308,9 +299,7 @@ impl Engine {
         self.transaction(move |conn| {
             let (worker, messages, values) = (worker.clone(), messages.clone(), values.clone());
             Box::pin(async move {
-                if !db::model_data::lock_held(&mut *conn, job.as_uuid(), &worker).await? {
-                    return Err(lease_lost(job));
-                }
+                require_held(&mut *conn, job, &worker).await?;
                 db::model_data::upsert_scores(&mut *conn, model_job.as_uuid(), &messages, &values)
                     .await
             })

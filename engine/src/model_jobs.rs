@@ -39,7 +39,7 @@ pub enum JobOutcome {
     Cancelled,
 }
 
-fn lease_lost(job: JobId) -> Error {
+pub(crate) fn lease_lost(job: JobId) -> Error {
     Error::rule(
         ErrorKind::Conflict,
         "lease_lost",

@@ -88,3 +88,8 @@ id_type!(
     /// A reward-model job (training or scoring) in the worker queue.
     JobId
 );
+
+id_type!(
+    /// A gold item: a message's expected labels or a parent's expected ranking.
+    GoldId
+);

@@ -9,6 +9,7 @@ pub mod ids;
 pub mod label;
 pub mod message;
 pub mod moderation;
+pub mod quality;
 pub mod ranking;
 pub mod review;
 pub mod scoring;

@@ -57,16 +57,36 @@ impl fmt::Display for Role {
     }
 }
 
-/// The text of a new message: not blank, within the length limit, with surrounding whitespace
-/// removed and line endings normalised.
+/// The text of a new message: not blank, not made only of invisible characters, within the
+/// length limit, with surrounding whitespace removed, line endings normalised and in Unicode
+/// normal form C (so the same words are always stored as the same code points).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MessageText(String);
 
+/// Whether a character shows nothing by itself: Unicode's default-ignorable code points
+/// (zero-width spaces and joiners, bidi controls, variation selectors, tags...), format
+/// characters such as the soft hyphen, and the blank "filler" letters of Hangul and Braille.
+pub fn is_invisible(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{115F}' | '\u{1160}' | '\u{17B4}' | '\u{17B5}'
+        | '\u{180B}'..='\u{180F}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{206F}' | '\u{2800}' | '\u{3164}' | '\u{FE00}'..='\u{FE0F}'
+        | '\u{FEFF}' | '\u{FFA0}' | '\u{FFF0}'..='\u{FFF8}' | '\u{1BCA0}'..='\u{1BCA3}'
+        | '\u{1D173}'..='\u{1D17A}' | '\u{E0000}'..='\u{E0FFF}')
+}
+
 impl MessageText {
     pub fn parse(raw: &str, max_chars: usize) -> Result<Self, Invalid> {
-        let text = raw.replace("\r\n", "\n").trim().to_owned();
+        use unicode_normalization::UnicodeNormalization;
+        let text: String = raw.replace("\r\n", "\n").trim().nfc().collect();
         if text.is_empty() {
             return Err(Invalid::new("text_empty", "The message is empty."));
+        }
+        if text.chars().all(|c| c.is_whitespace() || is_invisible(c)) {
+            return Err(Invalid::new(
+                "text_invisible",
+                "The message has no visible characters (only spaces, zero-width or formatting characters).",
+            ));
         }
         let chars = text.chars().count();
         if chars > max_chars {
@@ -221,6 +241,28 @@ mod tests {
             MessageText::parse("a\u{0}b", 10).map_err(|e| e.code),
             Err("text_invalid")
         );
+    }
+
+    #[test]
+    fn invisible_text_is_refused_and_text_is_stored_in_nfc() {
+        for invisible in [
+            "\u{200B}\u{200C}",
+            "\u{3164}",
+            " \u{2800} \u{FEFF}",
+            "\u{202E}\u{00A0}",
+        ] {
+            assert_eq!(
+                MessageText::parse(invisible, 10).map_err(|e| e.code),
+                Err("text_invisible"),
+                "{invisible:?}"
+            );
+        }
+        // e + combining acute becomes the one code point é
+        assert_eq!(
+            MessageText::parse("caf\u{0065}\u{0301}", 10).map(MessageText::into_inner),
+            Ok("caf\u{00E9}".to_owned())
+        );
+        assert!(MessageText::parse("a\u{200B}b", 10).is_ok());
     }
 
     #[test]

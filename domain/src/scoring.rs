@@ -1,9 +1,11 @@
 //! Points, levels and streaks.
 //!
-//! Points reward work that helps the dataset, and more so work that others confirmed: a reply
-//! earns points when written and again when reviewers accept it and when the consensus ranks it
-//! high (the consensus, not single rankings, so one friendly ranker cannot inflate it).
-//! Prompts earn little because the task chooser only asks for them when trees need them.
+//! Points reward work once it is decided, not its volume: a message earns when reviewers accept
+//! it and when the consensus ranks it high, and costs points when it is rejected; a review earns
+//! when it agrees with the decision on its message, a ranking when it agrees with the consensus
+//! of its replies (Kendall tau-b above 0), and a gold check when it is passed; a failed gold
+//! check costs points. Writing, reviewing or ranking alone earns nothing, so volume without
+//! quality does not climb the leaderboard.
 
 use serde::{Deserialize, Serialize};
 
@@ -16,16 +18,31 @@ pub struct Contributions {
     pub accepted_assistant_replies: i64,
     pub prompter_replies: i64,
     pub accepted_prompter_replies: i64,
+    /// Messages of theirs reviewers rejected.
+    #[serde(default)]
+    pub rejected_messages: i64,
     pub full_reviews: i64,
     pub quick_reviews: i64,
+    /// Reviews that agreed with the decision on their message.
+    #[serde(default)]
+    pub agreeing_full_reviews: i64,
+    #[serde(default)]
+    pub agreeing_quick_reviews: i64,
     pub rankings: i64,
+    /// Rankings that agreed with the consensus.
+    #[serde(default)]
+    pub agreeing_rankings: i64,
     /// Replies of theirs the consensus ranked first, second, third.
     pub ranked_first: i64,
     pub ranked_second: i64,
     pub ranked_third: i64,
+    #[serde(default)]
+    pub gold_passed: i64,
+    #[serde(default)]
+    pub gold_failed: i64,
 }
 
-/// One line of the points table: what earns how much.
+/// One line of the points table: what earns (or costs) how much.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct PointRule {
     pub action: &'static str,
@@ -35,40 +52,32 @@ pub struct PointRule {
 /// The points table, shown in the app as it is applied.
 pub const POINTS: &[PointRule] = &[
     PointRule {
-        action: "Write a prompt",
-        points: 1,
-    },
-    PointRule {
         action: "Your prompt is accepted by reviewers",
-        points: 2,
-    },
-    PointRule {
-        action: "Write an assistant reply",
-        points: 4,
+        points: 3,
     },
     PointRule {
         action: "Your assistant reply is accepted",
-        points: 4,
-    },
-    PointRule {
-        action: "Write a user reply",
-        points: 1,
+        points: 8,
     },
     PointRule {
         action: "Your user reply is accepted",
-        points: 1,
-    },
-    PointRule {
-        action: "Full review",
         points: 2,
     },
     PointRule {
-        action: "Quick spam check",
+        action: "A message of yours is rejected",
+        points: -5,
+    },
+    PointRule {
+        action: "A full review that agrees with the decision",
+        points: 2,
+    },
+    PointRule {
+        action: "A quick spam check that agrees with the decision",
         points: 1,
     },
     PointRule {
-        action: "Rank replies",
-        points: 1,
+        action: "A ranking that agrees with the consensus",
+        points: 2,
     },
     PointRule {
         action: "Your reply ranked best by the consensus",
@@ -82,30 +91,43 @@ pub const POINTS: &[PointRule] = &[
         action: "Your reply ranked third",
         points: 1,
     },
+    PointRule {
+        action: "A quality check answered right",
+        points: 2,
+    },
+    PointRule {
+        action: "A quality check answered wrong",
+        points: -3,
+    },
 ];
 
 impl Contributions {
-    /// Points for this work: each count times its line of [`POINTS`].
+    /// Points for this work: each decided count times its line of [`POINTS`].
     pub fn points(&self) -> i64 {
         let counts = [
-            self.prompts,
             self.accepted_prompts,
-            self.assistant_replies,
             self.accepted_assistant_replies,
-            self.prompter_replies,
             self.accepted_prompter_replies,
-            self.full_reviews,
-            self.quick_reviews,
-            self.rankings,
+            self.rejected_messages,
+            self.agreeing_full_reviews,
+            self.agreeing_quick_reviews,
+            self.agreeing_rankings,
             self.ranked_first,
             self.ranked_second,
             self.ranked_third,
+            self.gold_passed,
+            self.gold_failed,
         ];
         counts
             .iter()
             .zip(POINTS)
             .map(|(count, rule)| count * rule.points)
             .sum()
+    }
+
+    /// Messages written, whatever became of them.
+    pub fn written(&self) -> i64 {
+        self.prompts + self.assistant_replies + self.prompter_replies
     }
 }
 
@@ -160,19 +182,31 @@ mod tests {
     }
 
     #[test]
-    fn confirmed_work_earns_more() {
-        let written = Contributions {
-            assistant_replies: 1,
+    fn only_decided_work_earns_and_spam_costs() {
+        let volume = Contributions {
+            assistant_replies: 40,
+            full_reviews: 40,
+            rankings: 40,
             ..Default::default()
         };
+        assert_eq!(volume.points(), 0, "volume alone earns nothing");
         let confirmed = Contributions {
             assistant_replies: 1,
             accepted_assistant_replies: 1,
             ranked_first: 1,
+            full_reviews: 2,
+            agreeing_full_reviews: 1,
             ..Default::default()
         };
-        assert_eq!(written.points(), 4);
-        assert_eq!(confirmed.points(), 17);
+        assert_eq!(confirmed.points(), 8 + 9 + 2);
+        let spammer = Contributions {
+            prompts: 10,
+            accepted_prompts: 2,
+            rejected_messages: 8,
+            gold_failed: 2,
+            ..Default::default()
+        };
+        assert_eq!(spammer.points(), 6 - 40 - 6);
         assert_eq!(POINTS.len(), 12);
     }
 

@@ -18,6 +18,7 @@ pub mod model_data;
 pub mod model_jobs;
 pub mod moderation;
 mod password;
+pub mod quality;
 pub mod reactions;
 pub mod seed;
 pub mod simulate;

@@ -4,12 +4,13 @@
 
 use crate::{
     db::{self, messages::MessageRow, trees::TreeRow},
+    quality::evidence,
     Engine, Error,
 };
 use domain::{
     message::Role,
-    ranking::{consensus::Ballot, ranked_pairs},
-    review::{self, ReviewVote},
+    ranking::{consensus::Ballot, ranked_pairs_weighted},
+    review,
     tree::{TreeConfig, TreeEvent, TreeState},
 };
 use sqlx::PgConnection;
@@ -103,19 +104,14 @@ pub(crate) async fn after_review(
     if message.review_result.is_some() {
         return Ok(());
     }
-    let votes: Vec<ReviewVote> = db::labels::review_votes(&mut *conn, message.message_id)
-        .await?
-        .into_iter()
-        .map(|(spam, lang_mismatch)| ReviewVote {
-            spam,
-            lang_mismatch,
-        })
-        .collect();
+    let reviews = db::quality::reviews_of(&mut *conn, message.message_id).await?;
+    let votes = evidence::weighted_votes(config, &reviews);
     let is_prompt = message.depth == 0;
-    let Some(accepted) = review::verdict(&votes, is_prompt, config) else {
+    let Some(accepted) = review::weighted_verdict(&votes, is_prompt, config) else {
         return Ok(());
     };
     db::messages::set_review_result(&mut *conn, message.message_id, accepted).await?;
+    evidence::review_decided(conn, config, is_prompt, accepted, &reviews).await?;
     if is_prompt {
         if tree.state == TreeState::InitialPromptReview {
             transition(conn, tree, TreeEvent::PromptReviewed { accepted }).await?;
@@ -176,15 +172,21 @@ pub(crate) async fn score(
         db::trees::rankable_parents(&mut *conn, tree.id, config.rank_prompter_replies).await?;
     for parent in parents {
         let children: BTreeSet<Uuid> = parent.children.iter().copied().collect();
-        let rankings = db::rankings::of_parent(&mut *conn, parent.parent_id).await?;
+        let rankings = db::quality::rankings_of(&mut *conn, parent.parent_id).await?;
         let mut ballots: Vec<Ballot<Uuid>> = Vec::new();
-        for (ids, groups, not_rankable) in rankings {
+        let mut weights = Vec::new();
+        let mut rankers = Vec::new();
+        for ranking in rankings {
             // "all replies are bad" says nothing about their order
-            if not_rankable {
+            if ranking.not_rankable {
                 continue;
             }
-            match ballot(&ids, &groups, &children) {
-                Some(ballot) => ballots.push(ballot),
+            match ballot(&ranking.ranked_ids, &ranking.tie_groups, &children) {
+                Some(ballot) => {
+                    ballots.push(ballot);
+                    weights.push(evidence::ranking_weight(config, ranking.weight));
+                    rankers.push((ranking.ranking_id, ranking.user_id));
+                }
                 None => {
                     tracing::error!(parent_id = %parent.parent_id, "malformed ranking");
                     transition(conn, tree, TreeEvent::ScoringFailedWith).await?;
@@ -192,13 +194,14 @@ pub(crate) async fn score(
                 }
             }
         }
-        let consensus = ranked_pairs(&ballots);
+        let consensus = ranked_pairs_weighted(&ballots, &weights);
         let ranked = if consensus.len() >= 2 {
             consensus
         } else {
             Vec::new()
         };
         db::messages::set_ranks(&mut *conn, parent.parent_id, &ranked).await?;
+        evidence::parent_scored(conn, &rankers, &ballots, &weights, &ranked).await?;
     }
     transition(conn, tree, TreeEvent::Scored).await
 }

@@ -48,6 +48,28 @@ pub enum Command {
         /// words shuffled, ranked sensible first (`sensible`: data a reward model can learn).
         #[arg(long, value_enum, default_value = "marked")]
         writing: SimulatedWriting,
+        /// Annotators of known kinds judge against a hidden truth; prints how well weighted and
+        /// unweighted decisions recover it, and how well flagging finds bad annotators.
+        #[arg(long)]
+        quality_report: bool,
+        /// With --quality-report: shares of careful, noisy, random, always-first and
+        /// adversarial annotators.
+        #[arg(long, default_value_t = 0.55)]
+        careful: f64,
+        #[arg(long, default_value_t = 0.15)]
+        noisy: f64,
+        #[arg(long, default_value_t = 0.1)]
+        random: f64,
+        #[arg(long, default_value_t = 0.1)]
+        always_first: f64,
+        #[arg(long, default_value_t = 0.1)]
+        adversarial: f64,
+        /// With --quality-report: share of written messages that are spam.
+        #[arg(long, default_value_t = 0.15)]
+        spam_share: f64,
+        /// With --quality-report: finished trees marked as gold before work starts.
+        #[arg(long, default_value_t = 8)]
+        gold_trees: usize,
     },
     /// Add finished trees until the database holds this many messages.
     Seed {
@@ -314,6 +336,34 @@ pub struct Config {
         global = true
     )]
     pub max_active_trees: u32,
+    /// Chance that a task is a gold item once an annotator is calibrated.
+    #[arg(long, env = "GROVE_GOLD_SHARE", default_value_t = 0.05, global = true)]
+    pub gold_share: f64,
+    /// Tasks a new annotator does at the calibration share of gold items.
+    #[arg(
+        long,
+        env = "GROVE_CALIBRATION_TASKS",
+        default_value_t = 20,
+        global = true
+    )]
+    pub calibration_tasks: u32,
+    /// Chance of a gold item during calibration.
+    #[arg(
+        long,
+        env = "GROVE_CALIBRATION_GOLD_SHARE",
+        default_value_t = 0.25,
+        global = true
+    )]
+    pub calibration_gold_share: f64,
+    /// Whether reliability weights decide acceptance and the consensus (off: every vote once).
+    #[arg(
+        long,
+        env = "GROVE_RELIABILITY_WEIGHTS",
+        default_value_t = true,
+        action = clap::ArgAction::Set,
+        global = true
+    )]
+    pub reliability_weights: bool,
     /// Log format: text for people, json for log collectors. Filter with RUST_LOG.
     #[arg(long, env = "GROVE_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
     pub log_format: LogFormat,
@@ -330,6 +380,10 @@ impl Config {
             num_reviews_reply: self.reviews_per_message.max(1),
             num_required_rankings: self.rankings_per_parent.max(1),
             max_active_trees: self.max_active_trees.max(1),
+            gold_share: self.gold_share.clamp(0.0, 1.0),
+            calibration_tasks: self.calibration_tasks,
+            calibration_gold_share: self.calibration_gold_share.clamp(0.0, 1.0),
+            reliability_weights: self.reliability_weights,
             ..engine::TreeConfig::default()
         }
     }

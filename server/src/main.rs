@@ -41,7 +41,22 @@ async fn run() -> anyhow::Result<()> {
             lang,
             seed,
             writing,
+            quality_report,
+            careful,
+            noisy,
+            random,
+            always_first,
+            adversarial,
+            spam_share,
+            gold_trees,
         } => {
+            let mix = quality_report.then_some(engine::simulate::AnnotatorMix {
+                careful,
+                noisy,
+                random,
+                always_first,
+                adversarial,
+            });
             let simulation = engine::simulate::Simulation {
                 users,
                 trees,
@@ -49,6 +64,9 @@ async fn run() -> anyhow::Result<()> {
                 lang,
                 seed,
                 writing: writing.into(),
+                mix,
+                spam_share,
+                gold_trees,
                 ..Default::default()
             };
             cli::simulate(config, simulation).await

@@ -95,9 +95,10 @@ fn ScorePanel(score: ScoreCard) -> impl IntoView {
             </div>
             <details class="points-table">
                 <summary>{tr(i18n, |i| t_string!(i, dashboard.how_points))}</summary>
+                <p class="muted" data-test="points-rule">{tr(i18n, |i| t_string!(i, leaderboard.how_text))}</p>
                 <table>
                     <tbody>
-                        {POINTS.iter().enumerate().map(|(index, rule)| view! { <tr><td>{move || point_action(i18n, index).unwrap_or(rule.action)}</td><td class="num">{format!("+{}", rule.points)}</td></tr> }).collect_view()}
+                        {POINTS.iter().enumerate().map(|(index, rule)| view! { <tr><td>{move || point_action(i18n, index).unwrap_or(rule.action)}</td><td class="num">{format!("{:+}", rule.points)}</td></tr> }).collect_view()}
                     </tbody>
                 </table>
             </details>
@@ -157,18 +158,18 @@ fn LanguageTasks(availability: Availability) -> impl IntoView {
 /// The translated line of the points table, by its position in [`POINTS`].
 pub fn point_action(i18n: crate::I18n, index: usize) -> Option<&'static str> {
     Some(match index {
-        0 => t_string!(i18n, points.write_prompt),
-        1 => t_string!(i18n, points.prompt_accepted),
-        2 => t_string!(i18n, points.write_assistant),
-        3 => t_string!(i18n, points.assistant_accepted),
-        4 => t_string!(i18n, points.write_user),
-        5 => t_string!(i18n, points.user_accepted),
-        6 => t_string!(i18n, points.full_review),
-        7 => t_string!(i18n, points.quick_review),
-        8 => t_string!(i18n, points.rank),
-        9 => t_string!(i18n, points.ranked_first),
-        10 => t_string!(i18n, points.ranked_second),
-        11 => t_string!(i18n, points.ranked_third),
+        0 => t_string!(i18n, points.prompt_accepted),
+        1 => t_string!(i18n, points.assistant_accepted),
+        2 => t_string!(i18n, points.user_accepted),
+        3 => t_string!(i18n, points.rejected),
+        4 => t_string!(i18n, points.full_review),
+        5 => t_string!(i18n, points.quick_review),
+        6 => t_string!(i18n, points.rank),
+        7 => t_string!(i18n, points.ranked_first),
+        8 => t_string!(i18n, points.ranked_second),
+        9 => t_string!(i18n, points.ranked_third),
+        10 => t_string!(i18n, points.gold_passed),
+        11 => t_string!(i18n, points.gold_failed),
         _ => return None,
     })
 }

@@ -45,7 +45,7 @@ pub fn LeaderboardPage() -> impl IntoView {
             <h2>{tr(i18n, |i| t_string!(i, leaderboard.how))}</h2>
             <p class="muted">{tr(i18n, |i| t_string!(i, leaderboard.how_text))}</p>
             <table class="data-table"><tbody>
-                {POINTS.iter().enumerate().map(|(index, rule)| view! { <tr><td>{move || point_action(i18n, index).unwrap_or(rule.action)}</td><td class="num">{format!("+{}", rule.points)}</td></tr> }).collect_view()}
+                {POINTS.iter().enumerate().map(|(index, rule)| view! { <tr><td>{move || point_action(i18n, index).unwrap_or(rule.action)}</td><td class="num">{format!("{:+}", rule.points)}</td></tr> }).collect_view()}
             </tbody></table>
         </section>
     }
@@ -66,7 +66,7 @@ fn Rows(rows: Vec<LeaderRow>, test: &'static str) -> impl IntoView {
                             <td>{row.display_name}</td>
                             <td class="num" data-test="row-points">{row.points}</td>
                             <td class="num">{row.level}</td>
-                            <td class="num">{c.prompts + c.assistant_replies + c.prompter_replies}</td>
+                            <td class="num">{c.written()}</td>
                             <td class="num">{c.full_reviews + c.quick_reviews}</td>
                             <td class="num">{c.rankings}</td>
                         </tr>

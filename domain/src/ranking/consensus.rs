@@ -6,31 +6,57 @@
 //! is then read off the locked graph. Where that leaves a choice (ties, equal margins), it is
 //! broken by the net margin over all rivals and finally by candidate order, so the same ballots
 //! always give the same consensus. (OpenAssistant broke such ties arbitrarily.)
+//!
+//! Weighted: each ballot counts with its ranker's reliability weight in the pairwise wins
+//! (`domain::quality::reliability`), so a margin is the weight of the rankers preferring one
+//! reply minus the weight of those preferring the other. Ballots of weight zero take no part;
+//! if every ballot has weight zero, each counts once.
 
 use std::collections::BTreeSet;
 
 /// A voter's ranking: groups of tied candidates, best group first.
 pub type Ballot<T> = Vec<Vec<T>>;
 
-/// The consensus order of the candidates all ballots share, best first.
+/// The consensus order of the candidates all ballots share, best first (every ballot counts
+/// once).
 pub fn ranked_pairs<T: Ord + Clone>(ballots: &[Ballot<T>]) -> Vec<T> {
-    let candidates = shared_candidates(ballots);
+    ranked_pairs_weighted(ballots, &vec![1.0; ballots.len()])
+}
+
+/// The consensus order with each ballot counting `weights[i]` (see the module notes); a
+/// missing weight counts as 1.
+pub fn ranked_pairs_weighted<T: Ord + Clone>(ballots: &[Ballot<T>], weights: &[f64]) -> Vec<T> {
+    let weight_of = |i: usize| weights.get(i).copied().unwrap_or(1.0);
+    let mut voting: Vec<(&Ballot<T>, f64)> = ballots
+        .iter()
+        .enumerate()
+        .filter(|(i, ballot)| !ballot.is_empty() && weight_of(*i) > 0.0)
+        .map(|(i, ballot)| (ballot, weight_of(i)))
+        .collect();
+    if voting.is_empty() {
+        voting = ballots
+            .iter()
+            .filter(|ballot| !ballot.is_empty())
+            .map(|ballot| (ballot, 1.0))
+            .collect();
+    }
+    let owned: Vec<Ballot<T>> = voting.iter().map(|(b, _)| (*b).clone()).collect();
+    let candidates = shared_candidates(&owned);
     let n = candidates.len();
     if n < 2 {
         return candidates;
     }
-    let positions: Vec<Vec<usize>> = ballots
-        .iter()
-        .filter(|ballot| !ballot.is_empty())
-        .map(|ballot| positions_of(ballot, &candidates))
-        .collect();
 
     let mut wins = Matrix::new(n);
-    for ballot in &positions {
+    for (ballot, weight) in &voting {
+        // integer millionths keep the arithmetic exact, so equal weights order pairs exactly
+        // as counting does
+        let units = (weight * 1e6).round().clamp(1.0, 1e12) as i64;
+        let positions = positions_of(ballot, &candidates);
         for i in 0..n {
             for j in 0..n {
-                if ballot.get(i) < ballot.get(j) {
-                    wins.add(i, j, 1);
+                if positions.get(i) < positions.get(j) {
+                    wins.add(i, j, units);
                 }
             }
         }
@@ -56,6 +82,7 @@ pub fn ranked_pairs<T: Ord + Clone>(ballots: &[Ballot<T>]) -> Vec<T> {
     }
 
     let net: Vec<i64> = (0..n).map(|i| (0..n).map(|j| margin(i, j)).sum()).collect();
+    let net_of = |c: usize| net.get(c).copied().unwrap_or(0);
     let mut remaining: Vec<usize> = (0..n).collect();
     let mut order = Vec::with_capacity(n);
     while !remaining.is_empty() {
@@ -64,7 +91,7 @@ pub fn ranked_pairs<T: Ord + Clone>(ballots: &[Ballot<T>]) -> Vec<T> {
             .iter()
             .copied()
             .filter(|&c| is_source(c))
-            .max_by(|&a, &b| net.get(a).cmp(&net.get(b)).then(b.cmp(&a)));
+            .max_by(|&a, &b| net_of(a).cmp(&net_of(b)).then(b.cmp(&a)));
         // the locked graph is acyclic, so a source always exists; the fallback keeps the
         // function total without a panic
         let next = next
@@ -78,7 +105,8 @@ pub fn ranked_pairs<T: Ord + Clone>(ballots: &[Ballot<T>]) -> Vec<T> {
     order
 }
 
-fn shared_candidates<T: Ord + Clone>(ballots: &[Ballot<T>]) -> Vec<T> {
+/// The candidates every non-empty ballot ranks, in order.
+pub(crate) fn shared_candidates<T: Ord + Clone>(ballots: &[Ballot<T>]) -> Vec<T> {
     let mut sets = ballots
         .iter()
         .filter(|ballot| !ballot.is_empty())
@@ -94,7 +122,7 @@ fn shared_candidates<T: Ord + Clone>(ballots: &[Ballot<T>]) -> Vec<T> {
 }
 
 /// Each candidate's group index in the ballot (candidates are all in it).
-fn positions_of<T: Ord>(ballot: &Ballot<T>, candidates: &[T]) -> Vec<usize> {
+pub(crate) fn positions_of<T: Ord>(ballot: &Ballot<T>, candidates: &[T]) -> Vec<usize> {
     candidates
         .iter()
         .map(|candidate| {
@@ -124,7 +152,7 @@ fn reaches(graph: &Matrix, from: usize, to: usize) -> bool {
     false
 }
 
-/// A square matrix of counts.
+/// A square matrix of (weighted) counts.
 struct Matrix {
     n: usize,
     cells: Vec<i64>,
@@ -196,6 +224,28 @@ mod tests {
         assert_eq!(ranked_pairs::<u8>(&[]), Vec::<u8>::new());
     }
 
+    #[test]
+    fn weights_decide_between_disagreeing_rankers() {
+        let careful = strict(&[1, 2, 3]);
+        let inverted = strict(&[3, 2, 1]);
+        let ballots = [careful.clone(), inverted.clone(), inverted.clone()];
+        // unweighted, two inverted ballots win every pair
+        assert_eq!(ranked_pairs(&ballots), vec![3, 2, 1]);
+        // the careful ranker weighs more than both others together
+        assert_eq!(
+            ranked_pairs_weighted(&ballots, &[2.5, 1.0, 1.0]),
+            vec![1, 2, 3]
+        );
+        // weight zero takes no part, and does not restrict the candidates
+        let partial = strict(&[9, 1]);
+        assert_eq!(
+            ranked_pairs_weighted(&[careful, partial], &[1.0, 0.0]),
+            vec![1, 2, 3]
+        );
+        // all zero: each counts once
+        assert_eq!(ranked_pairs_weighted(&ballots, &[0.0; 3]), vec![3, 2, 1]);
+    }
+
     /// Random ballots over candidates 0..n, with random ties.
     fn ballots() -> impl Strategy<Value = (usize, Vec<Ballot<u8>>)> {
         (2usize..6).prop_flat_map(|n| {
@@ -218,6 +268,15 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn equal_weights_give_the_unweighted_consensus(
+            (_n, ballots) in ballots(),
+            weight in 0.1f64..5.0,
+        ) {
+            let weights = vec![weight; ballots.len()];
+            prop_assert_eq!(ranked_pairs_weighted(&ballots, &weights), ranked_pairs(&ballots));
+        }
+
         #[test]
         fn the_consensus_is_a_permutation_of_the_candidates((n, ballots) in ballots()) {
             let mut consensus = ranked_pairs(&ballots);

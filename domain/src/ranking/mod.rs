@@ -2,4 +2,4 @@
 
 pub mod consensus;
 
-pub use consensus::ranked_pairs;
+pub use consensus::{ranked_pairs, ranked_pairs_weighted};

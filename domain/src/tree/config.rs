@@ -59,6 +59,15 @@ pub struct TreeConfig {
     pub auto_mod_red_flags: u32,
     /// Users skipping a message's reply task that halt its tree.
     pub auto_mod_max_skip_reply: u32,
+    /// Chance that a task is a gold item (`domain::quality::gold`), once calibrated.
+    pub gold_share: f64,
+    /// Tasks a new annotator does with the calibration share of gold items.
+    pub calibration_tasks: u32,
+    /// Chance of a gold item during calibration.
+    pub calibration_gold_share: f64,
+    /// Whether reviewer and ranker reliability weights decide acceptance and the consensus
+    /// (`domain::quality::reliability`); off, every vote counts once as in OpenAssistant.
+    pub reliability_weights: bool,
 }
 
 impl Default for TreeConfig {
@@ -91,6 +100,10 @@ impl Default for TreeConfig {
             auto_mod_enabled: true,
             auto_mod_red_flags: 4,
             auto_mod_max_skip_reply: 25,
+            gold_share: 0.05,
+            calibration_tasks: 20,
+            calibration_gold_share: 0.25,
+            reliability_weights: true,
         }
     }
 }

@@ -1,7 +1,8 @@
 //! The queries behind task choice: how much work a language has outstanding, and which items
 //! one annotator may take. Items the annotator wrote, already did or skipped are left out, and
 //! so are items whose open tasks (held by others, asked for within the reservation span)
-//! already cover the work still needed.
+//! already cover the work still needed. Open gold tasks reserve nothing: their answers do not
+//! count as reviews or rankings of the live item.
 
 use crate::Error;
 use domain::task::{chooser::Backlog, TaskKind};
@@ -103,7 +104,7 @@ pub(crate) async fn reviews(
                and m.review_count + (
                      select count(*) from task k
                      where k.message_id = m.message_id and k.kind like 'label_%' and k.user_id <> $1
-                       and k.done_at is null and k.skipped_at is null
+                       and k.done_at is null and k.skipped_at is null and k.gold_id is null
                        and k.created_at > now() - make_interval(secs => $4)) < $5
                and not exists (select 1 from label l
                                where l.message_id = m.message_id and l.user_id = $1 and l.task_id is not null)
@@ -219,7 +220,7 @@ pub(crate) async fn rankings(
                and (select count(*) from ranking r where r.parent_id = p.parent_id)
                    + (select count(*) from task k
                       where k.message_id = p.parent_id and k.kind like 'rank_%' and k.user_id <> $1
-                        and k.done_at is null and k.skipped_at is null
+                        and k.done_at is null and k.skipped_at is null and k.gold_id is null
                         and k.created_at > now() - make_interval(secs => $3)) < $4
                and not exists (select 1 from message c
                                where c.parent_id = p.parent_id and c.user_id = $1 and not c.deleted)
@@ -280,14 +281,14 @@ pub(crate) async fn claim(
                  p.review_count
                  + (select count(*) from task k
                     where k.message_id = p.message_id and k.kind like 'label_%' and k.user_id <> $2
-                      and k.done_at is null and k.skipped_at is null
+                      and k.done_at is null and k.skipped_at is null and k.gold_id is null
                       and k.created_at > now() - make_interval(secs => $4::float8))
                  < case when p.depth = 0 then $5::bigint else $6::bigint end
              else
                  (select count(*) from ranking r where r.parent_id = p.message_id)
                  + (select count(*) from task k
                     where k.message_id = p.message_id and k.kind like 'rank_%' and k.user_id <> $2
-                      and k.done_at is null and k.skipped_at is null
+                      and k.done_at is null and k.skipped_at is null and k.gold_id is null
                       and k.created_at > now() - make_interval(secs => $4::float8))
                  < $7::bigint
          end as \"room!\"

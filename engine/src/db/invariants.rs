@@ -88,7 +88,19 @@ pub(crate) async fn violations(executor: impl PgExecutor<'_> + Copy) -> Result<V
                  (k.kind in ('initial_prompt', 'assistant_reply', 'prompter_reply')
                      and exists (select 1 from message m where m.task_id = k.task_id))
                  or (k.kind like 'label_%' and exists (select 1 from label l where l.task_id = k.task_id))
-                 or (k.kind like 'rank_%' and exists (select 1 from ranking r where r.task_id = k.task_id)))"
+                 or (k.kind like 'rank_%' and exists (select 1 from ranking r where r.task_id = k.task_id))
+                 or (k.gold_id is not null and exists (select 1 from gold_answer a where a.task_id = k.task_id)))"
+        )
+        .fetch_all(executor)
+        .await?,
+    );
+    found.extend(
+        sqlx::query_scalar!(
+            "select 'gold task ' || k.task_id::text || ' changed live data' as \"v!\"
+             from task k
+             where k.gold_id is not null and (
+                 exists (select 1 from label l where l.task_id = k.task_id)
+                 or exists (select 1 from ranking r where r.task_id = k.task_id))"
         )
         .fetch_all(executor)
         .await?,

@@ -62,22 +62,3 @@ pub(crate) async fn upsert_free(
     .await?;
     Ok(())
 }
-
-/// The deciding answers (spam, language mismatch) of every review of a message.
-pub(crate) async fn review_votes(
-    executor: impl PgExecutor<'_>,
-    message: Uuid,
-) -> Result<Vec<(Option<f64>, Option<f64>)>, Error> {
-    let rows = sqlx::query!(
-        "select (labels ->> 'spam')::float8 as spam,
-                (labels ->> 'lang_mismatch')::float8 as lang_mismatch
-         from label where message_id = $1 and task_id is not null",
-        message,
-    )
-    .fetch_all(executor)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| (r.spam, r.lang_mismatch))
-        .collect())
-}

@@ -39,21 +39,3 @@ pub(crate) async fn insert(executor: impl PgExecutor<'_>, r: NewRanking<'_>) -> 
     })?;
     Ok(())
 }
-
-/// Every ranking of a parent's replies: ids best first, their tie groups, the all-bad flag.
-pub(crate) async fn of_parent(
-    executor: impl PgExecutor<'_>,
-    parent: Uuid,
-) -> Result<Vec<(Vec<Uuid>, Vec<i32>, bool)>, Error> {
-    let rows = sqlx::query!(
-        "select ranked_ids, tie_groups, not_rankable from ranking where parent_id = $1
-         order by created_at, ranking_id",
-        parent,
-    )
-    .fetch_all(executor)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| (r.ranked_ids, r.tie_groups, r.not_rankable))
-        .collect())
-}

@@ -16,6 +16,8 @@ pub(crate) struct TaskRow {
     pub expires_at: OffsetDateTime,
     pub done_at: Option<OffsetDateTime>,
     pub skipped_at: Option<OffsetDateTime>,
+    /// The gold item the task serves, if it is a gold task.
+    pub gold_id: Option<Uuid>,
 }
 
 pub(crate) struct NewTask<'a> {
@@ -28,13 +30,14 @@ pub(crate) struct NewTask<'a> {
     pub payload: serde_json::Value,
     pub created_at: OffsetDateTime,
     pub expires_at: OffsetDateTime,
+    pub gold_id: Option<Uuid>,
 }
 
 pub(crate) async fn insert(executor: impl PgExecutor<'_>, task: NewTask<'_>) -> Result<(), Error> {
     sqlx::query!(
         "insert into task (task_id, kind, user_id, lang, message_tree_id, message_id, payload,
-                           created_at, expires_at)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                           created_at, expires_at, gold_id)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         task.task_id,
         task.kind,
         task.user_id,
@@ -44,6 +47,7 @@ pub(crate) async fn insert(executor: impl PgExecutor<'_>, task: NewTask<'_>) -> 
         task.payload,
         task.created_at,
         task.expires_at,
+        task.gold_id,
     )
     .execute(executor)
     .await?;
@@ -58,7 +62,7 @@ pub(crate) async fn lock(
     Ok(sqlx::query_as!(
         TaskRow,
         "select task_id, kind, user_id, lang, message_tree_id, message_id, payload,
-                expires_at, done_at, skipped_at
+                expires_at, done_at, skipped_at, gold_id
          from task where task_id = $1 for update",
         id,
     )
@@ -76,7 +80,7 @@ pub(crate) async fn open_for_user(
     Ok(sqlx::query_as!(
         TaskRow,
         "select task_id, kind, user_id, lang, message_tree_id, message_id, payload,
-                expires_at, done_at, skipped_at
+                expires_at, done_at, skipped_at, gold_id
          from task
          where user_id = $1 and lang = $2 and kind = any($3)
            and done_at is null and skipped_at is null and expires_at > now()

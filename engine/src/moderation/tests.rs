@@ -403,13 +403,14 @@ async fn leaderboards_rank_points_live_and_show_the_ranks_around_me(
         )
         .await?;
     let board = engine.leaderboard(Window::Day, Some(bob)).await?;
-    // ada: 2 prompts + 1 accepted = 2 + 2 = 4 points; bob: one full review = 2
+    // points for decided work only: ada's accepted prompt 3 (the other is still in review);
+    // bob's full review agreed with the decision, 2
     let top: Vec<(UserId, i64, u32)> = board
         .top
         .iter()
         .map(|r| (r.user_id, r.points, r.rank))
         .collect();
-    assert_eq!(top, vec![(ada, 4, 1), (bob, 2, 2)]);
+    assert_eq!(top, vec![(ada, 3, 1), (bob, 2, 2)]);
     assert!(board.around_me.iter().any(|r| r.is_me && r.user_id == bob));
     let stats = engine.statistics().await?;
     assert_eq!(

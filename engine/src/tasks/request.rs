@@ -15,6 +15,7 @@ use domain::{
     ids::{MessageId, TaskId, TreeId, UserId},
     label::{catalogue, LabelMode, LabelTarget},
     message::{LanguageTag, Role},
+    quality::gold,
     task::{
         chooser::{self, Backlog, NothingToDo, Offer},
         view::{Availability, LabelField, PromptPause},
@@ -245,8 +246,14 @@ async fn request_in(
     chooser::check_pending(u32::try_from(pending).unwrap_or(u32::MAX), config)
         .map_err(|invalid| Error::rule(ErrorKind::TooMany, invalid.code, invalid.message))?;
 
-    run_lottery(conn, config, lang.as_str(), 2).await?;
     let mut rng = StdRng::from_entropy();
+    let done = u32::try_from(db::quality::tasks_done(&mut *conn, user).await?).unwrap_or(0);
+    if rng.gen_bool(gold::gold_share(done, config)) {
+        if let Some(task) = gold_task(conn, config, user, kind, lang, now, &mut rng).await? {
+            return Ok(task);
+        }
+    }
+    run_lottery(conn, config, lang.as_str(), 2).await?;
     // The choice reads counts without locks, so two annotators can pick the last free slot of
     // the same message at once; the claim below settles it under the tree's lock, and the
     // loser chooses again rather than write a reply that would be refused as `parent_full`.
@@ -333,8 +340,55 @@ async fn request_in(
         random_request,
         now,
         &mut rng,
+        None,
     )
     .await
+}
+
+/// A gold item for the user as a task of its kind (`kind`, when one was asked for), if any is
+/// left for them in the language. It looks like any other task of that kind.
+async fn gold_task(
+    conn: &mut PgConnection,
+    config: &TreeConfig,
+    user: Uuid,
+    kind: Option<TaskKind>,
+    lang: &LanguageTag,
+    now: OffsetDateTime,
+    rng: &mut StdRng,
+) -> Result<Option<TaskView>, Error> {
+    let Some((gold_id, gold_kind, target)) =
+        db::gold::pick(&mut *conn, user, lang.as_str(), kind.map(TaskKind::as_str)).await?
+    else {
+        return Ok(None);
+    };
+    let Some(message) = db::messages::get(&mut *conn, target).await? else {
+        return Ok(None);
+    };
+    let role = Role::parse(&message.role)?;
+    let task_kind = if gold_kind == "labels" {
+        TaskKind::label_for(role, u32::try_from(message.depth).unwrap_or(0))
+    } else {
+        TaskKind::rank_children_of(role)
+    };
+    let task = create_task(
+        conn,
+        config,
+        user,
+        lang,
+        task_kind,
+        Some(target),
+        kind.is_none(),
+        now,
+        rng,
+        Some(gold_id),
+    )
+    .await?;
+    // a ranking gold item whose replies changed since it was marked is not served
+    if task_kind.category() == TaskCategory::Ranking && task.replies.len() < 2 {
+        db::tasks::mark_skipped(&mut *conn, task.task_id.as_uuid(), "stale").await?;
+        return Ok(None);
+    }
+    Ok(Some(task))
 }
 
 fn no_task(nothing: NothingToDo, lang: &LanguageTag) -> Error {
@@ -360,6 +414,9 @@ async fn still_valid(conn: &mut PgConnection, task: &TaskRow) -> Result<bool, Er
     let Some(message) = db::messages::get(&mut *conn, target).await? else {
         return Ok(false);
     };
+    if task.gold_id.is_some() {
+        return Ok(!message.deleted);
+    }
     let tree = db::trees::get(&mut *conn, message.message_tree_id).await?;
     let state = tree.and_then(|t| TreeState::parse(&t.state).ok());
     let kind = TaskKind::parse(&task.kind)?;
@@ -391,6 +448,7 @@ async fn create_task(
     random_request: bool,
     now: OffsetDateTime,
     rng: &mut StdRng,
+    gold_id: Option<Uuid>,
 ) -> Result<TaskView, Error> {
     let task_id = Uuid::new_v4();
     let expires_at = now + Duration::minutes(i64::from(config.task_validity_minutes));
@@ -475,6 +533,7 @@ async fn create_task(
             payload,
             created_at: now,
             expires_at,
+            gold_id,
         },
     )
     .await?;

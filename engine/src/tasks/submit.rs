@@ -4,6 +4,7 @@ use super::{task_not_found, OpenTask, TaskAnswer, TaskOutcome, TaskView};
 use crate::{
     contributors::require_contributor,
     db::{self, labels::NewLabel, messages::NewMessage, rankings::NewRanking, trees::NewTree},
+    quality::gold::{self, GoldAnswer},
     trees::{self, LockedTree},
     Engine, Error,
 };
@@ -94,7 +95,25 @@ async fn submit_in(
         .ok_or_else(task_not_found)?;
     let task = OpenTask::check(row, user, OffsetDateTime::now_utc())?;
     require_contributor(conn, user).await?;
-    let outcome = match (task.kind.category(), answer) {
+    let outcome = match task.row.gold_id {
+        Some(gold_id) => submit_gold(conn, user, &task, gold_id, answer).await?,
+        None => submit_live(conn, config, user, &task, answer).await?,
+    };
+    db::tasks::mark_done(&mut *conn, task_id.as_uuid()).await?;
+    record_activity(conn, user).await?;
+    db::quality::count_task(&mut *conn, user.as_uuid()).await?;
+    Ok(outcome)
+}
+
+/// The answer to a task on live work: it joins the tree.
+async fn submit_live(
+    conn: &mut PgConnection,
+    config: &TreeConfig,
+    user: UserId,
+    task: &OpenTask,
+    answer: TaskAnswer,
+) -> Result<TaskOutcome, Error> {
+    Ok(match (task.kind.category(), answer) {
         (TaskCategory::InitialPrompt, TaskAnswer::Text { text }) => {
             submit_prompt(conn, config, user, &task, &text).await?
         }
@@ -111,16 +130,117 @@ async fn submit_in(
                 not_rankable,
             },
         ) => submit_ranking(conn, config, user, &task, &ranking, not_rankable).await?,
-        (_, _) => {
-            return Err(Error::bad_input(
-                "wrong_answer_type",
-                format!("A {} task takes a different kind of answer.", task.kind),
-            ))
+        (_, _) => return Err(wrong_answer(task)),
+    })
+}
+
+fn wrong_answer(task: &OpenTask) -> Error {
+    Error::bad_input(
+        "wrong_answer_type",
+        format!("A {} task takes a different kind of answer.", task.kind),
+    )
+}
+
+/// The answer to a gold task: checked against its gold item, and nothing else changes.
+async fn submit_gold(
+    conn: &mut PgConnection,
+    user: UserId,
+    task: &OpenTask,
+    gold_id: Uuid,
+    answer: TaskAnswer,
+) -> Result<TaskOutcome, Error> {
+    let view = stored_view(task)?;
+    match (task.kind.category(), answer) {
+        (TaskCategory::LabelPrompt | TaskCategory::LabelReply, TaskAnswer::Labels { labels }) => {
+            checked_labels(&view, &labels)?;
+            gold::submit(
+                conn,
+                user,
+                task,
+                &view,
+                gold_id,
+                GoldAnswer::Labels(&labels),
+            )
+            .await
         }
+        (
+            TaskCategory::Ranking,
+            TaskAnswer::Ranking {
+                ranking,
+                not_rankable,
+            },
+        ) => {
+            let groups = ranking_groups(&view, &ranking, not_rankable)?;
+            gold::submit(
+                conn,
+                user,
+                task,
+                &view,
+                gold_id,
+                GoldAnswer::Ranking(&groups),
+            )
+            .await
+        }
+        (_, _) => Err(wrong_answer(task)),
+    }
+}
+
+/// The task as it was shown.
+fn stored_view(task: &OpenTask) -> Result<TaskView, Error> {
+    serde_json::from_value(task.row.payload.clone())
+        .map_err(|e| Error::Internal(format!("stored task unreadable: {e}")))
+}
+
+/// Checks label answers against the labels the task asked.
+fn checked_labels(view: &TaskView, labels: &BTreeMap<String, f64>) -> Result<(), Error> {
+    let allowed: Vec<&catalogue::LabelSpec> = view
+        .labels
+        .iter()
+        .filter_map(|field| catalogue::find(&field.name))
+        .collect();
+    let mandatory: Vec<&str> = view
+        .labels
+        .iter()
+        .filter(|field| field.mandatory)
+        .map(|field| field.name.as_str())
+        .collect();
+    catalogue::validate(labels, &allowed, &mandatory)?;
+    Ok(())
+}
+
+/// A ranking answer as groups of tied replies, best first, checked to place every reply the
+/// task showed exactly once and none of the annotator's own.
+fn ranking_groups(
+    view: &TaskView,
+    ranking: &[Vec<MessageId>],
+    not_rankable: bool,
+) -> Result<Vec<Vec<MessageId>>, Error> {
+    let shown: BTreeSet<MessageId> = view.replies.iter().map(|reply| reply.message_id).collect();
+    let groups: Vec<Vec<MessageId>> = if ranking.is_empty() && not_rankable {
+        // "all bad" without an order: one group of ties
+        vec![view.replies.iter().map(|reply| reply.message_id).collect()]
+    } else {
+        ranking
+            .iter()
+            .filter(|group| !group.is_empty())
+            .cloned()
+            .collect()
     };
-    db::tasks::mark_done(&mut *conn, task_id.as_uuid()).await?;
-    record_activity(conn, user).await?;
-    Ok(outcome)
+    let flat: Vec<MessageId> = groups.iter().flatten().copied().collect();
+    let distinct: BTreeSet<MessageId> = flat.iter().copied().collect();
+    if flat.len() != distinct.len() || distinct != shown {
+        return Err(Error::bad_input(
+            "invalid_ranking",
+            "A ranking must place every reply of the task exactly once.",
+        ));
+    }
+    if view.replies.iter().any(|reply| reply.is_own) {
+        return Err(Error::forbidden(
+            "self_ranking",
+            "You cannot rank your own reply.",
+        ));
+    }
+    Ok(groups)
 }
 
 /// Extends the user's streak of active days.
@@ -288,20 +408,8 @@ async fn submit_labels(
     task: &OpenTask,
     labels: &BTreeMap<String, f64>,
 ) -> Result<TaskOutcome, Error> {
-    let view: TaskView = serde_json::from_value(task.row.payload.clone())
-        .map_err(|e| Error::Internal(format!("stored task unreadable: {e}")))?;
-    let allowed: Vec<&catalogue::LabelSpec> = view
-        .labels
-        .iter()
-        .filter_map(|field| catalogue::find(&field.name))
-        .collect();
-    let mandatory: Vec<&str> = view
-        .labels
-        .iter()
-        .filter(|field| field.mandatory)
-        .map(|field| field.name.as_str())
-        .collect();
-    catalogue::validate(labels, &allowed, &mandatory)?;
+    let view = stored_view(task)?;
+    checked_labels(&view, labels)?;
 
     let message_id = task.row.message_id.ok_or(Error::NotFound("Message"))?;
     let tree_id = task.row.message_tree_id.ok_or(Error::NotFound("Tree"))?;
@@ -364,33 +472,9 @@ async fn submit_ranking(
     ranking: &[Vec<MessageId>],
     not_rankable: bool,
 ) -> Result<TaskOutcome, Error> {
-    let view: TaskView = serde_json::from_value(task.row.payload.clone())
-        .map_err(|e| Error::Internal(format!("stored task unreadable: {e}")))?;
-    let shown: BTreeSet<MessageId> = view.replies.iter().map(|reply| reply.message_id).collect();
-    let groups: Vec<Vec<MessageId>> = if ranking.is_empty() && not_rankable {
-        // "all bad" without an order: one group of ties
-        vec![view.replies.iter().map(|reply| reply.message_id).collect()]
-    } else {
-        ranking
-            .iter()
-            .filter(|group| !group.is_empty())
-            .cloned()
-            .collect()
-    };
+    let view = stored_view(task)?;
+    let groups = ranking_groups(&view, ranking, not_rankable)?;
     let flat: Vec<MessageId> = groups.iter().flatten().copied().collect();
-    let distinct: BTreeSet<MessageId> = flat.iter().copied().collect();
-    if flat.len() != distinct.len() || distinct != shown {
-        return Err(Error::bad_input(
-            "invalid_ranking",
-            "A ranking must place every reply of the task exactly once.",
-        ));
-    }
-    if view.replies.iter().any(|reply| reply.is_own) {
-        return Err(Error::forbidden(
-            "self_ranking",
-            "You cannot rank your own reply.",
-        ));
-    }
     let parent_id = task.row.message_id.ok_or(Error::NotFound("Message"))?;
     let tree_id = task.row.message_tree_id.ok_or(Error::NotFound("Tree"))?;
     let mut tree = trees::lock(conn, tree_id).await?;

@@ -1,6 +1,12 @@
 //! A simulator that drives the real use-cases with honest and spammy annotators, for tests,
 //! demos (`grove simulate`) and load. Honest annotators write replies of a hidden quality,
-//! review truthfully and rank by quality; spammers write spam and answer at random.
+//! review truthfully and rank by quality; spammers write spam and answer at random. With an
+//! annotator mix (`quality`), annotators of known kinds judge against a hidden truth and the
+//! run ends with a report of how well the decisions recovered it.
+
+mod quality;
+
+pub use quality::{AnnotatorKind, AnnotatorMix, Behaviour, QualityReport};
 
 use crate::{
     accounts::Registration,
@@ -39,6 +45,12 @@ pub struct Simulation {
     pub max_submits: u64,
     /// What honest authors write.
     pub writing: Writing,
+    /// Annotators of known kinds instead of honest ones and spammers (the quality report).
+    pub mix: Option<AnnotatorMix>,
+    /// With a mix: the share of written messages that are spam (the hidden truth).
+    pub spam_share: f64,
+    /// With a mix: finished trees whose answers moderators mark as gold before work starts.
+    pub gold_trees: usize,
 }
 
 /// What honest authors write, and so what honest rankers prefer.
@@ -63,6 +75,9 @@ impl Default for Simulation {
             seed: 1,
             max_submits: 100_000,
             writing: Writing::Marked,
+            mix: None,
+            spam_share: 0.15,
+            gold_trees: 0,
         }
     }
 }
@@ -81,9 +96,12 @@ pub struct SimulationReport {
     pub request_micros: Vec<u64>,
     #[serde(skip)]
     pub submit_micros: Vec<u64>,
+    /// With an annotator mix: decisions against the hidden truth, weighted and unweighted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quality: Option<QualityReport>,
 }
 
-const SPAM_MARK: &str = "BUY NOW";
+pub(crate) const SPAM_MARK: &str = "BUY NOW";
 
 struct Shared {
     submits: AtomicU64,
@@ -91,6 +109,8 @@ struct Shared {
     no_task: AtomicU64,
     rejected: AtomicU64,
     done: AtomicBool,
+    /// Trees ready for export before the run (gold trees among them).
+    ready_before: i64,
 }
 
 impl Engine {
@@ -101,6 +121,16 @@ impl Engine {
         let mut annotators = Vec::with_capacity(sim.users);
         let mut seeder = StdRng::seed_from_u64(sim.seed);
         let spammers = (sim.users as f64 * sim.spammer_share.clamp(0.0, 1.0)).round() as usize;
+        let kinds = sim.mix.map(|mix| mix.assign(sim.users));
+        if sim.mix.is_some() && sim.gold_trees > 0 {
+            quality::seed_gold(self, &sim, &run, &mut seeder).await?;
+        }
+        let ready_before = self
+            .tree_state_counts()
+            .await?
+            .get("ready_for_export")
+            .copied()
+            .unwrap_or(0);
         for n in 0..sim.users {
             let user = self
                 .register(Registration {
@@ -111,7 +141,14 @@ impl Engine {
                 })
                 .await?;
             self.accept_terms(user.id).await?;
-            annotators.push((user.id, n < spammers, seeder.gen::<u64>()));
+            let behaviour = match &kinds {
+                Some(kinds) => {
+                    Behaviour::Judge(kinds.get(n).copied().unwrap_or(AnnotatorKind::Careful))
+                }
+                None if n < spammers => Behaviour::Spammer,
+                None => Behaviour::Honest,
+            };
+            annotators.push((user.id, behaviour, seeder.gen::<u64>()));
         }
         let shared = Arc::new(Shared {
             submits: AtomicU64::new(0),
@@ -119,14 +156,15 @@ impl Engine {
             no_task: AtomicU64::new(0),
             rejected: AtomicU64::new(0),
             done: AtomicBool::new(false),
+            ready_before,
         });
         let mut workers = Vec::new();
-        for (user, spammer, seed) in annotators {
+        for (user, behaviour, seed) in annotators.iter().copied() {
             let engine = self.clone();
             let shared = shared.clone();
             let sim = sim.clone();
             workers.push(tokio::spawn(async move {
-                annotate(engine, sim, user, spammer, seed, shared).await
+                annotate(engine, sim, user, behaviour, seed, shared).await
             }));
         }
         let mut report = SimulationReport::default();
@@ -142,6 +180,9 @@ impl Engine {
         report.no_task = shared.no_task.load(Ordering::Relaxed);
         report.rejected_submits = shared.rejected.load(Ordering::Relaxed);
         report.trees_by_state = self.tree_state_counts().await?;
+        if sim.mix.is_some() {
+            report.quality = Some(quality::report(self, &annotators).await?);
+        }
         report.elapsed_secs = started.elapsed().as_secs_f64();
         Ok(report)
     }
@@ -157,7 +198,7 @@ async fn annotate(
     engine: Engine,
     sim: Simulation,
     user: UserId,
-    spammer: bool,
+    behaviour: Behaviour,
     seed: u64,
     shared: Arc<Shared>,
 ) -> Result<(Vec<u64>, Vec<u64>), Error> {
@@ -188,7 +229,7 @@ async fn annotate(
         requests.push(micros(started));
         idle_rounds = 0;
         // a few honest annotators skip now and then, as real ones do
-        if !spammer && rng.gen_bool(0.03) {
+        if behaviour != Behaviour::Spammer && rng.gen_bool(0.03) {
             let skip = domain::task::view::TaskSkip {
                 reason: domain::task::SkipReason::CantAnswer,
                 report_text: None,
@@ -197,7 +238,11 @@ async fn annotate(
             shared.skips.fetch_add(1, Ordering::Relaxed);
             continue;
         }
-        let answer = answer(&task, spammer, sim.writing, &mut rng);
+        let answer = match behaviour {
+            Behaviour::Judge(kind) => quality::answer(&task, kind, sim.spam_share, &mut rng),
+            Behaviour::Spammer => answer(&task, true, sim.writing, &mut rng),
+            Behaviour::Honest => answer(&task, false, sim.writing, &mut rng),
+        };
         let started = Instant::now();
         let key = format!("sim-{}", task.task_id);
         match engine
@@ -237,7 +282,7 @@ async fn finished(engine: &Engine, sim: &Simulation, shared: &Shared) -> Result<
         .get("ready_for_export")
         .copied()
         .unwrap_or(0);
-    if ready >= i64::try_from(sim.trees).unwrap_or(i64::MAX) {
+    if ready - shared.ready_before >= i64::try_from(sim.trees).unwrap_or(i64::MAX) {
         shared.done.store(true, Ordering::Relaxed);
     }
     Ok(())
@@ -248,7 +293,7 @@ fn micros(since: Instant) -> u64 {
 }
 
 /// The hidden quality an honest author gave a reply, read back by honest rankers.
-fn quality_of(text: &str) -> f64 {
+pub(crate) fn quality_of(text: &str) -> f64 {
     if text.contains(SPAM_MARK) {
         return -1.0;
     }

@@ -1,0 +1,146 @@
+//! Keeping each annotator's evidence current: when a message's reviews are decided, when a set
+//! of replies is scored, when a gold item is answered. The decision rules are in
+//! `domain::quality`; this module loads, adds and stores.
+
+use crate::{
+    db::{self, quality::WeightedReview},
+    Error,
+};
+use domain::{
+    quality::{agreement, leave_one_out, reliability::Evidence},
+    ranking::consensus::Ballot,
+    review::{self, ReviewVote},
+    tree::TreeConfig,
+};
+use sqlx::PgConnection;
+use std::collections::BTreeMap;
+use uuid::Uuid;
+
+/// The weight of a newcomer, who has no evidence yet.
+fn newcomer() -> domain::quality::reliability::Reliability {
+    Evidence::default().assess()
+}
+
+/// A reviewer's label weight as decisions use it (1 for everyone when weights are off).
+pub(crate) fn label_weight(config: &TreeConfig, stored: Option<f64>) -> f64 {
+    if config.reliability_weights {
+        stored.unwrap_or_else(|| newcomer().label_weight)
+    } else {
+        1.0
+    }
+}
+
+/// A ranker's weight as the consensus uses it.
+pub(crate) fn ranking_weight(config: &TreeConfig, stored: Option<f64>) -> f64 {
+    if config.reliability_weights {
+        stored.unwrap_or_else(|| newcomer().ranking_weight)
+    } else {
+        1.0
+    }
+}
+
+/// Adds evidence to annotators and stores their new weights and flags. Rows are locked in id
+/// order, so concurrent updates never deadlock on each other.
+pub(crate) async fn add(
+    conn: &mut PgConnection,
+    deltas: &BTreeMap<Uuid, Evidence>,
+) -> Result<(), Error> {
+    if deltas.is_empty() {
+        return Ok(());
+    }
+    let users: Vec<Uuid> = deltas.keys().copied().collect();
+    for row in db::quality::lock(&mut *conn, &users).await? {
+        let mut evidence = row.evidence;
+        if let Some(delta) = deltas.get(&row.user_id) {
+            evidence.add(delta);
+        }
+        let reliability = evidence.assess();
+        if reliability.flag.is_some() && row.flag.is_none() {
+            tracing::info!(user_id = %row.user_id, flag = ?reliability.flag, "annotator flagged");
+        }
+        db::quality::store(&mut *conn, row.user_id, &evidence, &reliability).await?;
+    }
+    Ok(())
+}
+
+/// The votes of stored reviews with the weights decisions use.
+pub(crate) fn weighted_votes(
+    config: &TreeConfig,
+    reviews: &[WeightedReview],
+) -> Vec<(ReviewVote, f64)> {
+    reviews
+        .iter()
+        .map(|r| {
+            (
+                ReviewVote {
+                    spam: r.spam,
+                    lang_mismatch: r.lang_mismatch,
+                },
+                label_weight(config, r.weight),
+            )
+        })
+        .collect()
+}
+
+/// After a message's verdict: marks which reviews agreed with it and adds each reviewer's
+/// comparison with the others' decision to their evidence.
+pub(crate) async fn review_decided(
+    conn: &mut PgConnection,
+    config: &TreeConfig,
+    is_prompt: bool,
+    accepted: bool,
+    reviews: &[WeightedReview],
+) -> Result<(), Error> {
+    let votes = weighted_votes(config, reviews);
+    let ids: Vec<Uuid> = reviews.iter().map(|r| r.label_id).collect();
+    let agrees: Vec<bool> = votes
+        .iter()
+        .map(|(vote, _)| review::accepts(*vote, is_prompt, config) == accepted)
+        .collect();
+    db::quality::set_review_agreement(&mut *conn, &ids, &agrees).await?;
+    let mut deltas: BTreeMap<Uuid, Evidence> = BTreeMap::new();
+    for (review, comparisons) in reviews.iter().zip(leave_one_out::reviews(&votes)) {
+        let delta = deltas.entry(review.user_id).or_default();
+        for (says_yes, others_say_yes) in comparisons {
+            delta.labels.record(says_yes, others_say_yes);
+        }
+    }
+    add(conn, &deltas).await
+}
+
+/// After a set of replies is scored: each ranking's tau-b with the consensus, and each ranker's
+/// pairs against the others' weighted majority.
+pub(crate) async fn parent_scored(
+    conn: &mut PgConnection,
+    rankings: &[(Uuid, Uuid)],
+    ballots: &[Ballot<Uuid>],
+    weights: &[f64],
+    consensus: &[Uuid],
+) -> Result<(), Error> {
+    let consensus: Ballot<Uuid> = consensus.iter().map(|id| vec![*id]).collect();
+    let ids: Vec<Uuid> = rankings.iter().map(|(ranking, _)| *ranking).collect();
+    let taus: Vec<Option<f64>> = ballots
+        .iter()
+        .map(|ballot| {
+            if consensus.len() < 2 {
+                None
+            } else {
+                agreement::ballot_tau_b(ballot, &consensus)
+            }
+        })
+        .collect();
+    db::quality::set_ranking_agreement(&mut *conn, &ids, &taus).await?;
+    let mut deltas: BTreeMap<Uuid, Evidence> = BTreeMap::new();
+    for ((_, user), (agreed, reversed)) in rankings
+        .iter()
+        .zip(leave_one_out::rankings(ballots, weights))
+    {
+        if agreed + reversed > 0 {
+            let delta = deltas.entry(*user).or_default();
+            delta.pairs_agreed += agreed;
+            delta.pairs_reversed += reversed;
+            delta.rankings += 1;
+        }
+    }
+    add(conn, &deltas).await
+}

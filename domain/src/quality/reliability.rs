@@ -23,9 +23,10 @@
 //! - **Flagged** (weight 0, listed on the trollboard, off the public leaderboard) when enough
 //!   evidence shows the work is no better than chance: the Wilson 95 % upper bound of ranked
 //!   pairs agreed is below 0.7 with at least 15 pairs (30 pairs at chance level suffice); or,
-//!   with at least 3 "yes" and 8 "no" seen, sensitivity + specificity − 1 (Youden's J, without
-//!   the prior) is below 0.2; or gold accuracy's upper bound is below 0.5 with at least 5 gold
-//!   checks.
+//!   with at least 12 "no" seen, the upper bound of specificity is below 0.7 (they flag good
+//!   messages often) or, with also 6 "yes" seen, sensitivity + specificity − 1 (Youden's J,
+//!   without the prior) is below 0.2 (their flags do not follow the messages); or gold
+//!   accuracy's upper bound is below 0.6 with at least 5 gold checks.
 
 use serde::{Deserialize, Serialize};
 
@@ -38,12 +39,14 @@ pub const MAX_WEIGHT: f64 = 3.0;
 pub const FLAG_MIN_PAIRS: u32 = 15;
 pub const FLAG_PAIR_AGREEMENT: f64 = 0.7;
 /// Flag rule for labels: "yes" and "no" seen, and the Youden's J below which.
-pub const FLAG_MIN_YES: u32 = 3;
-pub const FLAG_MIN_NO: u32 = 8;
+pub const FLAG_MIN_YES: u32 = 6;
+pub const FLAG_MIN_NO: u32 = 12;
 pub const FLAG_YOUDEN: f64 = 0.2;
+/// Flag rule for labels: the upper bound of specificity below which.
+pub const FLAG_SPECIFICITY: f64 = 0.7;
 /// Flag rule for gold checks.
 pub const FLAG_MIN_GOLD: u32 = 5;
-pub const FLAG_GOLD_ACCURACY: f64 = 0.5;
+pub const FLAG_GOLD_ACCURACY: f64 = 0.6;
 /// z of a two-sided 95 % interval.
 const Z: f64 = 1.96;
 
@@ -244,10 +247,13 @@ impl Evidence {
             return Some(FlagReason::Rankings);
         }
         let labels = &self.labels;
-        if labels.yes_seen() >= FLAG_MIN_YES
-            && labels.no_seen() >= FLAG_MIN_NO
-            && labels.youden().is_some_and(|j| j < FLAG_YOUDEN)
-        {
+        let enough_no = labels.no_seen() >= FLAG_MIN_NO;
+        let false_alarms = enough_no
+            && wilson(labels.agreed_no, labels.no_seen()).is_some_and(|i| i.high < FLAG_SPECIFICITY);
+        let uninformative = enough_no
+            && labels.yes_seen() >= FLAG_MIN_YES
+            && labels.youden().is_some_and(|j| j < FLAG_YOUDEN);
+        if false_alarms || uninformative {
             return Some(FlagReason::Labels);
         }
         if self.gold_total >= FLAG_MIN_GOLD

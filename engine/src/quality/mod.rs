@@ -6,3 +6,6 @@
 pub(crate) mod evidence;
 pub mod gold;
 pub mod report;
+
+#[cfg(test)]
+mod tests;

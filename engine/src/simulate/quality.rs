@@ -388,10 +388,12 @@ pub struct Decisions {
 }
 
 /// One kind of annotator in the report.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct KindSummary {
     pub annotators: u32,
     pub flagged: u32,
+    /// Flagged annotators by the rule that flagged them.
+    pub flagged_for: BTreeMap<String, u32>,
     pub mean_label_weight: f64,
     pub mean_ranking_weight: f64,
     /// Gold checks passed, over all annotators of the kind.
@@ -518,6 +520,9 @@ pub(super) async fn report(
         let summary = report.kinds.entry(kind.as_str()).or_default();
         summary.annotators += 1;
         summary.flagged += u32::from(is_flagged);
+        if let Some(flag) = row.and_then(|r| r.flag.clone()) {
+            *summary.flagged_for.entry(flag).or_default() += 1;
+        }
         summary.mean_label_weight += row.map_or(0.0, |r| r.label_weight);
         summary.mean_ranking_weight += row.map_or(0.0, |r| r.ranking_weight);
         if let Some(row) = row {
@@ -540,7 +545,7 @@ pub(super) async fn report(
             .get(name)
             .and_then(|(correct, total)| share(*correct, *total));
     }
-    let careful = report.kinds.get("careful").copied().unwrap_or_default();
+    let careful = report.kinds.get("careful").cloned().unwrap_or_default();
     report.flagging = Flagging {
         flagged,
         precision: share(flagged_bad, flagged),
@@ -593,7 +598,7 @@ mod simulation_tests {
         );
         let sim = Simulation {
             users: 30,
-            trees: 30,
+            trees: 60,
             seed: 7,
             mix: Some(AnnotatorMix::default()),
             gold_trees: 6,

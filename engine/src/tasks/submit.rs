@@ -11,6 +11,7 @@ use crate::{
 use domain::{
     ids::{MessageId, TaskId, TreeId, UserId},
     label::catalogue,
+    quality::reliability::Evidence,
     message::{MessageText, Role},
     task::{TaskCategory, TaskKind},
     tree::{TreeConfig, TreeState},
@@ -101,7 +102,7 @@ async fn submit_in(
     };
     db::tasks::mark_done(&mut *conn, task_id.as_uuid()).await?;
     record_activity(conn, user).await?;
-    db::quality::count_task(&mut *conn, user.as_uuid()).await?;
+    db::quality::count_task(&mut *conn, user.as_uuid(), &Evidence::default().assess()).await?;
     Ok(outcome)
 }
 

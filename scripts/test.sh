@@ -51,6 +51,9 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); p
 export GROVE_GOAL_TREE_SIZE=3 GROVE_REVIEWS_PER_MESSAGE=1 GROVE_RANKINGS_PER_PARENT=1 GROVE_MAX_TREE_DEPTH=3
 # every journey's users register from 127.0.0.1: one address doing the work of a crowd
 export GROVE_RATE_LIMIT_SCALE=50
+# a newcomer's calibration tasks are gold wherever gold exists (only the quality journey's
+# language has any), so that journey knows its annotator's first task
+export GROVE_CALIBRATION_GOLD_SHARE=1
 rm -rf e2e/artifacts
 GROVE_ADDR=127.0.0.1:$port ./target/debug/grove serve > target/e2e-server.log 2>&1 &
 server_pid=$!

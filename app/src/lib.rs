@@ -145,6 +145,7 @@ fn Pages() -> impl IntoView {
                     <Route path=path!("/moderation/users") view=pages::moderate::users::UsersPage ssr=SsrMode::Async />
                     <Route path=path!("/moderation/users/:id") view=pages::moderate::user::UserPage ssr=SsrMode::Async />
                     <Route path=path!("/moderation/reports") view=pages::moderate::reports::ReportsPage ssr=SsrMode::Async />
+                    <Route path=path!("/moderation/quality") view=pages::moderate::quality::QualityPage ssr=SsrMode::Async />
                     <Route path=path!("/moderation/trollboard") view=pages::moderate::trollboard::TrollboardPage ssr=SsrMode::Async />
                     <Route path=path!("/moderation/export") view=pages::moderate::export::ExportPage ssr=SsrMode::Async />
                     <Route path=path!("/moderation/models") view=pages::moderate::models::ModelsPage ssr=SsrMode::Async />

@@ -42,6 +42,8 @@ pub struct UserDetail {
     pub show_on_leaderboard: bool,
     pub terms_accepted_at: Option<String>,
     pub score: ScoreCard,
+    /// Their reliability evidence and weights, once they did any work.
+    pub reliability: Option<crate::quality::view::AnnotatorReliability>,
     /// Newest first, deleted ones included.
     pub messages: Vec<MessageView>,
 }
@@ -304,7 +306,7 @@ pub struct TreeSummary {
     into_params(parameter_in = Query)
 )]
 pub struct ExportQuery {
-    /// `trees`, `messages`, `pairs`, `pairs_chat` or `sft`.
+    /// `trees`, `messages`, `pairs`, `pairs_chat`, `sft` or `annotator_reliability`.
     pub format: String,
     /// Tree states, comma-separated, or `all` (default `ready_for_export`).
     #[serde(default)]
@@ -328,6 +330,10 @@ pub struct ExportQuery {
     /// Add each message's latest reward-model score (`reward_score`) where it has one.
     #[serde(default)]
     pub include_reward_scores: bool,
+    /// Add each ranked parent's agreement among its rankers (`agreement`: rankers, mean
+    /// Kendall tau-b, Kendall's W).
+    #[serde(default)]
+    pub include_agreement: bool,
     /// `train` or `validation`.
     #[serde(default)]
     pub split: Option<String>,

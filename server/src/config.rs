@@ -164,6 +164,9 @@ pub struct ExportArgs {
     /// Add each message's latest reward-model score (`reward_score`).
     #[arg(long)]
     pub include_reward_scores: bool,
+    /// Add each ranked parent's agreement among its rankers (`agreement`).
+    #[arg(long)]
+    pub include_agreement: bool,
     /// train or validation (split by tree).
     #[arg(long)]
     pub split: Option<String>,
@@ -189,6 +192,7 @@ impl ExportArgs {
             to: self.to.clone(),
             prompts_only: self.prompts_only,
             include_reward_scores: self.include_reward_scores,
+            include_agreement: self.include_agreement,
             split: self.split.clone(),
             validation_fraction: self.validation_fraction,
             split_seed: self.split_seed,

@@ -6,5 +6,6 @@ pub mod dashboard;
 pub mod messages;
 pub mod models;
 pub mod moderation;
+pub mod quality;
 pub mod stats;
 pub mod tasks;

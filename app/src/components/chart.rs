@@ -83,7 +83,13 @@ pub type Line = (String, &'static str, Vec<(f64, f64)>);
 
 /// A line chart of one or more series over a shared x axis (training steps...).
 #[component]
-pub fn LineChart(series: Vec<Line>, #[prop(into)] title: String) -> impl IntoView {
+pub fn LineChart(
+    series: Vec<Line>,
+    #[prop(into)] title: String,
+    /// Labels of the first and last x value (dates...), instead of the numbers.
+    #[prop(optional)]
+    x_ends: Option<(String, String)>,
+) -> impl IntoView {
     let all = series.iter().flat_map(|(_, _, points)| points.iter());
     let (mut x_max, mut y_min, mut y_max) = (f64::MIN, f64::MAX, f64::MIN);
     let mut x_min = f64::MAX;
@@ -129,8 +135,8 @@ pub fn LineChart(series: Vec<Line>, #[prop(into)] title: String) -> impl IntoVie
                 <line x1=PAD y1=HEIGHT - PAD x2=WIDTH - PAD y2=HEIGHT - PAD class="axis" />
                 <text x="0" y=PAD class="tick">{format!("{y_max:.3}")}</text>
                 <text x="0" y=HEIGHT - PAD class="tick">{format!("{y_min:.3}")}</text>
-                <text x=PAD y=HEIGHT - 8.0 class="tick">{format!("{x_min:.0}")}</text>
-                <text x=WIDTH - 2.0 * PAD y=HEIGHT - 8.0 class="tick">{format!("{x_max:.0}")}</text>
+                <text x=PAD y=HEIGHT - 8.0 class="tick">{x_ends.as_ref().map_or_else(|| format!("{x_min:.0}"), |(first, _)| first.clone())}</text>
+                <text x=WIDTH - 2.0 * PAD y=HEIGHT - 8.0 class="tick" text-anchor="end">{x_ends.as_ref().map_or_else(|| format!("{x_max:.0}"), |(_, last)| last.clone())}</text>
                 {lines}
             </svg>
             <div class="legend">

@@ -4,6 +4,7 @@ pub mod chart;
 pub mod conversation;
 pub mod editor;
 pub mod feedback;
+pub mod gold;
 pub mod guard;
 pub mod label_form;
 pub mod label_text;
@@ -12,6 +13,7 @@ pub mod markdown_view;
 pub mod nav;
 pub mod password_meter;
 pub mod rank_board;
+pub mod reliability;
 pub mod state_names;
 
 /// A contribution language as its speakers write it ("Deutsch", "日本語"): the same in every

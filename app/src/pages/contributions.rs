@@ -1,13 +1,19 @@
-//! "My contributions": the user's messages with their review status, rank and tree.
+//! "My contributions": the user's messages with their review status, rank and tree, and their
+//! quality checks: gold accuracy and, after the fact, what they missed and why.
 
 use crate::{
-    api::messages::my_contributions,
+    api::{messages::my_contributions, quality::my_gold_report},
     components::{
-        conversation::role_name, feedback::ErrorNote, guard::RequireUser, state_names::tree_state,
+        conversation::role_name, feedback::ErrorNote, guard::RequireUser, label_text,
+        reliability::interval, state_names::tree_state,
     },
 };
 use crate::{i18n::*, tr};
-use domain::tree::view::Contribution;
+use domain::{
+    label::{catalogue, Widget},
+    quality::gold::{GoldOutcome, GoldReport},
+    tree::view::Contribution,
+};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -19,6 +25,7 @@ pub fn ContributionsPage() -> impl IntoView {
     let cursor = RwSignal::new(None::<String>);
     let more = RwSignal::new(true);
     let first = Resource::new(|| (), |()| my_contributions(None));
+    let checks = Resource::new(|| (), |()| my_gold_report());
     let load_more = move |_| {
         let before = cursor.get_untracked();
         leptos::task::spawn_local(async move {
@@ -61,7 +68,99 @@ pub fn ContributionsPage() -> impl IntoView {
                     Err(error) => view! { <ErrorNote error /> }.into_any(),
                 })}
             </Suspense>
+            <Suspense fallback=|| ()>
+                {move || checks.get().map(|result| match result {
+                    Ok(report) => view! { <Checks report /> }.into_any(),
+                    Err(error) => view! { <ErrorNote error /> }.into_any(),
+                })}
+            </Suspense>
         </RequireUser>
+    }
+}
+
+/// A label value as the review form shows it.
+fn value_text(i18n: crate::I18n, name: &str, value: Option<f64>) -> String {
+    let Some(value) = value else {
+        return "–".to_owned();
+    };
+    match catalogue::find(name).map(|spec| spec.widget) {
+        Some(Widget::Likert) => format!("{}/5", (value * 4.0).round() as i64 + 1),
+        _ if value >= 0.5 => t_string!(i18n, quality.yes).to_owned(),
+        _ => t_string!(i18n, quality.no).to_owned(),
+    }
+}
+
+/// The user's quality checks: accuracy with its interval, and each check, missed ones explained.
+#[component]
+fn Checks(report: GoldReport) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <section class="card" data-test="quality-checks">
+            <h2>{tr(i18n, |i| t_string!(i, quality.checks_title))}</h2>
+            <p class="hint">{tr(i18n, |i| t_string!(i, quality.checks_hint))}</p>
+            {match report.accuracy {
+                None => view! { <p class="notice" data-test="no-checks">{tr(i18n, |i| t_string!(i, quality.no_checks))}</p> }.into_any(),
+                Some(accuracy) => view! {
+                    <p data-test="gold-accuracy"><strong>{tr(i18n, |i| t_string!(i, quality.your_accuracy))}</strong> " " {interval(Some(accuracy))}</p>
+                }.into_any(),
+            }}
+            <ul class="checks">
+                {report.outcomes.into_iter().map(|outcome| view! { <Check outcome /> }).collect_view()}
+            </ul>
+        </section>
+    }
+}
+
+#[component]
+fn Check(outcome: GoldOutcome) -> impl IntoView {
+    let i18n = use_i18n();
+    let correct = outcome.correct;
+    let orders = (!outcome.expected_order.is_empty()).then(|| {
+        let show = |groups: Vec<Vec<String>>| {
+            view! {
+                <ol class="order">
+                    {groups.into_iter().map(|group| view! { <li dir="auto">{group.join(" = ")}</li> }).collect_view()}
+                </ol>
+            }
+        };
+        view! {
+            <div class="orders">
+                <div><h4>{tr(i18n, |i| t_string!(i, quality.expected))}</h4>{show(outcome.expected_order.clone())}</div>
+                <div><h4>{tr(i18n, |i| t_string!(i, quality.your_answer))}</h4>{show(outcome.given_order.clone())}</div>
+            </div>
+        }
+    });
+    let labels = (!outcome.labels.is_empty()).then(|| view! {
+        <table class="data-table">
+            <thead><tr><th>{tr(i18n, |i| t_string!(i, quality.label))}</th><th>{tr(i18n, |i| t_string!(i, quality.expected))}</th><th>{tr(i18n, |i| t_string!(i, quality.your_answer))}</th></tr></thead>
+            <tbody>
+                {outcome.labels.iter().map(|(name, want, got)| view! {
+                    <tr>
+                        <td>{label_text::display(i18n, name).unwrap_or(name.as_str()).to_owned()}</td>
+                        <td>{value_text(i18n, name, Some(*want))}</td>
+                        <td>{value_text(i18n, name, *got)}</td>
+                    </tr>
+                }).collect_view()}
+            </tbody>
+        </table>
+    });
+    view! {
+        <li class="check" class:missed=!correct data-test=if correct { "check-right" } else { "check-missed" }>
+            <p>
+                <span class=if correct { "badge accepted" } else { "badge rejected" }>
+                    {if correct { t_string!(i18n, quality.right) } else { t_string!(i18n, quality.missed) }}
+                </span>
+                " " <span class="muted">{outcome.answered_at.chars().take(10).collect::<String>()}</span>
+            </p>
+            <blockquote dir="auto">{outcome.excerpt.clone()}</blockquote>
+            {(!correct).then(|| view! {
+                {labels}
+                {orders}
+                {(!outcome.explanation.is_empty()).then(|| view! {
+                    <p data-test="check-explanation"><strong>{tr(i18n, |i| t_string!(i, quality.why))}</strong> " " <span dir="auto">{outcome.explanation.clone()}</span></p>
+                })}
+            })}
+        </li>
     }
 }
 

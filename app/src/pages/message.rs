@@ -5,13 +5,14 @@ use crate::{
     api::messages::{label_message, message_tree, report_message, toggle_thumb},
     auth::use_auth,
     components::{
-        conversation::role_name, feedback::ErrorNote, label_form::LabelForm, language_name,
-        markdown_view::Markdown, state_names::tree_state,
+        conversation::role_name, feedback::ErrorNote, gold::GoldPanel, label_form::LabelForm,
+        language_name, markdown_view::Markdown, state_names::tree_state,
     },
     error::AppError,
 };
 use crate::{i18n::*, tr};
 use domain::{
+    account::Role,
     ids::MessageId,
     label::{catalogue, LabelMode, LabelTarget},
     task::view::LabelField,
@@ -91,9 +92,20 @@ fn TreeNode(message: MessageView, all: Arc<Vec<MessageView>>, focus: MessageId) 
         .cloned()
         .collect();
     let focused = message.message_id == focus;
+    let auth = use_auth();
+    let moderator = move || {
+        auth.me
+            .get()
+            .and_then(|me| me.ok().flatten())
+            .is_some_and(|me| me.role.at_least(Role::Moderator))
+    };
+    let gold = (message.clone(), children.clone());
     view! {
         <div class="tree-node">
             <MessageCard message focused />
+            <Show when=moderator>
+                <GoldPanel message=gold.0.clone() children=gold.1.clone() />
+            </Show>
             {(!children.is_empty()).then(|| view! {
                 <div class="tree-children">
                     {children.into_iter().map(|child| view! { <TreeNode message=child all=all.clone() focus /> }).collect_view()}

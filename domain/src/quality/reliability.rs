@@ -249,7 +249,8 @@ impl Evidence {
         let labels = &self.labels;
         let enough_no = labels.no_seen() >= FLAG_MIN_NO;
         let false_alarms = enough_no
-            && wilson(labels.agreed_no, labels.no_seen()).is_some_and(|i| i.high < FLAG_SPECIFICITY);
+            && wilson(labels.agreed_no, labels.no_seen())
+                .is_some_and(|i| i.high < FLAG_SPECIFICITY);
         let uninformative = enough_no
             && labels.yes_seen() >= FLAG_MIN_YES
             && labels.youden().is_some_and(|j| j < FLAG_YOUDEN);

@@ -374,7 +374,26 @@ pub(crate) async fn rankings_between(
         .collect())
 }
 
-/// Rankings of the given parents (for the `agreement` export field).
+/// Rankings (not "all bad") in the given trees: parent, ids best first, tie groups.
+pub(crate) async fn rankings_of_trees(
+    executor: impl PgExecutor<'_>,
+    trees: &[Uuid],
+) -> Result<Vec<(Uuid, Vec<Uuid>, Vec<i32>)>, Error> {
+    let rows = sqlx::query!(
+        "select parent_id, ranked_ids, tie_groups from ranking
+         where message_tree_id = any($1) and not not_rankable
+         order by parent_id, created_at, ranking_id",
+        trees,
+    )
+    .fetch_all(executor)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.parent_id, r.ranked_ids, r.tie_groups))
+        .collect())
+}
+
+/// Rankings of the given parents.
 pub(crate) async fn rankings_of_parents(
     executor: impl PgExecutor<'_>,
     parents: &[Uuid],

@@ -6,9 +6,19 @@ use super::{
     ExportFormat, ExportOptions, ExportStats,
 };
 use crate::{
-    db::export::{ExportRow, TreeHead},
+    db::{
+        export::{ExportRow, TreeHead},
+        quality::QualityRow,
+    },
     tasks::view_time,
     Error,
+};
+use domain::{
+    quality::{
+        agreement::{set_agreement, SetAgreement},
+        reliability::wilson,
+    },
+    ranking::consensus::Ballot,
 };
 use serde::Serialize;
 use serde_json::json;
@@ -20,6 +30,8 @@ pub(crate) struct Batch {
     trees: Vec<(TreeHead, Vec<ExportRow>)>,
     labels: HashMap<Uuid, BTreeMap<String, LabelValue>>,
     scores: HashMap<Uuid, f32>,
+    /// Agreement among the rankers of each ranked parent.
+    agreement: HashMap<Uuid, SetAgreement>,
 }
 
 impl Batch {
@@ -28,6 +40,7 @@ impl Batch {
         rows: Vec<ExportRow>,
         labels: Vec<(Uuid, String, f64, i64)>,
         scores: Vec<(Uuid, f32)>,
+        rankings: Vec<(Uuid, Vec<Uuid>, Vec<i32>)>,
     ) -> Self {
         let mut by_tree: HashMap<Uuid, Vec<ExportRow>> = HashMap::with_capacity(heads.len());
         for row in rows {
@@ -50,10 +63,21 @@ impl Batch {
                     .insert(name, LabelValue { value, count });
             }
         }
+        let mut ballots: HashMap<Uuid, Vec<Ballot<Uuid>>> = HashMap::new();
+        for (parent, ids, groups) in rankings {
+            ballots
+                .entry(parent)
+                .or_default()
+                .push(crate::quality::report::ballot(&ids, &groups));
+        }
         Self {
             trees,
             labels: by_message,
             scores: scores.into_iter().collect(),
+            agreement: ballots
+                .into_iter()
+                .map(|(parent, ballots)| (parent, set_agreement(&ballots)))
+                .collect(),
         }
     }
 
@@ -110,12 +134,15 @@ impl Batch {
                         &connected,
                         head,
                         options.format == ExportFormat::PairsChat,
+                        &self.agreement,
                         out,
                     )?;
                 }
                 ExportFormat::Sft => {
                     stats.records += threads(root, &connected, head, out)?;
                 }
+                // written from the annotators, not the trees (ExportCursor)
+                ExportFormat::AnnotatorReliability => {}
             }
         }
         Ok(stats)
@@ -161,6 +188,7 @@ impl Batch {
             message_tree_id: None,
             tree_state: None,
             reward_score: self.scores.get(&row.message_id).copied(),
+            agreement: self.agreement.get(&row.message_id).copied(),
         }
     }
 
@@ -225,6 +253,7 @@ fn pairs(
     rows: &[&ExportRow],
     head: &TreeHead,
     chat: bool,
+    agreement: &HashMap<Uuid, SetAgreement>,
     out: &mut Vec<u8>,
 ) -> Result<u64, Error> {
     let accepted: Vec<&ExportRow> = rows
@@ -260,7 +289,7 @@ fn pairs(
                 if gap <= 0 {
                     continue;
                 }
-                let record = if chat {
+                let mut record = if chat {
                     let prompt: Vec<_> = conversation
                         .iter()
                         .map(|m| json!({ "role": chat_role(&m.role), "content": m.text }))
@@ -300,12 +329,48 @@ fn pairs(
                         "parent_id": parent.to_string(),
                     })
                 };
+                if let (Some(agreement), Some(fields)) =
+                    (agreement.get(&parent), record.as_object_mut())
+                {
+                    fields.insert("agreement".to_owned(), json!(agreement));
+                }
                 line(out, &record)?;
                 written += 1;
             }
         }
     }
     Ok(written)
+}
+
+/// One line per annotator with evidence: their pseudonym and reliability.
+pub(crate) fn reliability(
+    rows: &[QualityRow],
+    pseudonyms: &mut Pseudonyms,
+    out: &mut Vec<u8>,
+) -> Result<u64, Error> {
+    for row in rows {
+        let evidence = &row.evidence;
+        let gold = wilson(evidence.gold_correct, evidence.gold_total);
+        let record = json!({
+            "user_id": pseudonyms.of(row.user_id),
+            "tasks": row.tasks_done,
+            "label_agreement": evidence.labels.agreement(),
+            "label_items": evidence.labels.items(),
+            "label_youden": evidence.labels.youden(),
+            "ranking_agreement": evidence.ranking_tau(),
+            "ranking_pairs": evidence.pairs_agreed + evidence.pairs_reversed,
+            "rankings": evidence.rankings,
+            "gold_accuracy": gold.map(|g| g.estimate),
+            "gold_interval": gold.map(|g| [g.low, g.high]),
+            "gold_checks": evidence.gold_total,
+            "label_weight": row.label_weight,
+            "ranking_weight": row.ranking_weight,
+            "flagged": row.flag.is_some(),
+            "flag": row.flag,
+        });
+        line(out, &record)?;
+    }
+    Ok(rows.len() as u64)
 }
 
 /// Every conversation ending in an accepted assistant reply with no accepted assistant reply

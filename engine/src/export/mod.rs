@@ -37,15 +37,19 @@ pub enum ExportFormat {
     PairsChat,
     /// Conversations ending in an assistant reply, best-ranked path first, as `messages`.
     Sft,
+    /// One line per pseudonymous annotator: agreement, gold accuracy, weights, flag. Joins
+    /// with a data export made with the same pseudonym secret.
+    AnnotatorReliability,
 }
 
 impl ExportFormat {
-    pub const ALL: [ExportFormat; 5] = [
+    pub const ALL: [ExportFormat; 6] = [
         Self::Trees,
         Self::Messages,
         Self::Pairs,
         Self::PairsChat,
         Self::Sft,
+        Self::AnnotatorReliability,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -55,6 +59,7 @@ impl ExportFormat {
             Self::Pairs => "pairs",
             Self::PairsChat => "pairs_chat",
             Self::Sft => "sft",
+            Self::AnnotatorReliability => "annotator_reliability",
         }
     }
 
@@ -63,7 +68,7 @@ impl ExportFormat {
         Self::ALL.into_iter().find(|f| f.as_str() == wanted).ok_or_else(|| {
             Error::bad_input(
                 "invalid_format",
-                format!("Unknown export format '{raw}': use trees, messages, pairs, pairs_chat or sft."),
+                format!("Unknown export format '{raw}': use trees, messages, pairs, pairs_chat, sft or annotator_reliability."),
             )
         })
     }
@@ -105,6 +110,9 @@ pub struct ExportOptions {
     pub prompts_only: bool,
     /// Each message's latest reward-model score, where it has one.
     pub include_reward_scores: bool,
+    /// Each ranked parent's agreement among its rankers (`agreement`).
+    #[serde(default)]
+    pub include_agreement: bool,
     pub split: Option<Split>,
     /// The secret that makes user pseudonyms; the same secret gives the same pseudonyms.
     pub pseudonym_secret: String,
@@ -124,6 +132,7 @@ impl ExportOptions {
             to: None,
             prompts_only: false,
             include_reward_scores: false,
+            include_agreement: false,
             split: None,
             pseudonym_secret: Uuid::new_v4().simple().to_string(),
         }
@@ -169,6 +178,7 @@ struct Fetched {
     rows: Vec<db::export::ExportRow>,
     labels: Vec<(Uuid, String, f64, i64)>,
     scores: Vec<(Uuid, f32)>,
+    rankings: Vec<(Uuid, Vec<Uuid>, Vec<i32>)>,
 }
 
 /// Everything needed to read a batch, owned so a read can run as its own task.
@@ -182,6 +192,7 @@ struct BatchReader {
     to: Option<Date>,
     split: Option<Split>,
     reward_scores: bool,
+    agreement: bool,
 }
 
 impl BatchReader {
@@ -208,10 +219,18 @@ impl BatchReader {
                 Ok(Vec::new())
             }
         };
-        let (rows, labels, scores) = tokio::try_join!(
+        let rankings = async {
+            if self.agreement {
+                db::quality::rankings_of_trees(&self.pool, &ids).await
+            } else {
+                Ok(Vec::new())
+            }
+        };
+        let (rows, labels, scores, rankings) = tokio::try_join!(
             db::export::messages_of(&self.pool, &ids),
             db::export::labels_of(&self.pool, &ids),
             scores,
+            rankings,
         )?;
         Ok(Fetched {
             trees_read,
@@ -220,6 +239,7 @@ impl BatchReader {
             rows,
             labels,
             scores,
+            rankings,
         })
     }
 }
@@ -230,6 +250,13 @@ impl ExportCursor {
     pub async fn next_chunk(&mut self) -> Result<Option<Vec<u8>>, Error> {
         if self.finished {
             return Ok(None);
+        }
+        if self.options.format == ExportFormat::AnnotatorReliability {
+            self.finished = true;
+            let rows = db::quality::all(&self.reader.pool).await?;
+            let mut out = Vec::with_capacity(rows.len() * 256);
+            self.stats.records += assemble::reliability(&rows, &mut self.pseudonyms, &mut out)?;
+            return Ok(Some(out));
         }
         let fetched = match self.ahead.take() {
             Some(reading) => reading
@@ -247,7 +274,13 @@ impl ExportCursor {
             self.ahead = Some(tokio::spawn(self.reader.clone().read(Some(last))));
         }
         self.stats.trees_read += fetched.trees_read as u64;
-        let batch = Batch::new(fetched.heads, fetched.rows, fetched.labels, fetched.scores);
+        let batch = Batch::new(
+            fetched.heads,
+            fetched.rows,
+            fetched.labels,
+            fetched.scores,
+            fetched.rankings,
+        );
         let mut out = Vec::with_capacity(1 << 16);
         let written = batch.write(&self.options, &mut self.pseudonyms, &mut out)?;
         self.stats.trees += written.trees;
@@ -292,6 +325,7 @@ impl Engine {
             to: options.to,
             split: options.split,
             reward_scores: options.include_reward_scores,
+            agreement: options.include_agreement,
         };
         ExportCursor {
             reader,

@@ -40,6 +40,7 @@ impl ExportOptions {
         options.to = parse_date(query.to.as_deref())?;
         options.prompts_only = query.prompts_only;
         options.include_reward_scores = query.include_reward_scores;
+        options.include_agreement = query.include_agreement;
         if let Some(part) = query
             .split
             .as_deref()

@@ -47,6 +47,10 @@ pub struct ExportNode {
     /// The latest reward-model score (only with `include_reward_scores`; Grove's addition).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reward_score: Option<f32>,
+    /// Agreement among the rankers of this message's replies: `rankers`, `mean_tau_b`,
+    /// `kendalls_w` (only with `include_agreement`, on ranked parents; Grove's addition).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agreement: Option<domain::quality::agreement::SetAgreement>,
 }
 
 /// One tree (`ExportMessageTree`).

@@ -275,3 +275,56 @@ async fn import_names_the_bad_line_and_a_dry_run_writes_nothing(pool: PgPool) ->
     assert!(error.is_some_and(|e| e.contains("line 1") && e.contains("role")));
     Ok(())
 }
+
+#[sqlx::test(migrator = "crate::MIGRATOR")]
+async fn agreement_and_annotator_reliability_are_exported_under_the_same_pseudonyms(
+    pool: PgPool,
+) -> Result<(), Error> {
+    let engine = grown(&pool, 4).await?;
+    let secret = "one-secret-for-both".to_owned();
+    let mut options = ExportOptions::new(ExportFormat::Messages);
+    options.include_agreement = true;
+    options.pseudonym_secret = secret.clone();
+    let messages = lines(&export(&engine, options).await?);
+    let ranked: Vec<&Value> = messages
+        .iter()
+        .filter(|m| m.get("agreement").is_some())
+        .collect();
+    assert!(!ranked.is_empty());
+    for parent in &ranked {
+        let agreement = &parent["agreement"];
+        assert_eq!(agreement["rankers"], 3, "{agreement}");
+        let w = agreement["kendalls_w"].as_f64().unwrap_or(-1.0);
+        assert!((0.0..=1.0).contains(&w), "{agreement}");
+    }
+    // without the option, no agreement field
+    let plain = lines(&export(&engine, ExportOptions::new(ExportFormat::Trees)).await?);
+    assert!(!plain
+        .iter()
+        .any(|t| t.to_string().contains("\"agreement\"")));
+    let mut pairs = ExportOptions::new(ExportFormat::Pairs);
+    pairs.include_agreement = true;
+    let pairs = lines(&export(&engine, pairs).await?);
+    assert!(pairs.iter().all(|p| p["agreement"]["rankers"] == 3));
+
+    let mut options = ExportOptions::new(ExportFormat::AnnotatorReliability);
+    options.pseudonym_secret = secret;
+    let annotators = lines(&export(&engine, options).await?);
+    assert!(annotators.len() >= 10);
+    let authors: std::collections::HashSet<&str> = messages
+        .iter()
+        .filter_map(|m| m["user_id"].as_str())
+        .collect();
+    let joined = annotators
+        .iter()
+        .filter(|a| authors.contains(a["user_id"].as_str().unwrap_or_default()))
+        .count();
+    assert!(
+        joined >= 5,
+        "reliability lines join the data export's pseudonyms"
+    );
+    assert!(annotators
+        .iter()
+        .all(|a| a["tasks"].as_i64().unwrap_or(0) > 0 && a.get("label_weight").is_some()));
+    Ok(())
+}

@@ -85,6 +85,7 @@ impl Engine {
                 .await?
                 .unwrap_or_default();
         let score = self.score_card(target).await?;
+        let reliability = self.annotator_reliability(actor, target).await?;
         let messages = self
             .contributions(target, None)
             .await?
@@ -98,6 +99,7 @@ impl Engine {
             show_on_leaderboard,
             terms_accepted_at: user.tos_accepted_at.map(view_time),
             score,
+            reliability,
             messages,
         })
     }

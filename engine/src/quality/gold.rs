@@ -160,8 +160,9 @@ impl Engine {
                     let is_labels = matches!(item.expected, Expected::Labels { .. });
                     mark(conn, &me, item).await.map_err(|e| match e.kind() {
                         crate::ErrorKind::Internal | crate::ErrorKind::Unavailable => e,
-                        _ => Error::bad_input(
-                            "invalid_gold",
+                        kind => Error::rule(
+                            kind,
+                            e.code(),
                             format!("line {line}: {}", e.public_message()),
                         ),
                     })?;

@@ -54,7 +54,7 @@ fn week_key(week: OffsetDateTime) -> String {
 }
 
 /// A stored ranking as tie groups, best first.
-fn ballot(ids: &[Uuid], groups: &[i32]) -> Ballot<Uuid> {
+pub(crate) fn ballot(ids: &[Uuid], groups: &[i32]) -> Ballot<Uuid> {
     let mut ballot: Ballot<Uuid> = Vec::new();
     let mut last = None;
     for (id, group) in ids.iter().zip(groups) {
@@ -67,10 +67,12 @@ fn ballot(ids: &[Uuid], groups: &[i32]) -> Ballot<Uuid> {
     ballot
 }
 
+/// A reviewed message of the report: its depth, verdict and the label values of each review.
+type Reviewed = (i32, Option<bool>, Vec<BTreeMap<String, f64>>);
+
 #[derive(Default)]
 struct Cell {
-    /// message → (depth, verdict, label values of each review)
-    messages: BTreeMap<Uuid, (i32, Option<bool>, Vec<BTreeMap<String, f64>>)>,
+    messages: BTreeMap<Uuid, Reviewed>,
     /// parent → ballots
     parents: BTreeMap<Uuid, Vec<Ballot<Uuid>>>,
 }
@@ -220,6 +222,25 @@ impl Engine {
             weeks,
             generated_at: view_time(now),
         })
+    }
+
+    /// Annotators flagged as unreliable, newest flag first (moderators).
+    pub async fn flagged_annotators(
+        &self,
+        moderator: UserId,
+    ) -> Result<Vec<AnnotatorReliability>, Error> {
+        let mut conn = self.pool.acquire().await?;
+        require_moderator(&mut conn, moderator).await?;
+        let rows = db::quality::flagged(&mut *conn).await?;
+        let mut views = Vec::with_capacity(rows.len());
+        for row in rows {
+            let username = db::users::by_id(&mut *conn, row.user_id)
+                .await?
+                .map(|u| u.username)
+                .unwrap_or_default();
+            views.push(reliability_view(&row, username));
+        }
+        Ok(views)
     }
 
     /// One annotator's reliability (moderators), or `None` before they did any work.

@@ -47,7 +47,11 @@ async fn finished_tree(engine: &Engine) -> Result<(MessageId, Vec<MessageId>), E
     root["replies"] = serde_json::Value::Array(
         replies
             .iter()
-            .zip(["Water it daily and give it sun.", "Sing to it.", "Basil needs no care."])
+            .zip([
+                "Water it daily and give it sun.",
+                "Sing to it.",
+                "Basil needs no care.",
+            ])
             .map(|(id, text)| node(*id, Some(prompt), text, "assistant"))
             .collect(),
     );
@@ -145,7 +149,10 @@ async fn gold_items_come_as_ordinary_tasks_and_annotators_see_what_they_missed(
                 assert_eq!(task.kind, TaskKind::LabelAssistantReply);
                 let spam = if round == 0 { 1.0 } else { 0.0 };
                 TaskAnswer::Labels {
-                    labels: BTreeMap::from([("spam".to_owned(), spam), ("quality".to_owned(), 0.5)]),
+                    labels: BTreeMap::from([
+                        ("spam".to_owned(), spam),
+                        ("quality".to_owned(), 0.5),
+                    ]),
                 }
             }
         };
@@ -155,7 +162,10 @@ async fn gold_items_come_as_ordinary_tasks_and_annotators_see_what_they_missed(
     served.sort();
     assert_eq!(
         served,
-        vec![TaskKind::RankAssistantReplies, TaskKind::LabelAssistantReply]
+        vec![
+            TaskKind::RankAssistantReplies,
+            TaskKind::LabelAssistantReply
+        ]
     );
 
     let report = engine.my_gold_report(ann).await?;
@@ -165,8 +175,14 @@ async fn gold_items_come_as_ordinary_tasks_and_annotators_see_what_they_missed(
     assert_eq!(missed.len(), 1);
     assert_eq!(missed[0].explanation, "Only the first reply helps.");
     assert!(
-        missed[0].labels.iter().any(|(name, want, _)| name == "spam" && *want == 0.0)
-            || missed[0].expected_order.first().is_some_and(|g| g[0].starts_with("Water"))
+        missed[0]
+            .labels
+            .iter()
+            .any(|(name, want, _)| name == "spam" && *want == 0.0)
+            || missed[0]
+                .expected_order
+                .first()
+                .is_some_and(|g| g[0].starts_with("Water"))
     );
 
     // the finished tree is untouched: gold answers are not reviews or rankings
@@ -191,9 +207,11 @@ async fn gold_items_come_as_ordinary_tasks_and_annotators_see_what_they_missed(
         Uuid::new_v4(),
     );
     let refused = engine.import_gold(moe, &file).await;
-    assert!(refused.is_err_and(|e| e.code() == "invalid_gold" && e.to_string().starts_with("line 2:")));
+    assert!(refused.is_err_and(|e| e.code() == "not_found" && e.to_string().starts_with("line 2:")));
     assert!(engine.gold_items(moe, None).await?.is_empty());
-    let imported = engine.import_gold(moe, file.lines().next().unwrap_or_default()).await?;
+    let imported = engine
+        .import_gold(moe, file.lines().next().unwrap_or_default())
+        .await?;
     assert_eq!((imported.items, imported.labels), (1, 1));
     Ok(())
 }

@@ -316,7 +316,9 @@ pub(super) async fn seed_gold(
             "prompter",
             true,
         );
-        root["replies"] = serde_json::Value::Array(replies);
+        if let Some(fields) = root.as_object_mut() {
+            fields.insert("replies".to_owned(), serde_json::Value::Array(replies));
+        }
         let tree = serde_json::json!({
             "message_tree_id": prompt, "tree_state": "ready_for_export", "prompt": root,
         });

@@ -11,8 +11,8 @@ use crate::{
 use domain::{
     ids::{MessageId, TaskId, TreeId, UserId},
     label::catalogue,
-    quality::reliability::Evidence,
     message::{MessageText, Role},
+    quality::reliability::Evidence,
     task::{TaskCategory, TaskKind},
     tree::{TreeConfig, TreeState},
 };
@@ -116,13 +116,13 @@ async fn submit_live(
 ) -> Result<TaskOutcome, Error> {
     Ok(match (task.kind.category(), answer) {
         (TaskCategory::InitialPrompt, TaskAnswer::Text { text }) => {
-            submit_prompt(conn, config, user, &task, &text).await?
+            submit_prompt(conn, config, user, task, &text).await?
         }
         (TaskCategory::Reply, TaskAnswer::Text { text }) => {
-            submit_reply(conn, config, user, &task, &text).await?
+            submit_reply(conn, config, user, task, &text).await?
         }
         (TaskCategory::LabelPrompt | TaskCategory::LabelReply, TaskAnswer::Labels { labels }) => {
-            submit_labels(conn, config, user, &task, &labels).await?
+            submit_labels(conn, config, user, task, &labels).await?
         }
         (
             TaskCategory::Ranking,
@@ -130,7 +130,7 @@ async fn submit_live(
                 ranking,
                 not_rankable,
             },
-        ) => submit_ranking(conn, config, user, &task, &ranking, not_rankable).await?,
+        ) => submit_ranking(conn, config, user, task, &ranking, not_rankable).await?,
         (_, _) => return Err(wrong_answer(task)),
     })
 }

@@ -71,6 +71,18 @@ fn functions() -> Vec<(&'static str, String)> {
             r#"{"window":"week","banned":false}"#.to_owned(),
         ),
         ("moderation/export_jobs", "{}".to_owned()),
+        ("quality/report", r#"{"lang":null,"weeks":4}"#.to_owned()),
+        ("quality/flagged", "{}".to_owned()),
+        ("quality/gold", r#"{"tree":null}"#.to_owned()),
+        (
+            "quality/gold/mark",
+            format!(r#"{{"gold":{{"message_id":"{NIL}","kind":"labels","labels":{{"spam":1}}}}}}"#),
+        ),
+        ("quality/gold/retire", format!(r#"{{"gold_id":"{NIL}"}}"#)),
+        (
+            "quality/gold/import",
+            serde_json::json!({"lines": format!(r#"{{"message_id":"{NIL}","kind":"labels","labels":{{"spam":1}}}}"#)}).to_string(),
+        ),
         (
             "moderation/export_start",
             r#"{"query":{"format":"trees","states":"growing","langs":"en"}}"#.to_owned(),
@@ -88,6 +100,7 @@ fn pages() -> Vec<String> {
         "/moderation/reports".to_owned(),
         "/moderation/trollboard".to_owned(),
         "/moderation/export".to_owned(),
+        "/moderation/quality".to_owned(),
     ]
 }
 

@@ -36,6 +36,7 @@ fn ExportForm(version: RwSignal<u32>) -> impl IntoView {
     let include_synthetic = RwSignal::new(false);
     let prompts_only = RwSignal::new(false);
     let reward_scores = RwSignal::new(false);
+    let agreement = RwSignal::new(false);
     let split = RwSignal::new(String::new());
     let error = RwSignal::new(None::<AppError>);
     let start = move |ev: leptos::ev::SubmitEvent| {
@@ -49,6 +50,7 @@ fn ExportForm(version: RwSignal<u32>) -> impl IntoView {
             include_synthetic: include_synthetic.get_untracked(),
             prompts_only: prompts_only.get_untracked(),
             include_reward_scores: reward_scores.get_untracked(),
+            include_agreement: agreement.get_untracked(),
             split: Some(split.get_untracked()).filter(|s| !s.is_empty()),
             ..ExportQuery::default()
         };
@@ -71,6 +73,7 @@ fn ExportForm(version: RwSignal<u32>) -> impl IntoView {
                     <option value="pairs">{tr(i18n, |i| t_string!(i, mod_export.pairs))}</option>
                     <option value="pairs_chat">{tr(i18n, |i| t_string!(i, mod_export.pairs_chat))}</option>
                     <option value="sft">{tr(i18n, |i| t_string!(i, mod_export.sft))}</option>
+                    <option value="annotator_reliability">{tr(i18n, |i| t_string!(i, mod_export.reliability))}</option>
                 </select>
             </label>
             <label>{tr(i18n, |i| t_string!(i, mod_export.states))} <input data-test="export-states" bind:value=states placeholder=tr(i18n, |i| t_string!(i, mod_export.states_placeholder)) /></label>
@@ -87,6 +90,7 @@ fn ExportForm(version: RwSignal<u32>) -> impl IntoView {
             <label class="choice"><input type="checkbox" bind:checked=include_synthetic />{tr(i18n, |i| t_string!(i, mod_export.synthetic))}</label>
             <label class="choice"><input type="checkbox" bind:checked=prompts_only />{tr(i18n, |i| t_string!(i, mod_export.prompts_only))}</label>
             <label class="choice"><input type="checkbox" data-test="export-reward-scores" bind:checked=reward_scores />{tr(i18n, |i| t_string!(i, mod_models.reward))}</label>
+            <label class="choice"><input type="checkbox" data-test="export-agreement" bind:checked=agreement />{tr(i18n, |i| t_string!(i, mod_export.agreement))}</label>
             <button type="submit" class="button" data-test="start-export">{tr(i18n, |i| t_string!(i, mod_export.start))}</button>
         </form>
         {move || error.get().map(|error| view! { <ErrorNote error /> })}

@@ -1,10 +1,11 @@
 //! The moderation area, for moderators and admins: overview, messages, users, reports,
-//! trollboard.
+//! quality, trollboard.
 
 pub mod export;
 pub mod message;
 pub mod messages;
 pub mod models;
+pub mod quality;
 pub mod reports;
 pub mod trollboard;
 pub mod user;
@@ -35,6 +36,7 @@ pub fn ModerationNav() -> impl IntoView {
             <A href="/moderation/messages">{tr(i18n, |i| t_string!(i, moderation.messages))}</A>
             <A href="/moderation/reports">{tr(i18n, |i| t_string!(i, moderation.reports))}</A>
             <A href="/moderation/users">{tr(i18n, |i| t_string!(i, moderation.users))}</A>
+            <A href="/moderation/quality">{tr(i18n, |i| t_string!(i, quality.nav))}</A>
             <A href="/moderation/trollboard">{tr(i18n, |i| t_string!(i, moderation.trollboard))}</A>
             <A href="/moderation/export">{tr(i18n, |i| t_string!(i, moderation.export))}</A>
             <A href="/moderation/models">{tr(i18n, |i| t_string!(i, moderation.models))}</A>

@@ -1,7 +1,10 @@
 //! The trollboard: users ranked by the bad signals their messages received.
 
 use super::ModerationPage;
-use crate::{api::moderation::load_trollboard, components::feedback::ErrorNote};
+use crate::{
+    api::{moderation::load_trollboard, quality::flagged_annotators},
+    components::{feedback::ErrorNote, reliability::ReliabilityTable},
+};
 use crate::{i18n::*, tr};
 use domain::moderation::Window;
 use leptos::prelude::*;
@@ -16,8 +19,19 @@ pub fn TrollboardPage() -> impl IntoView {
         move || (window.get(), banned.get()),
         |(w, b)| load_trollboard(w, b),
     );
+    let flagged = Resource::new(|| (), |()| flagged_annotators());
     view! {
         <ModerationPage title=t_string!(i18n, mod_trollboard.title)>
+            <h2>{tr(i18n, |i| t_string!(i, quality.flagged_title))}</h2>
+            <p class="hint">{tr(i18n, |i| t_string!(i, quality.flagged_hint))}</p>
+            <Transition fallback=move || view! { <p class="loading">{tr(i18n, |i| t_string!(i, common.loading))}</p> }>
+                {move || flagged.get().map(|result| match result {
+                    Ok(rows) if rows.is_empty() => view! { <p class="notice" data-test="no-flagged">{tr(i18n, |i| t_string!(i, quality.no_flagged))}</p> }.into_any(),
+                    Ok(rows) => view! { <ReliabilityTable rows test="flagged" /> }.into_any(),
+                    Err(error) => view! { <ErrorNote error /> }.into_any(),
+                })}
+            </Transition>
+            <h2>{tr(i18n, |i| t_string!(i, quality.signals_title))}</h2>
             <Board window banned rows />
         </ModerationPage>
     }

@@ -7,7 +7,7 @@ use crate::{
         moderation_purge, moderation_set_banned, moderation_set_leaderboard, moderation_set_notes,
         moderation_set_role, moderation_user,
     },
-    components::{conversation::role_name, feedback::ErrorNote},
+    components::{conversation::role_name, feedback::ErrorNote, reliability::ReliabilityFacts},
     error::AppError,
 };
 use crate::{i18n::*, tr};
@@ -109,6 +109,11 @@ fn UserDetailView(detail: UserDetail, reload: Callback<()>) -> impl IntoView {
                     prompts = score.contributions.prompts, assistant = score.contributions.assistant_replies, user = score.contributions.prompter_replies,
                     reviews = score.contributions.full_reviews + score.contributions.quick_reviews, rankings = score.contributions.rankings)}</dd>
             </dl>
+            <h3>{tr(i18n, |i| t_string!(i, quality.reliability))}</h3>
+            {match detail.reliability.clone() {
+                Some(row) => view! { <ReliabilityFacts row /> }.into_any(),
+                None => view! { <p class="muted">{tr(i18n, |i| t_string!(i, quality.no_reliability))}</p> }.into_any(),
+            }}
             {move || error.get().map(|error| view! { <ErrorNote error /> })}
             <div class="actions">
                 <label>{tr(i18n, |i| t_string!(i, mod_user.role_label))}

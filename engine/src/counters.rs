@@ -3,10 +3,14 @@
 
 use std::{collections::BTreeMap, sync::Mutex};
 
+/// Submits whose evidence time is kept for `grove bench tasks`, at most.
+const KEPT_TIMINGS: usize = 1 << 20;
+
 #[derive(Debug, Default)]
 pub struct TaskCounters {
     served: Mutex<BTreeMap<(String, String), u64>>,
     none_available: Mutex<BTreeMap<String, u64>>,
+    quality_micros: Mutex<Vec<u64>>,
 }
 
 impl TaskCounters {
@@ -22,6 +26,23 @@ impl TaskCounters {
         if let Ok(mut none) = self.none_available.lock() {
             *none.entry(lang.to_owned()).or_default() += 1;
         }
+    }
+
+    /// Records the time a submit spent keeping reliability evidence and weights current.
+    pub(crate) fn quality_update(&self, micros: u64) {
+        if let Ok(mut kept) = self.quality_micros.lock() {
+            if kept.len() < KEPT_TIMINGS {
+                kept.push(micros);
+            }
+        }
+    }
+
+    /// Microseconds each submit (of the first million) spent on reliability evidence.
+    pub fn quality_update_micros(&self) -> Vec<u64> {
+        self.quality_micros
+            .lock()
+            .map(|kept| kept.clone())
+            .unwrap_or_default()
     }
 
     /// `(kind, lang, count)` of every task handed out since start.

@@ -111,6 +111,12 @@ async fn tasks(
         percentile(&mut submits, 99.0),
         submits.len()
     );
+    let mut quality = engine.counters().quality_update_micros();
+    println!(
+        "reliability evidence and weights, per submit: median {:.2} ms, p99 {:.2} ms",
+        percentile(&mut quality, 50.0),
+        percentile(&mut quality, 99.0),
+    );
     println!(
         "throughput:   {:.0} submits/s over {:.1} s; trees by state: {:?}",
         report.submits as f64 / report.elapsed_secs.max(f64::EPSILON),

@@ -13,8 +13,29 @@ use domain::{
     tree::TreeConfig,
 };
 use sqlx::PgConnection;
-use std::collections::BTreeMap;
+use std::{cell::Cell, collections::BTreeMap, future::Future, time::Instant};
 use uuid::Uuid;
+
+tokio::task_local! {
+    /// Microseconds the current submit spent keeping evidence and weights current.
+    static SPENT: Cell<u64>;
+}
+
+/// Runs `work` (a submit), returning its result and the microseconds it spent on evidence.
+pub(crate) async fn measured<T>(work: impl Future<Output = T>) -> (T, u64) {
+    SPENT
+        .scope(Cell::new(0), async {
+            let result = work.await;
+            (result, SPENT.with(Cell::get))
+        })
+        .await
+}
+
+/// Adds the time since `start` to the current submit's evidence time.
+pub(crate) fn charge(start: Instant) {
+    let micros = u64::try_from(start.elapsed().as_micros()).unwrap_or(u64::MAX);
+    let _ = SPENT.try_with(|spent| spent.set(spent.get().saturating_add(micros)));
+}
 
 /// The weight of a newcomer, who has no evidence yet.
 fn newcomer() -> domain::quality::reliability::Reliability {
@@ -91,6 +112,7 @@ pub(crate) async fn review_decided(
     accepted: bool,
     reviews: &[WeightedReview],
 ) -> Result<(), Error> {
+    let start = Instant::now();
     let votes = weighted_votes(config, reviews);
     let ids: Vec<Uuid> = reviews.iter().map(|r| r.label_id).collect();
     let agrees: Vec<bool> = votes
@@ -105,7 +127,9 @@ pub(crate) async fn review_decided(
             delta.labels.record(says_yes, others_say_yes);
         }
     }
-    add(conn, &deltas).await
+    let result = add(conn, &deltas).await;
+    charge(start);
+    result
 }
 
 /// After a set of replies is scored: each ranking's tau-b with the consensus, and each ranker's
@@ -117,6 +141,7 @@ pub(crate) async fn parent_scored(
     weights: &[f64],
     consensus: &[Uuid],
 ) -> Result<(), Error> {
+    let start = Instant::now();
     let consensus: Ballot<Uuid> = consensus.iter().map(|id| vec![*id]).collect();
     let ids: Vec<Uuid> = rankings.iter().map(|(ranking, _)| *ranking).collect();
     let taus: Vec<Option<f64>> = ballots
@@ -142,5 +167,7 @@ pub(crate) async fn parent_scored(
             delta.rankings += 1;
         }
     }
-    add(conn, &deltas).await
+    let result = add(conn, &deltas).await;
+    charge(start);
+    result
 }

@@ -385,7 +385,9 @@ pub(crate) async fn submit(
         },
     )
     .await?;
+    let start = std::time::Instant::now();
     evidence::add(conn, &BTreeMap::from([(user.as_uuid(), delta)])).await?;
+    evidence::charge(start);
     let state = db::trees::get(&mut *conn, message.message_tree_id)
         .await?
         .and_then(|tree| TreeState::parse(&tree.state).ok())

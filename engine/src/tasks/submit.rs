@@ -4,7 +4,10 @@ use super::{task_not_found, OpenTask, TaskAnswer, TaskOutcome, TaskView};
 use crate::{
     contributors::require_contributor,
     db::{self, labels::NewLabel, messages::NewMessage, rankings::NewRanking, trees::NewTree},
-    quality::gold::{self, GoldAnswer},
+    quality::{
+        evidence,
+        gold::{self, GoldAnswer},
+    },
     trees::{self, LockedTree},
     Engine, Error,
 };
@@ -47,7 +50,7 @@ impl Engine {
             }
         }
         let config = self.config.clone();
-        self.transaction(move |conn| {
+        let work = self.transaction(move |conn| {
             let config = config.clone();
             let answer = answer.clone();
             let client_key = client_key.clone();
@@ -79,8 +82,12 @@ impl Engine {
                 }
                 Ok(outcome)
             })
-        })
-        .await
+        });
+        let (outcome, micros) = evidence::measured(work).await;
+        if outcome.is_ok() {
+            self.counters.quality_update(micros);
+        }
+        outcome
     }
 }
 
@@ -102,7 +109,9 @@ async fn submit_in(
     };
     db::tasks::mark_done(&mut *conn, task_id.as_uuid()).await?;
     record_activity(conn, user).await?;
+    let start = std::time::Instant::now();
     db::quality::count_task(&mut *conn, user.as_uuid(), &Evidence::default().assess()).await?;
+    evidence::charge(start);
     Ok(outcome)
 }
 

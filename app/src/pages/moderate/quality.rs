@@ -231,6 +231,10 @@ fn GoldList(items: Vec<GoldItemView>, reload: Callback<()>) -> impl IntoView {
     .into_any()
 }
 
+/// Two lines of a gold file: a message's labels, and the order of a parent's replies.
+const GOLD_EXAMPLE: &str = r#"{"message_id": "…", "kind": "labels", "labels": {"spam": 0, "quality": 0.75}, "tolerance": 0.25, "explanation": "…"}
+{"message_id": "…", "kind": "ranking", "ranking": [["…"], ["…", "…"]], "explanation": "…"}"#;
+
 /// Reads the chosen file into the text box.
 fn read_file(event: leptos::ev::Event, into: RwSignal<String>) {
     use leptos::wasm_bindgen::JsCast;
@@ -269,6 +273,7 @@ fn GoldImport(reload: Callback<()>) -> impl IntoView {
         <section class="card form" data-test="gold-import">
             <h3>{tr(i18n, |i| t_string!(i, quality.import_title))}</h3>
             <p class="hint">{tr(i18n, |i| t_string!(i, quality.import_hint))}</p>
+            <pre class="example"><code>{GOLD_EXAMPLE}</code></pre>
             <label>{tr(i18n, |i| t_string!(i, quality.choose_file))}
                 <input type="file" accept=".jsonl,.json,.txt" on:change=move |event| read_file(event, lines) />
             </label>

@@ -41,7 +41,7 @@ use auth::Auth;
 use i18n::*;
 use leptos::prelude::*;
 use leptos_i18n::Locale as _;
-use leptos_meta::{provide_meta_context, Html, Link, Meta, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, Html, Link, Meta, MetaTags, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
     path, SsrMode,
@@ -57,6 +57,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             <head>
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
+                // the stylesheet carries the same content hash as the scripts (scripts/build.sh)
+                <link rel="stylesheet" id="grove" href=format!("/{}/{}.css", options.site_pkg_dir, options.output_name) />
                 <HydrationScripts options />
                 <MetaTags />
             </head>
@@ -120,7 +122,6 @@ fn Pages() -> impl IntoView {
     });
 
     view! {
-        <Stylesheet id="grove" href="/pkg/grove.css" />
         <Link rel="icon" type_="image/svg+xml" href="/favicon.svg" />
         <Meta name="description" content=move || t_string!(i18n, meta.description).to_string() />
         <Title formatter=|page: String| if page.is_empty() { "Grove".to_owned() } else { format!("{page} · Grove") } />

@@ -53,7 +53,10 @@ test('a moderator trains a reward model, downloads it and scores messages with i
   await form.locator('[data-test="start-training"]').click();
   await page.locator('[data-test="model-job"][data-state="queued"]').waitFor();
 
-  work();
+  const log = work();
+  // a job that did not succeed says why (the worker's log and the job's error)
+  const state = sql("select state || ' ' || coalesce(error, '') from model_job where kind = 'train' order by created_at limit 1");
+  assert.match(state, /^succeeded/, `training job: ${state}\nworker: ${log.slice(-2000)}`);
   await visit(page, '/moderation/models');
   await page.locator('[data-test="model-job"][data-state="succeeded"] a').first().click();
   const detail = page.locator('[data-test="model-job-detail"][data-state="succeeded"]');

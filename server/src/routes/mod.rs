@@ -1,8 +1,9 @@
 //! The router: the Leptos pages and server functions, health, static files, and the layers
-//! around them (sessions, cross-site refusal, rate limits, security headers, metrics,
-//! tracing, panic safety).
+//! around them (validators, sessions, cross-site refusal, rate limits, security headers,
+//! compression, metrics, tracing, panic safety).
 
 pub mod api;
+pub mod delivery;
 pub mod export;
 pub mod health;
 mod models;
@@ -21,7 +22,7 @@ use tower_sessions_sqlx_store::PostgresStore;
 /// Builds the whole HTTP surface. Tests call this with a test database.
 pub fn router(config: &Config, engine: Engine, sessions: PostgresStore) -> Router {
     let leptos_options = LeptosOptions::builder()
-        .output_name("grove")
+        .output_name(delivery::output_name(&config.site_root))
         .site_root(config.site_root.to_string_lossy().into_owned())
         .site_pkg_dir("pkg")
         .site_addr(config.addr)
@@ -49,6 +50,7 @@ pub fn router(config: &Config, engine: Engine, sessions: PostgresStore) -> Route
         .route("/moderation/exports/{id}/download", get(export::job_file))
         .route("/moderation/models/{id}/download", get(models::archive))
         .with_state(engine)
+        .nest("/pkg", delivery::assets(&config.site_root))
         .leptos_routes_with_context(
             &leptos_options,
             routes,
@@ -64,6 +66,7 @@ pub fn router(config: &Config, engine: Engine, sessions: PostgresStore) -> Route
         .fallback(leptos_axum::file_and_error_handler(shell))
         .with_state(leptos_options)
         .merge(metrics_page)
+        .layer(middleware::from_fn(delivery::validators))
         .layer(middleware::from_fn_with_state(
             RateLimits::new(config.rate_limit_scale, config.trust_forwarded_for),
             crate::limits::enforce,
@@ -81,6 +84,7 @@ pub fn router(config: &Config, engine: Engine, sessions: PostgresStore) -> Route
         .layer(RequestBodyLimitLayer::new(security::MAX_BODY_BYTES))
         .layer(middleware::from_fn(security::refuse_large_bodies))
         .layer(middleware::from_fn(security::security_headers))
+        .layer(delivery::compression())
         .layer(TraceLayer::new_for_http())
         .layer(CatchPanicLayer::custom(internal_error_page))
 }

@@ -6,7 +6,7 @@
 use app::error::AppError;
 use axum::{
     extract::{Request, State},
-    http::{header, HeaderMap, HeaderValue, Method},
+    http::{header, HeaderMap, HeaderValue, Method, StatusCode},
     middleware::Next,
     response::{IntoResponse, Response},
 };
@@ -100,12 +100,16 @@ pub async fn security_headers(request: Request, next: Next) -> Response {
             .entry(name)
             .or_insert(HeaderValue::from_static(value));
     }
-    // pages set their own policy with a nonce; everything else (JSON, files) runs no script
-    headers
-        .entry(header::CONTENT_SECURITY_POLICY)
-        .or_insert(HeaderValue::from_static(
-            "default-src 'none'; frame-ancestors 'none'; base-uri 'none'",
-        ));
+    // pages set their own policy with a nonce; everything else (JSON, files) runs no script. A
+    // 304 keeps the policy the cached page came with (a new one would not know its nonce).
+    if response.status() != StatusCode::NOT_MODIFIED {
+        response
+            .headers_mut()
+            .entry(header::CONTENT_SECURITY_POLICY)
+            .or_insert(HeaderValue::from_static(
+                "default-src 'none'; frame-ancestors 'none'; base-uri 'none'",
+            ));
+    }
     response
 }
 

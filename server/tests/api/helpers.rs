@@ -38,10 +38,21 @@ impl TestResponse {
 
 impl TestApp {
     pub fn new(pool: PgPool) -> Self {
+        Self::with_args(pool, &[])
+    }
+
+    /// The app serving the front end from `site_root`.
+    pub fn with_site_root(pool: PgPool, site_root: &std::path::Path) -> Self {
+        Self::with_args(pool, &["--site-root", &site_root.to_string_lossy()])
+    }
+
+    fn with_args(pool: PgPool, extra: &[&str]) -> Self {
         // export files of tests go to a throwaway folder, not the project's data/
         let data_dir = std::env::temp_dir().join("grove-api-tests");
         let data_dir = data_dir.to_string_lossy();
-        let config = match Cli::try_parse_from(["grove", "--data-dir", &data_dir]) {
+        let mut args = vec!["grove", "--data-dir", &data_dir];
+        args.extend_from_slice(extra);
+        let config = match Cli::try_parse_from(args) {
             Ok(cli) => cli.config,
             Err(error) => panic!("default configuration must parse: {error}"),
         };
@@ -56,6 +67,15 @@ impl TestApp {
     /// Loads a page the way a browser does.
     pub async fn get(&mut self, path: &str) -> TestResponse {
         let request = Request::get(path).header(header::ACCEPT, "text/html,*/*;q=0.8");
+        self.send(request, Body::empty()).await
+    }
+
+    /// A GET with extra request headers.
+    pub async fn get_with(&mut self, path: &str, headers: &[(&str, &str)]) -> TestResponse {
+        let mut request = Request::get(path).header(header::ACCEPT, "text/html,*/*;q=0.8");
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
         self.send(request, Body::empty()).await
     }
 

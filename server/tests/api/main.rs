@@ -5,6 +5,7 @@
 
 mod accounts;
 mod authorization;
+mod delivery;
 mod export;
 mod helpers;
 mod models;

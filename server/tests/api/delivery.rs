@@ -31,7 +31,7 @@ fn site() -> PathBuf {
     dir
 }
 
-fn header<'a>(response: &'a crate::helpers::TestResponse, name: header::HeaderName) -> &'a str {
+fn header(response: &crate::helpers::TestResponse, name: header::HeaderName) -> &str {
     response
         .headers
         .get(name)

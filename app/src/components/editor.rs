@@ -35,6 +35,13 @@ pub fn MarkdownEditor(
         _ => "good",
     };
     let warning_name = StoredValue::new(language_name(&lang));
+    // marks the textarea once the app owns it (see `typed_before_hydration` of the workspace)
+    let input = NodeRef::<leptos::html::Textarea>::new();
+    Effect::new(move |_| {
+        if let Some(element) = input.get() {
+            let _ = element.set_attribute("data-live", "true");
+        }
+    });
 
     // ask the server what language the draft looks like, once typing pauses. The timer and the
     // request can outlive the editor (a submitted task is replaced at once), so they only touch
@@ -95,6 +102,7 @@ pub fn MarkdownEditor(
                             data-test="editor"
                             rows="10"
                             placeholder=placeholder.clone()
+                            node_ref=input
                             bind:value=text
                         ></textarea>
                     }

@@ -83,6 +83,9 @@ pub fn TaskWorkspace(task: TaskView, on_done: Callback<()>) -> impl IntoView {
     let draft_key = task_id.to_string();
 
     let text = RwSignal::new(String::new());
+    // text typed into the server-rendered editor while the WebAssembly was still loading; set
+    // once the page is live, so everything that follows the text (counters, buttons) updates
+    let typed = StoredValue::new(typed_before_hydration());
     let rank = RwSignal::new(task.with_value(|t| RankState::new(&t.replies)));
     let labels = RwSignal::new(BTreeMap::<String, f64>::new());
     let client_key = StoredValue::new(String::new());
@@ -97,7 +100,10 @@ pub fn TaskWorkspace(task: TaskView, on_done: Callback<()>) -> impl IntoView {
         let draft_key = draft_key.clone();
         Effect::new(move |_| {
             let draft: Draft = drafts::load(&draft_key).unwrap_or_default();
-            if !draft.text.is_empty() {
+            // what was just typed wins over an older draft
+            if let Some(typed) = typed.get_value() {
+                text.set(typed);
+            } else if !draft.text.is_empty() {
                 text.set(draft.text.clone());
             }
             if let Some(saved) = draft.rank.clone() {
@@ -304,5 +310,27 @@ pub fn TaskWorkspace(task: TaskView, on_done: Callback<()>) -> impl IntoView {
         <Show when=move || reviewing.get() && (category == TaskCategory::InitialPrompt || category == TaskCategory::Reply)>
             <aside class="sr-only" aria-live="polite">{tr(i18n, |i| t_string!(i, workspace.review_mode))}</aside>
         </Show>
+    }
+}
+
+/// The text in the server-rendered editor when the WebAssembly takes the page over: what the
+/// volunteer typed while it loaded. An editor the app rendered or took over is marked
+/// `data-live`, so a task that follows another in the browser finds nothing here.
+fn typed_before_hydration() -> Option<String> {
+    #[cfg(feature = "hydrate")]
+    {
+        use leptos::wasm_bindgen::JsCast;
+        let value = document()
+            .query_selector("textarea[data-test=\"editor\"]:not([data-live])")
+            .ok()
+            .flatten()?
+            .dyn_into::<web_sys::HtmlTextAreaElement>()
+            .ok()?
+            .value();
+        (!value.trim().is_empty()).then_some(value)
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        None
     }
 }

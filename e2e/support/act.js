@@ -1,11 +1,14 @@
 // What a user does: visit, wait for hydration, fill forms, run the grove CLI for set-up.
 import { execFileSync } from 'node:child_process';
 import { field, button, byTest } from './find.js';
+import { checkAccessibility } from './a11y.js';
 
-/** Opens a path and waits until the WebAssembly has hydrated the page. */
+/** Opens a path, waits until the WebAssembly has hydrated the page, and checks its
+ *  accessibility (axe-core). */
 export async function visit(page, path) {
   await page.goto(path);
   await page.waitForSelector('body[data-hydrated="true"]');
+  await checkAccessibility(page);
 }
 
 let counter = 0;
@@ -43,6 +46,7 @@ export function grove(...args) {
 export async function openTask(page, kind, lang) {
   await visit(page, `/tasks/${kind}?lang=${lang}`);
   await page.locator('[data-test="task"], [data-test="no-task"]').first().waitFor();
+  await checkAccessibility(page);
 }
 
 /** Types into the Markdown editor. */

@@ -35,11 +35,13 @@ pub fn MarkdownEditor(
         _ => "good",
     };
     let warning_name = StoredValue::new(language_name(&lang));
-    // marks the textarea once the app owns it (see `typed_before_hydration` of the workspace)
+    // marks the textarea once the app owns it (see `typed_before_hydration` of the workspace),
+    // and puts the focus there: writing is the first thing to do
     let input = NodeRef::<leptos::html::Textarea>::new();
     Effect::new(move |_| {
         if let Some(element) = input.get() {
             let _ = element.set_attribute("data-live", "true");
+            let _ = element.focus();
         }
     });
 
@@ -100,6 +102,7 @@ pub fn MarkdownEditor(
                             class="editor-input"
                             aria-label=tr(i18n, |i| t_string!(i, editor.input_label))
                             data-test="editor"
+                            dir="auto"
                             rows="10"
                             placeholder=placeholder.clone()
                             node_ref=input

@@ -5,5 +5,6 @@ use leptos::prelude::*;
 
 #[component]
 pub fn Markdown(#[prop(into)] text: Signal<String>) -> impl IntoView {
-    view! { <div class="markdown" inner_html=move || render(&text.get())></div> }
+    // user-written text keeps its own direction (English stays readable in the Arabic interface)
+    view! { <div class="markdown" dir="auto" inner_html=move || render(&text.get())></div> }
 }

@@ -49,7 +49,7 @@ pub fn flag_reason(i18n: crate::I18n, reason: FlagReason) -> &'static str {
 pub fn ReliabilityTable(rows: Vec<AnnotatorReliability>, test: &'static str) -> impl IntoView {
     let i18n = use_i18n();
     view! {
-        <div class="table-scroll">
+        <div class="table-scroll" tabindex="0">
             <table class="data-table symbols" data-test=test>
                 <thead><tr>
                     <th>{tr(i18n, |i| t_string!(i, quality.user))}</th>

@@ -55,6 +55,7 @@ pub fn LeaderboardPage() -> impl IntoView {
 fn Rows(rows: Vec<LeaderRow>, test: &'static str) -> impl IntoView {
     let i18n = use_i18n();
     view! {
+        <div class="table-scroll" tabindex="0">
         <table class="data-table leaderboard" data-test=test>
             <thead><tr><th>"#"</th><th>{tr(i18n, |i| t_string!(i, leaderboard.name))}</th><th>{tr(i18n, |i| t_string!(i, leaderboard.points))}</th><th>{tr(i18n, |i| t_string!(i, leaderboard.level))}</th><th>{tr(i18n, |i| t_string!(i, leaderboard.written))}</th><th>{tr(i18n, |i| t_string!(i, leaderboard.reviews))}</th><th>{tr(i18n, |i| t_string!(i, leaderboard.rankings))}</th></tr></thead>
             <tbody>
@@ -74,5 +75,6 @@ fn Rows(rows: Vec<LeaderRow>, test: &'static str) -> impl IntoView {
                 }).collect_view()}
             </tbody>
         </table>
+        </div>
     }
 }

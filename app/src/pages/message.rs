@@ -196,15 +196,15 @@ fn MessageCard(message: MessageView, focused: bool) -> impl IntoView {
             </header>
             <Markdown text=message.text.clone() />
             <footer class="message-actions">
-                <button type="button" class="thumb" data-test="thumb-up" aria-label=tr(i18n, |i| t_string!(i, message.thumbs_up))
+                <button type="button" class="thumb" data-test="thumb-up"
                     aria-pressed=move || (thumbs.get().2 == Some(Thumb::Up)).to_string()
                     disabled=move || own || !logged_in() on:click=move |_| vote(Thumb::Up)>
-                    "👍 " {move || thumbs.get().0}
+                    <span aria-hidden="true">"👍 "</span><span class="sr-only">{tr(i18n, |i| t_string!(i, message.thumbs_up))} " "</span>{move || thumbs.get().0}
                 </button>
-                <button type="button" class="thumb" data-test="thumb-down" aria-label=tr(i18n, |i| t_string!(i, message.thumbs_down))
+                <button type="button" class="thumb" data-test="thumb-down"
                     aria-pressed=move || (thumbs.get().2 == Some(Thumb::Down)).to_string()
                     disabled=move || own || !logged_in() on:click=move |_| vote(Thumb::Down)>
-                    "👎 " {move || thumbs.get().1}
+                    <span aria-hidden="true">"👎 "</span><span class="sr-only">{tr(i18n, |i| t_string!(i, message.thumbs_down))} " "</span>{move || thumbs.get().1}
                 </button>
                 <Show when=move || logged_in() && !own>
                     <button type="button" class="link-button" data-test="report" on:click=move |_| reporting.update(|r| *r = !*r)>{tr(i18n, |i| t_string!(i, message.report))}</button>

@@ -214,7 +214,7 @@ fn LanguageTable(
             </table>
             {may_pause.then(|| view! {
                 <div class="row">
-                    <select data-test="pause-lang" on:change=move |ev| chosen.set(event_target_value(&ev))>
+                    <select data-test="pause-lang" aria-label=tr(i18n, |i| t_string!(i, quality.language)) on:change=move |ev| chosen.set(event_target_value(&ev))>
                         {domain::message::LANGUAGES.iter().map(|(tag, _, _)| view! {
                             <option value=*tag selected=*tag == "en">{language_name(tag)}</option>
                         }).collect_view()}

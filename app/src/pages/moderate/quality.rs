@@ -141,7 +141,7 @@ fn Agreement(report: AgreementReport) -> impl IntoView {
     view! {
         <LineChart title=t_string!(i18n, quality.chart_title) series=lines x_ends=ends />
         <h2>{tr(i18n, |i| t_string!(i, quality.agreement))}</h2>
-        <div class="table-scroll">
+        <div class="table-scroll" tabindex="0">
             <table class="data-table symbols" data-test="agreement">
                 <thead><tr>
                     <th>{tr(i18n, |i| t_string!(i, quality.week))}</th>
@@ -197,7 +197,7 @@ fn GoldList(items: Vec<GoldItemView>, reload: Callback<()>) -> impl IntoView {
         return view! { <p class="notice" data-test="no-gold">{tr(i18n, |i| t_string!(i, quality.no_gold))}</p> }.into_any();
     }
     view! {
-        <div class="table-scroll">
+        <div class="table-scroll" tabindex="0">
             <table class="data-table" data-test="gold-items">
                 <thead><tr>
                     <th>{tr(i18n, |i| t_string!(i, quality.message))}</th>

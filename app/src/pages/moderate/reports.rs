@@ -102,7 +102,7 @@ fn ReportCard(report: ReportView, reload: Callback<()>) -> impl IntoView {
             {open.then(|| view! {
                 <div class="actions">
                     <button type="button" class="button secondary small" data-test="take-report" on:click=take>{tr(i18n, |i| t_string!(i, mod_reports.take))}</button>
-                    <select data-test="outcome" on:change=move |ev| {
+                    <select data-test="outcome" aria-label=tr(i18n, |i| t_string!(i, mod_reports.outcome)) on:change=move |ev| {
                         if let Ok(o) = ReportOutcome::parse(&event_target_value(&ev)) { outcome.set(o) }
                     }>
                         {ReportOutcome::ALL.into_iter().map(|o| view! {

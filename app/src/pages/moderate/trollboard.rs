@@ -59,7 +59,7 @@ fn Board(
             {move || rows.get().map(|result| match result {
                 Ok(rows) => view! {
                     <table class="data-table" data-test="trollboard">
-                        <thead><tr><th>{tr(i18n, |i| t_string!(i, mod_trollboard.user))}</th><th>{tr(i18n, |i| t_string!(i, mod_trollboard.score))}</th><th>{tr(i18n, |i| t_string!(i, mod_trollboard.red_flags))}</th><th>"👎"</th><th>"👍"</th><th>{tr(i18n, |i| t_string!(i, mod_trollboard.spam_prompts))}</th><th>{tr(i18n, |i| t_string!(i, mod_trollboard.flag_labels))}</th></tr></thead>
+                        <thead><tr><th>{tr(i18n, |i| t_string!(i, mod_trollboard.user))}</th><th>{tr(i18n, |i| t_string!(i, mod_trollboard.score))}</th><th>{tr(i18n, |i| t_string!(i, mod_trollboard.red_flags))}</th><th><span aria-hidden="true">"👎"</span><span class="sr-only">{tr(i18n, |i| t_string!(i, message.thumbs_down))}</span></th><th><span aria-hidden="true">"👍"</span><span class="sr-only">{tr(i18n, |i| t_string!(i, message.thumbs_up))}</span></th><th>{tr(i18n, |i| t_string!(i, mod_trollboard.spam_prompts))}</th><th>{tr(i18n, |i| t_string!(i, mod_trollboard.flag_labels))}</th></tr></thead>
                         <tbody>
                             {rows.into_iter().map(|r| view! {
                                 <tr>

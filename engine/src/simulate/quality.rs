@@ -466,16 +466,10 @@ pub(super) async fn report(
     let parents: Vec<Uuid> = sets.iter().map(|(parent, _, _)| *parent).collect();
     let mut ballots: HashMap<Uuid, Vec<Ballot<Uuid>>> = HashMap::new();
     for (parent, ids, groups) in db::quality::rankings_of_parents(pool, &parents).await? {
-        let mut ballot: Ballot<Uuid> = Vec::new();
-        let mut last = None;
-        for (id, group) in ids.iter().zip(&groups) {
-            match ballot.last_mut() {
-                Some(current) if last == Some(*group) => current.push(*id),
-                _ => ballot.push(vec![*id]),
-            }
-            last = Some(*group);
-        }
-        ballots.entry(parent).or_default().push(ballot);
+        ballots
+            .entry(parent)
+            .or_default()
+            .push(crate::quality::report::ballot(&ids, &groups));
     }
     let (mut tau_weighted, mut tau_plain, mut scored) = (0.0, 0.0, 0u32);
     for (parent, children, texts) in &sets {

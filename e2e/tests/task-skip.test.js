@@ -17,8 +17,20 @@ test('a skipped review is never offered again', async () => {
   await signInBrowser(browser.context, bob);
   const { page } = browser;
   await openTask(page, 'label_initial_prompt', lang);
+  // a real modal: focus moves in, Escape closes it, focus returns to Skip
   await page.locator('[data-test="skip"]').click();
-  await page.locator('[data-test="skip-dialog"]').getByLabel('It is not in my language').check();
+  const dialog = page.locator('[data-test="skip-dialog"]');
+  await dialog.waitFor();
+  assert.ok(await dialog.evaluate((d) => d.open && d.matches(':modal') && d.contains(document.activeElement)));
+  await page.keyboard.press('Escape');
+  await dialog.waitFor({ state: 'hidden' });
+  assert.equal(await page.evaluate(() => document.activeElement?.dataset?.test), 'skip');
+  // the label sits beside its radio
+  await page.locator('[data-test="skip"]').click();
+  const radio = dialog.getByLabel('It is not in my language');
+  const [box, label] = await Promise.all([radio.boundingBox(), dialog.locator('label.choice', { hasText: 'It is not in my language' }).boundingBox()]);
+  assert.ok(box.y - label.y < 20, 'radio and text on one line');
+  await radio.check();
   await page.locator('[data-test="confirm-skip"]').click();
   await page.waitForFunction(() => document.querySelector('[data-test="no-task"]'));
   await openTask(page, 'label_initial_prompt', lang);

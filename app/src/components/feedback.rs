@@ -8,17 +8,35 @@ use leptos::prelude::*;
 /// is kept as an attribute for tests and styling.
 #[component]
 pub fn ErrorNote(error: AppError) -> impl IntoView {
-    let i18n = use_i18n();
     let code = error.code.clone();
-    // English readers get the server's own message, which is often more specific
-    let message = move || match i18n.get_locale() {
-        Locale::en => error.message.clone(),
-        _ => translated(i18n, &error.code).map_or_else(|| error.message.clone(), str::to_owned),
-    };
+    let message = message(error);
     view! {
         <p class="error-note" role="alert" data-code=code>
             {message}
         </p>
+    }
+}
+
+/// An answer that is not a failure (nothing to do right now), as a friendly notice rather than
+/// a red error.
+#[component]
+pub fn InfoNote(error: AppError) -> impl IntoView {
+    let code = error.code.clone();
+    let message = message(error);
+    view! {
+        <p class="notice info" role="status" data-code=code>
+            {message}
+        </p>
+    }
+}
+
+/// The error's text: English readers get the server's own message, which is often more
+/// specific; others the catalogue's for the common codes.
+fn message(error: AppError) -> impl Fn() -> String + Send + Sync + 'static {
+    let i18n = use_i18n();
+    move || match i18n.get_locale() {
+        Locale::en => error.message.clone(),
+        _ => translated(i18n, &error.code).map_or_else(|| error.message.clone(), str::to_owned),
     }
 }
 

@@ -7,7 +7,10 @@ mod workspace;
 use crate::{
     api::tasks::request_task,
     auth::use_auth,
-    components::{feedback::ErrorNote, guard::RequireUser},
+    components::{
+        feedback::{ErrorNote, InfoNote},
+        guard::RequireUser,
+    },
     error::AppError,
     i18n::*,
     tr,
@@ -95,7 +98,11 @@ fn NoTask(error: AppError, lang: String) -> impl IntoView {
     view! {
         <section class="card" data-test="no-task">
             <h1>{move || if nothing { t_string!(i18n, task.nothing) } else { t_string!(i18n, task.not_loaded) }}</h1>
-            <ErrorNote error />
+            {if nothing {
+                view! { <InfoNote error /> }.into_any()
+            } else {
+                view! { <ErrorNote error /> }.into_any()
+            }}
             <div class="actions">
                 <A href="/dashboard" attr:class="button">{tr(i18n, |i| t_string!(i, task.back))}</A>
                 <A href=format!("/tasks/random?lang={lang}") attr:class="button secondary">{tr(i18n, |i| t_string!(i, task.any_task))}</A>

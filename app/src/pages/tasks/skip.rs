@@ -57,9 +57,24 @@ pub fn SkipDialog(
         });
     };
 
+    // a native modal dialog: a backdrop, the page behind it inert (focus stays inside), Escape
+    // closes it, and closing gives the focus back to the Skip button
+    let dialog = NodeRef::<leptos::html::Dialog>::new();
+    Effect::new(move |_| {
+        let wanted = open.get();
+        if let Some(element) = dialog.get() {
+            if wanted && !element.open() {
+                let _ = element.show_modal();
+            } else if !wanted && element.open() {
+                element.close();
+            }
+        }
+    });
+
     view! {
-        <Show when=move || open.get()>
-            <div class="dialog" role="dialog" aria-modal="true" aria-labelledby="skip-title" data-test="skip-dialog">
+        <dialog class="dialog" node_ref=dialog aria-labelledby="skip-title" data-test="skip-dialog"
+            on:close=move |_| open.set(false)>
+            <Show when=move || open.get()>
                 <h2 id="skip-title">{tr(i18n, |i| t_string!(i, skip.heading))}</h2>
                 <p class="muted">{tr(i18n, |i| t_string!(i, skip.not_again))}</p>
                 <div class="form">
@@ -88,12 +103,12 @@ pub fn SkipDialog(
                         <button type="button" class="button" data-test="confirm-skip" disabled=busy on:click=confirm>
                             {tr(i18n, |i| t_string!(i, skip.skip))}
                         </button>
-                        <button type="button" class="button secondary" on:click=move |_| open.set(false)>
+                        <button type="button" class="button secondary" data-test="cancel-skip" on:click=move |_| open.set(false)>
                             {tr(i18n, |i| t_string!(i, skip.cancel))}
                         </button>
                     </div>
                 </div>
-            </div>
-        </Show>
+            </Show>
+        </dialog>
     }
 }

@@ -48,7 +48,10 @@ test('a moderator searches, edits, deletes, undeletes, halts and restarts', asyn
   assert.match(await revision.locator('.after').innerText(), /отредактировано/);
 
   // delete, then undelete
+  // a delete says what goes, and waits for the confirmation
   await page.locator('[data-test="delete"]').click();
+  assert.match(await page.locator('[data-test="delete-confirmation"]').innerText(), /in all: 1, by /);
+  await page.locator('[data-test="confirm-delete"]').click();
   await page.locator('[data-test="deleted-badge"]').waitFor();
   assert.equal(sql(`select deleted from message where text = ${quote(edited)}`), 't');
   await page.locator('[data-test="undelete"]').click();
@@ -68,4 +71,16 @@ test('a moderator searches, edits, deletes, undeletes, halts and restarts', asyn
 
   const actions = sql(`select string_agg(a.action, ',' order by a.created_at) from audit_log a join message m on m.message_id = a.target_id where m.text = ${quote(edited)}`);
   assert.equal(actions, 'message.edit,message.delete,message.undelete,tree.restart,tree.halt,tree.restart');
+
+  // a ban asks first: keeping changes nothing, confirming bans
+  const adaId = sql(`select user_id from app_user where username = ${quote(ada.name)}`);
+  await visit(page, `/moderation/users/${adaId}`);
+  await page.locator('[data-test="ban"]').click();
+  assert.match(await page.locator('[data-test="ban-confirmation"]').innerText(), /can no longer log in/);
+  await page.locator('[data-test="ban-confirmation"] .button.secondary').click();
+  assert.equal(sql(`select banned from app_user where user_id = '${adaId}'`), 'f');
+  await page.locator('[data-test="ban"]').click();
+  await page.locator('[data-test="confirm-ban"]').click();
+  await page.locator('[data-test="unban"]').waitFor();
+  assert.equal(sql(`select banned from app_user where user_id = '${adaId}'`), 't');
 });

@@ -10,7 +10,7 @@ use domain::{
         PurgeSummary, ReportOutcome, ReportView, Revision, TreeSummary, TrollRow, UserDetail,
         UserSort, UserSummary, Window,
     },
-    tree::TreeState,
+    tree::{view::DeletePreview, TreeState},
 };
 use leptos::{prelude::*, server_fn::codec::Json};
 use serde::{Deserialize, Serialize};
@@ -130,6 +130,8 @@ pub struct MessageDossier {
     pub revisions: Vec<Revision>,
     pub reports: Vec<ReportView>,
     pub audit: Vec<AuditEntry>,
+    /// What deleting the message would remove.
+    pub delete_preview: DeletePreview,
 }
 
 #[server(endpoint = "moderation/message", input = Json)]
@@ -140,6 +142,17 @@ pub async fn moderation_message(message_id: MessageId) -> Result<MessageDossier,
     let view = engine
         .tree_of_message(Some(me.id), message_id, true)
         .await?;
+    let subtree = view.subtree(message_id);
+    let mut authors: Vec<String> = Vec::new();
+    for m in &subtree {
+        if !authors.contains(&m.author) {
+            authors.push(m.author.clone());
+        }
+    }
+    let delete_preview = DeletePreview {
+        messages: u32::try_from(subtree.len()).unwrap_or(u32::MAX),
+        authors,
+    };
     let message = view
         .messages
         .into_iter()
@@ -158,6 +171,7 @@ pub async fn moderation_message(message_id: MessageId) -> Result<MessageDossier,
         revisions: engine.message_revisions(me.id, message_id).await?,
         reports,
         audit: engine.audit_log(me.id, Some(message_id.as_uuid())).await?,
+        delete_preview,
     })
 }
 

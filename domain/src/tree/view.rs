@@ -83,6 +83,36 @@ pub struct TreeView {
     pub messages: Vec<MessageView>,
 }
 
+impl TreeView {
+    /// What deleting `root` removes: it and every live message below it (deleted ones stay as
+    /// they are), parents first.
+    pub fn subtree(&self, root: MessageId) -> Vec<&MessageView> {
+        let mut out: Vec<&MessageView> = self
+            .messages
+            .iter()
+            .filter(|m| m.message_id == root && !m.deleted)
+            .collect();
+        let mut index = 0;
+        while let Some(parent) = out.get(index).map(|m| m.message_id) {
+            out.extend(
+                self.messages
+                    .iter()
+                    .filter(|m| m.parent_id == Some(parent) && !m.deleted),
+            );
+            index += 1;
+        }
+        out
+    }
+}
+
+/// What a delete would remove: how many messages, and whose.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeletePreview {
+    pub messages: u32,
+    /// Display names of their authors, each once.
+    pub authors: Vec<String>,
+}
+
 /// A page of the user's own messages, newest first, with the state of their trees.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Contribution {

@@ -57,6 +57,8 @@ fn Dossier(dossier: MessageDossier, reload: Callback<()>) -> impl IntoView {
     let message = dossier.message.message.clone();
     let id = message.message_id;
     let editing = RwSignal::new(false);
+    let confirming = RwSignal::new(false);
+    let preview = dossier.delete_preview.clone();
     let draft = RwSignal::new(message.text.clone());
     let error = RwSignal::new(None::<AppError>);
     let run = move |action: &'static str| {
@@ -108,9 +110,19 @@ fn Dossier(dossier: MessageDossier, reload: Callback<()>) -> impl IntoView {
                 {if deleted {
                     view! { <button type="button" class="button" data-test="undelete" on:click=move |_| run("undelete")>{tr(i18n, |i| t_string!(i, mod_message.undelete))}</button> }.into_any()
                 } else {
-                    view! { <button type="button" class="button danger" data-test="delete" on:click=move |_| run("delete")>{tr(i18n, |i| t_string!(i, mod_message.delete))}</button> }.into_any()
+                    view! { <button type="button" class="button danger" data-test="delete" on:click=move |_| confirming.set(true)>{tr(i18n, |i| t_string!(i, mod_message.delete))}</button> }.into_any()
                 }}
             </div>
+            <Show when=move || confirming.get()>
+                <div class="notice warning" role="alertdialog" data-test="delete-confirmation">
+                    <p>{t!(i18n, mod_message.delete_confirm, count = preview.messages, authors = preview.authors.join(", "))}</p>
+                    <div class="actions">
+                        <button type="button" class="button danger" data-test="confirm-delete"
+                            on:click=move |_| { confirming.set(false); run("delete") }>{tr(i18n, |i| t_string!(i, mod_message.confirm_delete))}</button>
+                        <button type="button" class="button secondary" on:click=move |_| confirming.set(false)>{tr(i18n, |i| t_string!(i, mod_message.keep))}</button>
+                    </div>
+                </div>
+            </Show>
         </div>
         <section class="card" data-test="mod-tree">
             <h2>{tr(i18n, |i| t_string!(i, mod_message.tree))}</h2>

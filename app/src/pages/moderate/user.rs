@@ -62,6 +62,7 @@ fn UserDetailView(detail: UserDetail, reload: Callback<()>) -> impl IntoView {
     let preview = RwSignal::new(None::<PurgeSummary>);
     let purged = RwSignal::new(None::<PurgeSummary>);
     let ban_too = RwSignal::new(true);
+    let confirming_ban = RwSignal::new(false);
     let done = move |result: Result<(), AppError>| match result {
         Ok(()) => {
             error.set(None);
@@ -128,16 +129,26 @@ fn UserDetailView(detail: UserDetail, reload: Callback<()>) -> impl IntoView {
                 {if user.banned {
                     view! { <button type="button" class="button" data-test="unban" on:click=move |_| set_banned(false)>{tr(i18n, |i| t_string!(i, mod_user.unban))}</button> }.into_any()
                 } else {
-                    view! { <button type="button" class="button danger" data-test="ban" on:click=move |_| set_banned(true)>{tr(i18n, |i| t_string!(i, mod_user.ban))}</button> }.into_any()
+                    view! { <button type="button" class="button danger" data-test="ban" on:click=move |_| confirming_ban.set(true)>{tr(i18n, |i| t_string!(i, mod_user.ban))}</button> }.into_any()
                 }}
                 <button type="button" class="button secondary" on:click=toggle_board>
                     {if detail.show_on_leaderboard { t_string!(i18n, mod_user.hide) } else { t_string!(i18n, mod_user.show) }}
                 </button>
             </div>
+            <Show when=move || confirming_ban.get()>
+                <div class="notice warning" role="alertdialog" data-test="ban-confirmation">
+                    <p>{t!(i18n, mod_user.ban_confirm, name = user.display_name.clone())}</p>
+                    <div class="actions">
+                        <button type="button" class="button danger" data-test="confirm-ban"
+                            on:click=move |_| { confirming_ban.set(false); set_banned(true) }>{tr(i18n, |i| t_string!(i, mod_user.ban))}</button>
+                        <button type="button" class="button secondary" on:click=move |_| confirming_ban.set(false)>{tr(i18n, |i| t_string!(i, mod_message.keep))}</button>
+                    </div>
+                </div>
+            </Show>
         </div>
         <section class="card">
             <h2>{tr(i18n, |i| t_string!(i, mod_user.notes))}</h2>
-            <textarea rows="3" bind:value=notes data-test="notes"></textarea>
+            <textarea rows="3" class="notes" aria-label=tr(i18n, |i| t_string!(i, mod_user.notes)) bind:value=notes data-test="notes"></textarea>
             <button type="button" class="button small" on:click=save_notes>{tr(i18n, |i| t_string!(i, mod_user.save_notes))}</button>
         </section>
         <section class="card danger-zone" data-test="purge">

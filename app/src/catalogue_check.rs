@@ -1,7 +1,8 @@
 //! The interface catalogue is complete: every locale has every key of the English catalogue,
-//! no key English lacks, no empty text, and the same placeholders (`{{ name }}` interpolations
-//! and `{name}` substitutions) in each text. leptos_i18n would only warn and fall back to
-//! English at build time; this test makes a missing translation fail the suite.
+//! no key English lacks, no empty text, and the same placeholders (`{{ name }}` interpolations,
+//! plural variables and `{name}` substitutions) in each text; each plural names only the
+//! categories its locale has. The build falls back to English for a missing text; this test
+//! makes a missing translation fail the suite.
 
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -50,22 +51,66 @@ fn entries(locale: &str, source: &str) -> Result<BTreeMap<String, String>, Strin
     Ok(out)
 }
 
-/// The placeholders of a text: `{{ name }}` and `{name}`.
+/// The placeholders of a text: `{{ name }}`, plural variables and the placeholders inside
+/// their branches, and `{name}` substitutions done by the code.
 fn placeholders(text: &str) -> BTreeSet<String> {
+    use crate::i18n::{pieces, Piece};
+    let mut found = BTreeSet::new();
+    for piece in pieces(text) {
+        match piece {
+            Piece::Value(name) => {
+                found.insert(name.to_owned());
+            }
+            Piece::Plural { name, branches } => {
+                found.insert(name.to_owned());
+                for (_, body) in branches {
+                    found.extend(placeholders(body));
+                }
+            }
+            Piece::Literal(literal) => found.extend(substitutions(literal)),
+        }
+    }
+    found
+}
+
+/// `{name}` in a literal, which the code replaces itself.
+fn substitutions(text: &str) -> BTreeSet<String> {
     let mut found = BTreeSet::new();
     let mut rest = text;
     while let Some(start) = rest.find('{') {
-        let after = rest.get(start..).unwrap_or_default();
+        let after = rest.get(start + 1..).unwrap_or_default();
         let Some(end) = after.find('}') else { break };
-        let name = after
-            .get(..end)
-            .unwrap_or_default()
-            .trim_start_matches('{')
-            .trim();
-        found.insert(name.to_owned());
-        rest = after.get(end..).unwrap_or_default().trim_start_matches('}');
+        found.insert(after.get(..end).unwrap_or_default().trim().to_owned());
+        rest = after.get(end + 1..).unwrap_or_default();
     }
     found
+}
+
+/// Plural selectors a locale does not have (`few` in English, say).
+fn foreign_categories(locale: &str, text: &str) -> Vec<String> {
+    use crate::i18n::{categories, Locale, Piece};
+    let Ok(locale) = locale.parse::<Locale>() else {
+        return vec![format!("unknown locale {locale}")];
+    };
+    let mut out = Vec::new();
+    for piece in crate::i18n::pieces(text) {
+        if let Piece::Plural { branches, .. } = piece {
+            for (selector, body) in branches {
+                let known = selector == "other"
+                    || selector
+                        .strip_prefix('=')
+                        .is_some_and(|n| n.parse::<u64>().is_ok())
+                    || categories(locale)
+                        .iter()
+                        .any(|c| format!("{c:?}").eq_ignore_ascii_case(selector));
+                if !known {
+                    out.push(format!("plural selector {selector}"));
+                }
+                out.extend(foreign_categories(locale.as_str(), body));
+            }
+        }
+    }
+    out
 }
 
 /// Every problem of one locale compared with English.
@@ -88,7 +133,11 @@ fn problems(
                     placeholders(text)
                 ))
             }
-            Some(_) => {}
+            Some(translated) => out.extend(
+                foreign_categories(locale, translated)
+                    .into_iter()
+                    .map(|problem| format!("{locale}: {key}: {problem}")),
+            ),
         }
     }
     for key in theirs.keys().filter(|key| !english.contains_key(*key)) {
@@ -123,8 +172,23 @@ fn the_check_catches_a_missing_key_and_a_lost_placeholder() {
 }
 
 #[test]
-fn catalogue_files_the_generated_locales_and_the_domain_list_agree() {
-    use leptos_i18n::Locale as _;
+fn english_plurals_name_only_english_categories() {
+    let english = entries("en", CATALOGUES[0].1).unwrap_or_else(|e| panic!("{e}"));
+    let problems: Vec<String> = english
+        .iter()
+        .flat_map(|(key, text)| {
+            foreign_categories("en", text)
+                .into_iter()
+                .map(move |p| format!("en: {key}: {p}"))
+        })
+        .collect();
+    assert!(problems.is_empty(), "{problems:?}");
+    assert!(!foreign_categories("en", "{n, plural, few {x} other {y}}").is_empty());
+    assert!(foreign_categories("ru", "{n, plural, few {x} other {y}}").is_empty());
+}
+
+#[test]
+fn catalogue_files_the_locales_and_the_domain_list_agree() {
     let files: Vec<&str> = CATALOGUES.iter().map(|(locale, _)| *locale).collect();
     let generated: Vec<&str> = crate::i18n::Locale::get_all()
         .iter()
@@ -141,7 +205,7 @@ fn catalogue_files_the_generated_locales_and_the_domain_list_agree() {
 
 #[test]
 fn arabic_is_right_to_left_and_the_others_left_to_right() {
-    use leptos_i18n::{Direction, Locale as _};
+    use crate::i18n::Direction;
     for locale in crate::i18n::Locale::get_all() {
         let rtl = matches!(locale.direction(), Direction::RightToLeft);
         assert_eq!(rtl, locale.as_str() == "ar", "{}", locale.as_str());

@@ -15,17 +15,10 @@ mod pages;
 #[cfg(feature = "ssr")]
 pub mod session;
 
-// The catalogue's generated `i18n` module. The crate now prefers generating it from a build
-// script, but its build-script helper compiles a CLDR downloader (HTTP client, zip) into every
-// cold build; the macro reads the same files with the same compile-time key checks.
-#[allow(deprecated)]
-mod catalogue {
-    leptos_i18n::load_locales!();
-}
-pub use catalogue::i18n;
+pub mod i18n;
 
 /// The interface-language context every translated component reads.
-pub type I18n = leptos_i18n::I18nContext<i18n::Locale>;
+pub type I18n = i18n::I18n;
 
 /// A translated text that follows the interface language. Every call site shares this one
 /// closure type, so the renderer's generic code exists once instead of once per text: written
@@ -40,7 +33,6 @@ pub fn tr(
 use auth::Auth;
 use i18n::*;
 use leptos::prelude::*;
-use leptos_i18n::Locale as _;
 use leptos_meta::{provide_meta_context, Html, Link, Meta, MetaTags, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
@@ -51,6 +43,16 @@ use leptos_router::{
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
     set_content_security_policy();
+    let bundle = page_bundle();
+    let scripts = bundle_options(&options, bundle);
+    // the reader's texts, a cached file the browser loads beside the WebAssembly (i18n.rs)
+    #[cfg(feature = "ssr")]
+    let (texts, locale) = {
+        let locale = i18n::request_locale();
+        (i18n::texts_path(locale), locale.as_str())
+    };
+    #[cfg(not(feature = "ssr"))]
+    let (texts, locale) = (String::new(), "en");
     view! {
         <!DOCTYPE html>
         <html>
@@ -59,14 +61,85 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 // the stylesheet carries the same content hash as the scripts (scripts/build.sh)
                 <link rel="stylesheet" id="grove" href=format!("/{}/{}.css", options.site_pkg_dir, options.output_name) />
-                <HydrationScripts options />
+                <meta name="grove-texts" content=texts.clone() data-locale=locale />
+                <link rel="preload" href=texts r#as="fetch" crossorigin="anonymous" />
+                <HydrationScripts options=scripts />
                 <MetaTags />
             </head>
+            // what the server renders is what the bundle it sends hydrates
             <body>
-                <App />
+                {match bundle {
+                    Bundle::Full => view! { <App /> }.into_any(),
+                    Bundle::Volunteer => view! { <VolunteerApp /> }.into_any(),
+                }}
             </body>
         </html>
     }
+}
+
+/// A front-end bundle (`scripts/build.sh` builds both).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Bundle {
+    /// What a volunteer needs: [`VolunteerApp`], `<name>.{js,wasm}`.
+    Volunteer,
+    /// Every page and the moderators' tools on volunteer pages: [`App`],
+    /// `<name>.full.{js,wasm}`.
+    Full,
+}
+
+/// The cookie that tells the server a moderator or admin is reading: their pages come with the
+/// full bundle and its tools (gold marking in the tree view). Kept in step with the account by
+/// [`api::accounts::me`]; a stale or forged one only changes which bundle a page gets, never
+/// what anyone may do.
+pub const STAFF_COOKIE: &str = "grove_staff";
+
+/// The bundle of the page being rendered: the full one for the pages of [`uses_full_bundle`]
+/// and for staff, the volunteer one for everyone else.
+fn page_bundle() -> Bundle {
+    #[cfg(feature = "ssr")]
+    {
+        let full = use_context::<axum::http::request::Parts>().is_some_and(|request| {
+            uses_full_bundle(request.uri.path()) || has_staff_cookie(&request.headers)
+        });
+        if full {
+            return Bundle::Full;
+        }
+    }
+    Bundle::Volunteer
+}
+
+/// Whether the request carries [`STAFF_COOKIE`].
+#[cfg(feature = "ssr")]
+pub fn has_staff_cookie(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|cookies| cookies.split(';'))
+        .any(|cookie| cookie.trim() == format!("{STAFF_COOKIE}=1"))
+}
+
+/// The hydration scripts' options for `bundle`.
+fn bundle_options(options: &LeptosOptions, bundle: Bundle) -> LeptosOptions {
+    let mut options = options.clone();
+    if bundle == Bundle::Full {
+        options.output_name = format!("{}.full", options.output_name).into();
+    }
+    options
+}
+
+/// Parts of volunteer pages only moderators use, provided by the full [`App`]: the volunteer
+/// bundle never links them, and the server renders a page with the app of the bundle it sends.
+#[derive(Clone, Copy)]
+pub struct StaffTools {
+    /// The gold-marking panel under a message of the tree view.
+    pub gold_panel:
+        fn(domain::tree::view::MessageView, Vec<domain::tree::view::MessageView>) -> AnyView,
+}
+
+/// The staff tools in context, where the page's app has them.
+pub fn use_staff_tools() -> Option<StaffTools> {
+    use_context::<StaffTools>()
 }
 
 /// Only scripts carrying this response's nonce run (the hydration script and the resource data
@@ -92,26 +165,120 @@ fn set_content_security_policy() {
     }
 }
 
-/// The whole application in the reader's interface language: navigation plus one page per route.
+/// Paths whose pages live only in the full front end: moderation (models, export and the rest),
+/// statistics, and the volunteer's secondary pages (leaderboard, contributions), so that what
+/// every volunteer downloads first (home, sign-in, dashboard, tasks, message and account pages)
+/// stays small. The server sends the full bundle with these pages, the volunteer bundle
+/// everywhere else (`scripts/build.sh` builds both); the volunteer bundle answers a client-side
+/// navigation to one of them with a full page load ([`FullPageLoad`]).
+pub fn uses_full_bundle(path: &str) -> bool {
+    let path = path.split(['?', '#']).next().unwrap_or(path);
+    ["/moderation", "/stats", "/contributions", "/leaderboard"]
+        .iter()
+        .any(|prefix| {
+            path.strip_prefix(prefix)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+        })
+}
+
+/// The pages every volunteer needs, and then `$more` routes. Both bundles list these; the
+/// full one adds the moderation and statistics pages, the volunteer one a full page load for
+/// them.
+macro_rules! routes {
+    ($($more:tt)*) => {
+        view! {
+            // Async: every page waits for its data before the first byte, so redirects and
+            // status codes (401, 403, 404) reach the browser as real HTTP.
+            <Routes fallback=pages::not_found::NotFound>
+                <Route path=path!("/") view=pages::home::HomePage ssr=SsrMode::Async />
+                <Route path=path!("/register") view=pages::register::RegisterPage ssr=SsrMode::Async />
+                <Route path=path!("/login") view=pages::login::LoginPage ssr=SsrMode::Async />
+                <Route path=path!("/terms") view=pages::terms::TermsPage ssr=SsrMode::Async />
+                <Route path=path!("/dashboard") view=pages::dashboard::DashboardPage ssr=SsrMode::Async />
+                <Route path=path!("/tasks/:kind") view=pages::tasks::TaskPage ssr=SsrMode::Async />
+                <Route path=path!("/messages/:id") view=pages::message::MessagePage ssr=SsrMode::Async />
+                <Route path=path!("/account") view=pages::account::AccountPage ssr=SsrMode::Async />
+                <Route path=path!("/guidelines") view=pages::guidelines::GuidelinesPage ssr=SsrMode::Async />
+                $($more)*
+            </Routes>
+        }
+    };
+}
+
+/// The whole application in the reader's interface language: navigation plus one page per
+/// route. The server renders every page with it; the full front-end bundle hydrates it.
 #[component]
 pub fn App() -> impl IntoView {
-    provide_meta_context();
-    // The catalogue's own <I18nContextProvider> also renders an empty <script> (for its
-    // dynamic-load mode), which the nonce-only script policy would refuse; so the context is
-    // provided here, with the same cookie, Accept-Language and <html lang dir> handling.
-    let i18n = leptos_i18n::context::init_i18n_context_with_options::<Locale>(Default::default());
-    provide_context(i18n);
-    let lang = move || i18n.get_locale().as_str();
-    let dir = move || i18n.get_locale().direction().as_str();
+    provide_context(StaffTools {
+        gold_panel: |message, children| {
+            view! { <components::gold::GoldPanel message children /> }.into_any()
+        },
+    });
     view! {
-        <Pages />
-        <Html attr:lang=lang attr:dir=dir />
+        <Frame>
+            {routes! {
+                <Route path=path!("/moderation") view=pages::moderate::OverviewPage ssr=SsrMode::Async />
+                <Route path=path!("/moderation/messages") view=pages::moderate::messages::MessagesPage ssr=SsrMode::Async />
+                <Route path=path!("/moderation/messages/:id") view=pages::moderate::message::MessagePage ssr=SsrMode::Async />
+                <Route path=path!("/moderation/users") view=pages::moderate::users::UsersPage ssr=SsrMode::Async />
+                <Route path=path!("/moderation/users/:id") view=pages::moderate::user::UserPage ssr=SsrMode::Async />
+                <Route path=path!("/moderation/reports") view=pages::moderate::reports::ReportsPage ssr=SsrMode::Async />
+                <Route path=path!("/moderation/quality") view=pages::moderate::quality::QualityPage ssr=SsrMode::Async />
+                <Route path=path!("/moderation/trollboard") view=pages::moderate::trollboard::TrollboardPage ssr=SsrMode::Async />
+                <Route path=path!("/moderation/export") view=pages::moderate::export::ExportPage ssr=SsrMode::Async />
+                <Route path=path!("/moderation/models") view=pages::moderate::models::ModelsPage ssr=SsrMode::Async />
+                <Route path=path!("/moderation/models/:id") view=pages::moderate::models::ModelJobPage ssr=SsrMode::Async />
+                <Route path=path!("/stats") view=pages::stats::StatsPage ssr=SsrMode::Async />
+                <Route path=path!("/contributions") view=pages::contributions::ContributionsPage ssr=SsrMode::Async />
+                <Route path=path!("/leaderboard") view=pages::leaderboard::LeaderboardPage ssr=SsrMode::Async />
+            }}
+        </Frame>
     }
 }
 
+/// The same application without the pages of [`uses_full_bundle`], hydrated by the volunteer
+/// bundle: what a volunteer downloads.
 #[component]
-fn Pages() -> impl IntoView {
-    let i18n = use_i18n();
+pub fn VolunteerApp() -> impl IntoView {
+    view! {
+        <Frame>
+            {routes! {
+                <Route path=path!("/moderation") view=FullPageLoad />
+                <Route path=path!("/moderation/*rest") view=FullPageLoad />
+                <Route path=path!("/stats") view=FullPageLoad />
+                <Route path=path!("/contributions") view=FullPageLoad />
+                <Route path=path!("/leaderboard") view=FullPageLoad />
+            }}
+        </Frame>
+    }
+}
+
+/// A page of the full bundle reached by a client-side navigation in the volunteer bundle: the
+/// browser loads its address afresh, and the server sends it with the bundle that has it.
+#[component]
+fn FullPageLoad() -> impl IntoView {
+    #[cfg(feature = "hydrate")]
+    {
+        let location = leptos_router::hooks::use_location();
+        let search = location.search.get_untracked();
+        let target = match search.as_str() {
+            "" => location.pathname.get_untracked(),
+            query if query.starts_with('?') => {
+                format!("{}{query}", location.pathname.get_untracked())
+            }
+            query => format!("{}?{query}", location.pathname.get_untracked()),
+        };
+        let _ = window().location().assign(&target);
+    }
+    view! { <p class="loading">"…"</p> }
+}
+
+/// Navigation, the page's routes and the footer, in the reader's interface language.
+#[component]
+fn Frame(children: Children) -> impl IntoView {
+    provide_meta_context();
+    let i18n = provide_i18n();
+    let locale = i18n.get_locale();
     let auth = Auth::provide();
     components::locale_select::follow_account_locale();
     // Lets tests and scripts know the WebAssembly took over the server-rendered page.
@@ -127,36 +294,10 @@ fn Pages() -> impl IntoView {
         <Title formatter=|page: String| if page.is_empty() { "Grove".to_owned() } else { format!("{page} · Grove") } />
         <Router>
             <components::nav::NavBar auth />
-            <main class="page">
-                // Async: every page waits for its data before the first byte, so redirects and
-                // status codes (401, 403, 404) reach the browser as real HTTP.
-                <Routes fallback=pages::not_found::NotFound>
-                    <Route path=path!("/") view=pages::home::HomePage ssr=SsrMode::Async />
-                    <Route path=path!("/register") view=pages::register::RegisterPage ssr=SsrMode::Async />
-                    <Route path=path!("/login") view=pages::login::LoginPage ssr=SsrMode::Async />
-                    <Route path=path!("/terms") view=pages::terms::TermsPage ssr=SsrMode::Async />
-                    <Route path=path!("/dashboard") view=pages::dashboard::DashboardPage ssr=SsrMode::Async />
-                    <Route path=path!("/tasks/:kind") view=pages::tasks::TaskPage ssr=SsrMode::Async />
-                    <Route path=path!("/messages/:id") view=pages::message::MessagePage ssr=SsrMode::Async />
-                    <Route path=path!("/contributions") view=pages::contributions::ContributionsPage ssr=SsrMode::Async />
-                    <Route path=path!("/leaderboard") view=pages::leaderboard::LeaderboardPage ssr=SsrMode::Async />
-                    <Route path=path!("/moderation") view=pages::moderate::OverviewPage ssr=SsrMode::Async />
-                    <Route path=path!("/moderation/messages") view=pages::moderate::messages::MessagesPage ssr=SsrMode::Async />
-                    <Route path=path!("/moderation/messages/:id") view=pages::moderate::message::MessagePage ssr=SsrMode::Async />
-                    <Route path=path!("/moderation/users") view=pages::moderate::users::UsersPage ssr=SsrMode::Async />
-                    <Route path=path!("/moderation/users/:id") view=pages::moderate::user::UserPage ssr=SsrMode::Async />
-                    <Route path=path!("/moderation/reports") view=pages::moderate::reports::ReportsPage ssr=SsrMode::Async />
-                    <Route path=path!("/moderation/quality") view=pages::moderate::quality::QualityPage ssr=SsrMode::Async />
-                    <Route path=path!("/moderation/trollboard") view=pages::moderate::trollboard::TrollboardPage ssr=SsrMode::Async />
-                    <Route path=path!("/moderation/export") view=pages::moderate::export::ExportPage ssr=SsrMode::Async />
-                    <Route path=path!("/moderation/models") view=pages::moderate::models::ModelsPage ssr=SsrMode::Async />
-                    <Route path=path!("/moderation/models/:id") view=pages::moderate::models::ModelJobPage ssr=SsrMode::Async />
-                    <Route path=path!("/stats") view=pages::stats::StatsPage ssr=SsrMode::Async />
-                    <Route path=path!("/account") view=pages::account::AccountPage ssr=SsrMode::Async />
-                </Routes>
-            </main>
+            <main class="page">{children()}</main>
             <Footer />
         </Router>
+        <Html attr:lang=locale.as_str() attr:dir=locale.direction().as_str() />
     }
 }
 
@@ -167,7 +308,37 @@ fn Footer() -> impl IntoView {
         <footer class="footer">
             <span>{tr(i18n, |i| t_string!(i, footer.tagline))}</span>
             <a href="/terms">{tr(i18n, |i| t_string!(i, footer.terms))}</a>
+            <a href="/guidelines">{tr(i18n, |i| t_string!(i, footer.guidelines))}</a>
             <components::locale_select::LocaleSelect />
         </footer>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::uses_full_bundle;
+
+    #[test]
+    fn moderation_statistics_and_secondary_pages_take_the_full_bundle() {
+        for path in [
+            "/moderation",
+            "/moderation/models/x",
+            "/stats",
+            "/stats?window=30",
+            "/contributions",
+            "/leaderboard#you",
+        ] {
+            assert!(uses_full_bundle(path), "{path}");
+        }
+        for path in [
+            "/",
+            "/dashboard",
+            "/tasks/random",
+            "/messages/1",
+            "/statsx",
+            "/moderationx",
+        ] {
+            assert!(!uses_full_bundle(path), "{path}");
+        }
     }
 }

@@ -125,6 +125,63 @@ impl ReportOutcome {
     }
 }
 
+/// Where a report stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReportStatus {
+    Open,
+    /// Taken by a moderator.
+    Assigned,
+    Resolved,
+}
+
+impl ReportStatus {
+    pub const ALL: [ReportStatus; 3] = [Self::Open, Self::Assigned, Self::Resolved];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Open => "open",
+            Self::Assigned => "assigned",
+            Self::Resolved => "resolved",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Result<Self, Invalid> {
+        Self::ALL
+            .into_iter()
+            .find(|s| s.as_str() == raw)
+            .ok_or_else(|| {
+                Invalid::new("invalid_status", format!("Unknown report status '{raw}'."))
+            })
+    }
+}
+
+/// Which reports the queue shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReportFilter {
+    /// Open and taken ones: what still needs a decision (the queue's default).
+    Unresolved,
+    Only(ReportStatus),
+    All,
+}
+
+impl ReportFilter {
+    /// `unresolved`, `all` (or empty), or one status.
+    pub fn parse(raw: &str) -> Result<Self, Invalid> {
+        match raw {
+            "unresolved" => Ok(Self::Unresolved),
+            "" | "all" => Ok(Self::All),
+            other => ReportStatus::parse(other).map(Self::Only).map_err(|_| {
+                Invalid::new(
+                    "invalid_status",
+                    "Status is unresolved, open, assigned, resolved or all.",
+                )
+            }),
+        }
+    }
+}
+
 /// One report in the queue.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ReportView {
@@ -134,9 +191,10 @@ pub struct ReportView {
     pub message_deleted: bool,
     pub reporter: String,
     pub reason: String,
-    /// "open", "assigned" or "resolved".
-    pub status: String,
+    pub status: ReportStatus,
     pub assigned_to: Option<String>,
+    /// Taken by the moderator looking at the queue.
+    pub assigned_to_me: bool,
     pub outcome: Option<ReportOutcome>,
     pub resolution_note: Option<String>,
     pub created_at: String,

@@ -6,7 +6,12 @@ import { PASSWORD, uniqueName } from './act.js';
 export class ApiUser {
   constructor(name) {
     this.name = name;
-    this.cookie = null;
+    /** The cookies the server set, by name (the session, and the staff hint for moderators). */
+    this.cookies = new Map();
+  }
+
+  get cookie() {
+    return [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ') || null;
   }
 
   /** A registered user who accepted the terms and works in `languages`. */
@@ -24,7 +29,11 @@ export class ApiUser {
     const response = await fetch(BASE_URL + path, { ...init, headers, redirect: 'manual' });
     const setCookie = response.headers.getSetCookie?.() ?? [];
     for (const cookie of setCookie) {
-      if (cookie.startsWith('grove_session=')) this.cookie = cookie.split(';')[0];
+      const [pair, ...attributes] = cookie.split(';');
+      const at = pair.indexOf('=');
+      const [name, value] = [pair.slice(0, at).trim(), pair.slice(at + 1)];
+      const gone = attributes.some((a) => a.trim().toLowerCase() === 'max-age=0');
+      if (gone || !value) this.cookies.delete(name); else this.cookies.set(name, value);
     }
     const text = await response.text();
     const body = text ? JSON.parse(text) : null;
@@ -68,16 +77,15 @@ export class ApiUser {
     return this.submit(task, { type: 'labels', labels: { spam } });
   }
 
-  /** The session cookie for a browser context. */
-  cookieFor() {
-    const [name, value] = this.cookie.split('=');
-    return { name, value, url: BASE_URL };
+  /** The session cookie (and the staff hint) for a browser context. */
+  cookiesFor() {
+    return [...this.cookies].map(([name, value]) => ({ name, value, url: BASE_URL }));
   }
 }
 
 /** Opens the browser as this user (their session cookie in the context). */
 export async function signInBrowser(context, user) {
-  await context.addCookies([user.cookieFor()]);
+  await context.addCookies(user.cookiesFor());
 }
 
 /** A language used by no other spec, so tasks from other journeys never interfere. */

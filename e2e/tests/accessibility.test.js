@@ -10,7 +10,7 @@ import { visit } from '../support/act.js';
 const browsers = [];
 after(async () => { await Promise.all(browsers.map((b) => b.close())); });
 
-const PUBLIC = ['/', '/login', '/register', '/terms', '/leaderboard', '/stats'];
+const PUBLIC = ['/', '/login', '/register', '/terms', '/guidelines', '/leaderboard', '/stats'];
 const VOLUNTEER = ['/dashboard', '/contributions', '/account', '/tasks/random?lang=en'];
 const MODERATOR = ['/moderation', '/moderation/messages', '/moderation/users', '/moderation/reports',
   '/moderation/quality', '/moderation/trollboard', '/moderation/export', '/moderation/models'];

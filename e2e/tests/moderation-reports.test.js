@@ -40,17 +40,32 @@ test('a report flows from an annotator to the queue and is resolved', async () =
   await report.waitFor();
   await screenshot(page, 'moderation-reports');
   await report.locator('[data-test="take-report"]').click();
-  await page.locator('[data-test="report-status"]').selectOption('assigned');
-  // the list refetches after each change: act on the row once it shows the new status
-  const taken = page.locator('[data-test="report"][data-status="assigned"]', { hasText: reason });
+  // the default view keeps unresolved reports: the one just taken stays, marked as mine, and
+  // can no longer be taken (the list refetches after each change: act on the new row)
+  const taken = page.locator('[data-test="report"][data-status="assigned"][data-mine="true"]', { hasText: reason });
   await taken.waitFor();
+  assert.equal(await taken.locator('[data-test="take-report"]').count(), 0);
   await taken.locator('[data-test="outcome"]').selectOption('content_removed');
+  // the outcome says what it does, and does it
+  await taken.locator('[data-test="removes-hint"]').waitFor();
   await taken.locator('[data-test="resolve-report"]').click();
+  await page.locator('[data-test="report"]', { hasText: reason }).waitFor({ state: 'detached' });
   await page.locator('[data-test="report-status"]').selectOption('resolved');
   const resolved = page.locator('[data-test="report"][data-status="resolved"]', { hasText: reason });
   await resolved.locator('[data-test="report-outcome"]').waitFor();
   assert.match(await resolved.locator('[data-test="report-outcome"]').innerText(), /content removed/);
   assert.equal(sql(`select status || ':' || outcome from report where reason = ${quote(reason)}`), 'resolved:content_removed');
+  assert.equal(sql(`select deleted from message where message_id = '${id}'`), 't');
+
+  // the author sees the message as removed, and its old link explains instead of failing bare
+  const author = await as(ada);
+  await visit(author, '/contributions');
+  const row = author.locator('[data-test="contribution"][data-deleted="true"]', { hasText: 'example.com' });
+  await row.locator('[data-test="removed"]').waitFor();
+  assert.equal(await row.locator('a').count(), 0);
+  const gone = await author.goto(`/messages/${id}`);
+  assert.equal(gone.status(), 404);
+  await author.locator('[data-test="message-gone"] h1').waitFor();
 });
 
 test('an annotator can open no moderation page and call no moderation function', async () => {

@@ -40,3 +40,34 @@ test('replies are ranked by dragging the cards', async () => {
   await visit(page, `/messages/${id}`);
   assert.equal(await page.locator('.thread [data-test="focused-message"] [data-test="rank"]').innerText(), '#1');
 });
+
+test('on a touch screen a reply is dragged by its grip', async () => {
+  const { ranker } = await treeReadyForRanking(lang);
+  const phone = await openBrowser({ viewport: { width: 390, height: 844 } });
+  try {
+    await signInBrowser(phone.context, ranker);
+    const { page } = phone;
+    await openTask(page, 'rank_assistant_replies', lang);
+    const cdp = await phone.context.newCDPSession(page);
+    await cdp.send('Emulation.setTouchEmulationEnabled', { enabled: true, maxTouchPoints: 1 });
+    const cards = page.locator('.rank-card');
+    const second = await cards.nth(1).locator('.rank-text').innerText();
+    const from = await cards.nth(1).locator('[data-test="rank-grip"]').boundingBox();
+    const to = await cards.nth(0).boundingBox();
+    const point = (x, y) => ({ x: Math.round(x), y: Math.round(y) });
+    const start = point(from.x + from.width / 2, from.y + from.height / 2);
+    await cdp.send('Input.dispatchTouchEvent', { type: 'touchStart', touchPoints: [start] });
+    for (let step = 1; step <= 6; step++) {
+      const y = start.y + ((to.y + to.height / 3) - start.y) * (step / 6);
+      await cdp.send('Input.dispatchTouchEvent', { type: 'touchMove', touchPoints: [point(start.x, y)] });
+    }
+    await cdp.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] });
+    await page.waitForFunction((text) => document.querySelector('.rank-card .rank-text')?.innerText === text, second);
+    // the page itself did not scroll away under the finger, and the move counts as a change
+    await page.locator('[data-test="review"]').click();
+    assert.equal(await page.locator('[data-test="unchanged-warning"]').count(), 0);
+    await screenshot(page, 'task-rank-touch');
+  } finally {
+    await phone.close();
+  }
+});

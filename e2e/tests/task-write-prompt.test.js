@@ -20,6 +20,15 @@ test('an annotator writes a prompt with preview and Ctrl+Enter, and the next tas
 
   await openTask(page, 'initial_prompt', lang);
   assert.equal(await page.locator('[data-test="task"]').getAttribute('data-kind'), 'initial_prompt');
+  // the editor has the focus: writing is the first thing to do
+  assert.equal(await page.evaluate(() => document.activeElement?.dataset.test), 'editor');
+  // plurals follow the number
+  await write(page, 'Hallo');
+  assert.match(await page.locator('[data-test="length"]').innerText(), /^1 word ·/);
+  // past the limit, the editor says by how much and the review waits
+  await write(page, 'x'.repeat(2010));
+  assert.match(await page.locator('[data-test="too-long"]').innerText(), /^10 characters over the limit/);
+  assert.equal(await page.locator('[data-test="review"]').isDisabled(), true);
   assert.match(await page.locator('[data-test="submission-language"]').innerText(), /Deutsch/);
   const text = unique('Wie erkläre ich einem Kind, **warum** der Himmel blau ist? Bitte mit einem einfachen Beispiel.');
   await write(page, text);
@@ -32,8 +41,12 @@ test('an annotator writes a prompt with preview and Ctrl+Enter, and the next tas
   const first = await taskId(page);
   await page.locator('[data-test="editor"]').press('Control+Enter');
   await page.locator('[data-test="submit"]').waitFor();
+  // in review the focus is on Submit
+  assert.equal(await page.evaluate(() => document.activeElement?.dataset.test), 'submit');
   await page.keyboard.press('Control+Enter');
   await nextTaskLoaded(page, first);
+  // a thank-you stays above the next task
+  await page.locator('[data-test="saved"]').waitFor();
   assert.equal(sql(`select count(*) from message where text = ${quote(text)} and lang = '${lang}'`), '1');
   noPageErrors(errors);
 });

@@ -76,10 +76,45 @@ fn landing_page(user: &engine::accounts::User) -> String {
     page.to_owned()
 }
 
+/// Who is logged in. Also keeps the staff cookie ([`crate::STAFF_COOKIE`]) in step with the
+/// account's role, so the next page comes with the bundle that has the moderators' tools.
 #[server(endpoint = "me")]
 pub async fn me() -> Result<Option<CurrentUser>, AppError> {
     let session = UserSession::from_request().await?;
-    Ok(session.user(&engine()?).await?.map(CurrentUser::from))
+    let user = session.user(&engine()?).await?.map(CurrentUser::from);
+    keep_staff_cookie(
+        user.as_ref()
+            .is_some_and(|u| u.role.at_least(Role::Moderator)),
+    );
+    Ok(user)
+}
+
+/// Sets or clears [`crate::STAFF_COOKIE`] when the request's does not match `staff`.
+#[cfg(feature = "ssr")]
+fn keep_staff_cookie(staff: bool) {
+    use axum::http::{header, request::Parts, HeaderValue};
+    let has =
+        use_context::<Parts>().is_some_and(|request| crate::has_staff_cookie(&request.headers));
+    if has == staff {
+        return;
+    }
+    let cookie = if staff {
+        format!(
+            "{}=1; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly",
+            crate::STAFF_COOKIE
+        )
+    } else {
+        format!(
+            "{}=; Path=/; Max-Age=0; SameSite=Lax; HttpOnly",
+            crate::STAFF_COOKIE
+        )
+    };
+    if let (Some(response), Ok(value)) = (
+        use_context::<leptos_axum::ResponseOptions>(),
+        HeaderValue::from_str(&cookie),
+    ) {
+        response.append_header(header::SET_COOKIE, value);
+    }
 }
 
 #[server(endpoint = "register")]
@@ -108,12 +143,14 @@ pub async fn log_in(username: String, password: String) -> Result<String, AppErr
     if let Some(locale) = &user.interface_locale {
         remember_interface_locale(locale);
     }
+    keep_staff_cookie(user.role.at_least(Role::Moderator));
     Ok(landing_page(&user))
 }
 
 #[server(endpoint = "logout")]
 pub async fn log_out() -> Result<String, AppError> {
     UserSession::from_request().await?.log_out().await?;
+    keep_staff_cookie(false);
     redirect_plain_form("/");
     Ok("/".to_owned())
 }

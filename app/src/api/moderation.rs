@@ -159,7 +159,13 @@ pub async fn moderation_message(message_id: MessageId) -> Result<MessageDossier,
         .find(|m| m.message_id == message_id)
         .ok_or_else(|| AppError::new(404, "message_not_found", "No such message."))?;
     let reports = engine
-        .moderation_reports(me.id, None, false, Some(message_id), 0)
+        .moderation_reports(
+            me.id,
+            domain::moderation::ReportFilter::All,
+            false,
+            Some(message_id),
+            0,
+        )
         .await?;
     Ok(MessageDossier {
         message: ModeratedMessage {
@@ -204,6 +210,8 @@ pub async fn moderation_set_halted(
         .await?)
 }
 
+/// The queue: `status` is `unresolved` (open or taken; the default), `open`, `assigned`,
+/// `resolved` or `all`.
 #[server(endpoint = "moderation/reports", input = Json)]
 pub async fn moderation_reports(
     status: Option<String>,
@@ -211,8 +219,10 @@ pub async fn moderation_reports(
     page: u32,
 ) -> Result<Vec<ReportView>, AppError> {
     let me = require_role(Role::Moderator).await?;
+    let filter =
+        domain::moderation::ReportFilter::parse(status.as_deref().unwrap_or("unresolved"))?;
     Ok(engine()?
-        .moderation_reports(me.id, status, mine, None, page)
+        .moderation_reports(me.id, filter, mine, None, page)
         .await?)
 }
 
@@ -227,7 +237,7 @@ pub async fn moderation_resolve_report(
     report_id: ReportId,
     outcome: ReportOutcome,
     note: Option<String>,
-) -> Result<(), AppError> {
+) -> Result<u64, AppError> {
     let me = require_role(Role::Moderator).await?;
     Ok(engine()?
         .moderation_resolve_report(me.id, report_id, outcome, note)

@@ -126,6 +126,11 @@ pub fn MarkdownEditor(
                     {t!(i18n, editor.chars, chars, max = MAX_CHARS)}
                 </span>
             </div>
+            <Show when=move || { chars() > MAX_CHARS }>
+                <p class="notice warning" role="alert" data-test="too-long">
+                    {t!(i18n, editor.too_long, over = move || chars().saturating_sub(MAX_CHARS))}
+                </p>
+            </Show>
             <p class="language-line" data-test="submission-language">
                 {t!(i18n, editor.submitted_in, language = warning_name.get_value())}
             </p>

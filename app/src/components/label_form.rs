@@ -17,6 +17,40 @@ pub fn complete(fields: &[LabelField], values: &BTreeMap<String, f64>) -> bool {
         .all(|field| values.contains_key(&field.name))
 }
 
+/// The answers chosen in the server-rendered form while the WebAssembly was loading (its radio
+/// buttons work without it), by label. A form the app rendered or took over is marked
+/// `data-live`, so a task that follows another finds nothing here.
+pub fn chosen_before_hydration() -> BTreeMap<String, f64> {
+    #[cfg(feature = "hydrate")]
+    {
+        use leptos::wasm_bindgen::JsCast;
+        let mut chosen = BTreeMap::new();
+        let Ok(inputs) = document().query_selector_all(
+            "[data-test=\"label-form\"]:not([data-live]) input[type=\"radio\"]:checked",
+        ) else {
+            return chosen;
+        };
+        for index in 0..inputs.length() {
+            let Some(input) = inputs
+                .item(index)
+                .and_then(|node| node.dyn_into::<web_sys::HtmlInputElement>().ok())
+            else {
+                continue;
+            };
+            let name = input.name();
+            let label = name.strip_prefix("q-").or_else(|| name.strip_prefix("s-"));
+            if let (Some(label), Ok(value)) = (label, input.value().parse::<f64>()) {
+                chosen.insert(label.to_owned(), value);
+            }
+        }
+        chosen
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        BTreeMap::new()
+    }
+}
+
 #[component]
 pub fn LabelForm(
     fields: Vec<LabelField>,
@@ -54,9 +88,16 @@ pub fn LabelForm(
         by_widget(Widget::Flag),
         by_widget(Widget::Likert),
     );
+    // marks the form once the app owns it (see `chosen_before_hydration`)
+    let form = NodeRef::<leptos::html::Div>::new();
+    Effect::new(move |_| {
+        if let Some(element) = form.get() {
+            let _ = element.set_attribute("data-live", "true");
+        }
+    });
 
     view! {
-        <div class="label-form" data-test="label-form">
+        <div class="label-form" data-test="label-form" node_ref=form>
             {questions
                 .into_iter()
                 .map(|field| {
@@ -72,13 +113,13 @@ pub fn LabelForm(
                             <p class="hint">{help(&field)}</p>
                             <div class="choice-row">
                                 <label class="choice">
-                                    <input type="radio" name=format!("q-{yes_name}") disabled=locked
+                                    <input type="radio" name=format!("q-{yes_name}") value="1" disabled=locked
                                         prop:checked=move || value_of(&yes) == Some(1.0)
                                         on:change={ let name = name.clone(); move |_| set(name.clone(), Some(1.0)) } />
                                     {tr(i18n, |i| t_string!(i, label_form.yes))}
                                 </label>
                                 <label class="choice">
-                                    <input type="radio" name=format!("q-{no_name}") disabled=locked
+                                    <input type="radio" name=format!("q-{no_name}") value="0" disabled=locked
                                         prop:checked=move || value_of(&no) == Some(0.0)
                                         on:change={ let name = name.clone(); move |_| set(name.clone(), Some(0.0)) } />
                                     {tr(i18n, |i| t_string!(i, label_form.no))}
@@ -144,7 +185,7 @@ pub fn LabelForm(
                                         let checked = { let name = name.clone(); move || value_of(&name) == Some(value) };
                                         view! {
                                             <label class="step">
-                                                <input type="radio" name=format!("s-{name}") disabled=locked
+                                                <input type="radio" name=format!("s-{name}") value=value.to_string() disabled=locked
                                                     aria-label=t_string!(i18n, label_form.step).replace("{label}", &shown).replace("{step}", &(step + 1).to_string())
                                                     prop:checked=checked
                                                     on:change={ let name = name.clone(); move |_| set(name.clone(), Some(value)) } />

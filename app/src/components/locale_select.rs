@@ -4,7 +4,6 @@
 use super::language_name;
 use crate::{api::accounts::update_interface_locale, auth::use_auth, i18n::*, tr};
 use leptos::{prelude::*, task::spawn_local};
-use leptos_i18n::Locale as _;
 
 #[component]
 pub fn LocaleSelect() -> impl IntoView {
@@ -15,16 +14,14 @@ pub fn LocaleSelect() -> impl IntoView {
         let Ok(locale) = value.parse::<Locale>() else {
             return;
         };
-        i18n.set_locale(locale);
         // the cookie the server reads, written now: the reload below must not outrun it
-        let cookie = format!("i18n_pref_locale={value}; path=/; max-age=31536000; samesite=lax");
-        let _ = js_sys::Reflect::set(&document(), &"cookie".into(), &cookie.into());
+        remember(locale);
         let save = logged_in();
         spawn_local(async move {
             if save {
                 let _ = update_interface_locale(value).await;
             }
-            // texts computed once per render follow only after a reload
+            // the page comes back with the new locale's texts
             let _ = window().location().reload();
         });
     };
@@ -48,8 +45,28 @@ pub fn LocaleSelect() -> impl IntoView {
     }
 }
 
+/// Writes the cookie the server reads the interface language from; whether the browser kept it.
+fn remember(locale: Locale) -> bool {
+    let cookie = format!(
+        "{}={}; path=/; max-age=31536000; samesite=lax",
+        crate::i18n::LOCALE_COOKIE,
+        locale.as_str()
+    );
+    let _ = js_sys::Reflect::set(&document(), &"cookie".into(), &cookie.into());
+    js_sys::Reflect::get(&document(), &"cookie".into())
+        .ok()
+        .and_then(|cookies| cookies.as_string())
+        .is_some_and(|cookies| {
+            cookies
+                .split(';')
+                .any(|c| c.trim() == format!("{}={}", crate::i18n::LOCALE_COOKIE, locale.as_str()))
+        })
+}
+
 /// Follows the interface language saved in the account once the user is known (for example
-/// after logging in on another device).
+/// after choosing it on another device): the page reloads in that language, once the cookie
+/// says so (a browser that refuses the cookie keeps the page as it is, without reloading
+/// again and again).
 pub fn follow_account_locale() {
     let i18n = use_i18n();
     let auth = use_auth();
@@ -60,8 +77,8 @@ pub fn follow_account_locale() {
             .and_then(|me| me.ok().flatten())
             .and_then(|user| user.interface_locale);
         if let Some(locale) = saved.and_then(|tag| tag.parse::<Locale>().ok()) {
-            if i18n.get_locale_untracked() != locale {
-                i18n.set_locale(locale);
+            if i18n.get_locale_untracked() != locale && remember(locale) {
+                let _ = window().location().reload();
             }
         }
     });

@@ -1,10 +1,14 @@
-//! Ordering sibling replies: cards moved by drag and drop or entirely by keyboard (arrow keys
-//! on a focused card, or its buttons), ties marked per card, long replies expanded in place.
+//! Ordering sibling replies: cards moved by drag and drop (the mouse drags a card, a finger or
+//! pen its grip, through pointer events), or entirely by keyboard (arrow keys on a focused
+//! card, or its buttons); ties marked per card, long replies expanded in place.
 
 use super::markdown_view::Markdown;
 use crate::{i18n::*, tr};
 use domain::{ids::MessageId, task::view::ConversationMessage};
-use leptos::{ev::KeyboardEvent, prelude::*};
+use leptos::{
+    ev::{KeyboardEvent, PointerEvent},
+    prelude::*,
+};
 use serde::{Deserialize, Serialize};
 
 /// Replies longer than this are shown collapsed at first.
@@ -80,6 +84,9 @@ pub fn RankBoard(
     let replies = StoredValue::new(replies);
     let dragged = StoredValue::new(None::<usize>);
     let position = move |id: MessageId| state.with(|s| s.order.iter().position(|o| *o == id));
+    // a touch or pen drag: the reply held by its grip, moved to the card under the pointer
+    let held = RwSignal::new(None::<MessageId>);
+    follow_touch_drag(state, held, locked);
     let move_by = move |id: MessageId, delta: isize| {
         if locked.get_untracked() {
             return;
@@ -141,6 +148,7 @@ pub fn RankBoard(
                             <li
                                 class="rank-card"
                                 class:tied=tied
+                                class:dragging=move || held.get() == Some(id)
                                 tabindex="0"
                                 draggable=move || (!locked.get()).to_string()
                                 data-rank-card=id.to_string()
@@ -158,7 +166,18 @@ pub fn RankBoard(
                                     dragged.set_value(None);
                                 }
                             >
-                                <div class="rank-number" data-test="rank-number">{rank}</div>
+                                <div class="rank-grip" aria-hidden="true" data-test="rank-grip"
+                                    on:pointerdown=move |ev: PointerEvent| {
+                                        // the mouse drags the whole card (HTML drag and drop)
+                                        if ev.pointer_type() != "mouse" && !locked.get_untracked() {
+                                            ev.prevent_default();
+                                            held.set(Some(id));
+                                        }
+                                    }
+                                >
+                                    <span class="grip-dots">"⠿"</span>
+                                    <span class="rank-number" data-test="rank-number">{rank}</span>
+                                </div>
                                 <div class="rank-body">
                                     <div class="rank-text" class:collapsed=move || !expanded.get()>
                                         <Markdown text=text.clone() />
@@ -215,6 +234,51 @@ pub fn RankBoard(
             </label>
         </div>
     }
+}
+
+/// While a reply is `held` by its grip, the pointer's moves over the window put it in the place
+/// of the card under the pointer; lifting or cancelling lets go. Listening on the window keeps
+/// the drag alive while the card's element moves in the list.
+fn follow_touch_drag(
+    state: RwSignal<RankState>,
+    held: RwSignal<Option<MessageId>>,
+    locked: Signal<bool>,
+) {
+    #[cfg(feature = "hydrate")]
+    {
+        let moving = window_event_listener(leptos::ev::pointermove, move |ev| {
+            let Some(id) = held.get_untracked() else {
+                return;
+            };
+            if locked.get_untracked() {
+                return;
+            }
+            ev.prevent_default();
+            let target = document()
+                .element_from_point(ev.client_x() as f32, ev.client_y() as f32)
+                .and_then(|element| element.closest("[data-rank-card]").ok().flatten())
+                .and_then(|card| card.get_attribute("data-rank-card"))
+                .and_then(|raw| raw.parse::<MessageId>().ok());
+            if let Some(over) = target.filter(|over| *over != id) {
+                state.update(|s| {
+                    let from = s.order.iter().position(|o| *o == id);
+                    let to = s.order.iter().position(|o| *o == over);
+                    if let (Some(from), Some(to)) = (from, to) {
+                        s.move_item(from, to);
+                    }
+                });
+            }
+        });
+        let lifted = window_event_listener(leptos::ev::pointerup, move |_| held.set(None));
+        let cancelled = window_event_listener(leptos::ev::pointercancel, move |_| held.set(None));
+        on_cleanup(move || {
+            moving.remove();
+            lifted.remove();
+            cancelled.remove();
+        });
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (state, held, locked);
 }
 
 /// Moving a card re-inserts its element, which loses keyboard focus; give it back.

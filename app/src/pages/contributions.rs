@@ -52,7 +52,7 @@ pub fn ContributionsPage() -> impl IntoView {
                         }
                         view! {
                             <table class="contributions" data-test="contributions">
-                                <thead><tr><th>{tr(i18n, |i| t_string!(i, contributions.message))}</th><th>{tr(i18n, |i| t_string!(i, contributions.role))}</th><th>{tr(i18n, |i| t_string!(i, contributions.review))}</th><th>{tr(i18n, |i| t_string!(i, contributions.rank))}</th><th>{tr(i18n, |i| t_string!(i, contributions.tree))}</th></tr></thead>
+                                <thead><tr><th>{tr(i18n, |i| t_string!(i, contributions.message))}</th><th>{tr(i18n, |i| t_string!(i, contributions.role))}</th><th>{tr(i18n, |i| t_string!(i, contributions.review))}</th><th>{tr(i18n, |i| t_string!(i, contributions.rank))}</th><th>{tr(i18n, |i| t_string!(i, contributions.tree))}</th><th>{tr(i18n, |i| t_string!(i, contributions.date))}</th></tr></thead>
                                 <tbody>
                                     {items.into_iter().map(|item| view! { <Row item /> }).collect_view()}
                                     <For each=move || pages.get() key=|c| c.message.message_id let:item>
@@ -177,13 +177,27 @@ fn Row(item: Contribution) -> impl IntoView {
         Some(true) => view! { {tr(i18n, |i| t_string!(i, contributions.accepted))} }.into_any(),
         Some(false) => view! { {tr(i18n, |i| t_string!(i, contributions.rejected))} }.into_any(),
     };
+    // a removed message has no page to go to: say so instead of linking to nothing
+    let message_cell = if message.deleted {
+        view! {
+            <td>
+                <span class="muted">{excerpt}</span> " "
+                <span class="badge rejected" data-test="removed">{tr(i18n, |i| t_string!(i, contributions.removed))}</span>
+            </td>
+        }
+        .into_any()
+    } else {
+        view! { <td><A href=format!("/messages/{}", message.message_id)>{excerpt}</A></td> }
+            .into_any()
+    };
     view! {
-        <tr data-test="contribution">
-            <td><A href=format!("/messages/{}", message.message_id)>{excerpt}</A></td>
+        <tr data-test="contribution" data-deleted=message.deleted.to_string()>
+            {message_cell}
             <td>{role_name(i18n, message.role)}</td>
             <td>{review}</td>
             <td>{message.rank.map_or_else(|| "–".to_owned(), |rank| format!("#{}", rank + 1))}</td>
             <td>{tree_state(i18n, item.tree_state)}</td>
+            <td class="nowrap">{message.created_at.chars().take(10).collect::<String>()}</td>
         </tr>
     }
 }

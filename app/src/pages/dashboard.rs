@@ -6,7 +6,7 @@ use crate::{
     auth::use_auth,
     components::{feedback::ErrorNote, guard::RequireUser, language_name},
     i18n::*,
-    pages::tasks::kind_title,
+    pages::tasks::{kind_hint, kind_title},
     tr,
 };
 use domain::{
@@ -59,6 +59,8 @@ fn DashboardBody(
                                     <p class="muted">
                                         {tr(i18n, |i| t_string!(i, dashboard.languages_hint))}
                                         <A href="/account">{tr(i18n, |i| t_string!(i, dashboard.change_languages))}</A>
+                                        " · "
+                                        <A href="/guidelines" attr:data-test="guidelines-link">{tr(i18n, |i| t_string!(i, dashboard.guidelines))}</A>
                                     </p>
                                 }.into_any(),
                                 Err(error) => view! { <ErrorNote error /> }.into_any(),
@@ -132,9 +134,12 @@ fn LanguageTasks(availability: Availability) -> impl IntoView {
                     <ul class="task-kinds">
                         {kinds.into_iter().map(|(kind, count)| view! {
                             <li>
-                                <A href=format!("/tasks/{}?lang={lang}", kind.as_str()) attr:data-test=format!("kind-{}", kind.as_str())>
-                                    {move || kind_title(i18n, kind)}
-                                </A>
+                                <span class="kind">
+                                    <A href=format!("/tasks/{}?lang={lang}", kind.as_str()) attr:data-test=format!("kind-{}", kind.as_str())>
+                                        {move || kind_title(i18n, kind)}
+                                    </A>
+                                    <span class="hint" data-test="kind-hint">{move || kind_hint(i18n, kind)}</span>
+                                </span>
                                 <span class="count">{count}</span>
                             </li>
                         }).collect_view()}

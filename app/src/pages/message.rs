@@ -5,8 +5,8 @@ use crate::{
     api::messages::{label_message, message_tree, report_message, toggle_thumb},
     auth::use_auth,
     components::{
-        conversation::role_name, feedback::ErrorNote, gold::GoldPanel, label_form::LabelForm,
-        language_name, markdown_view::Markdown, state_names::tree_state,
+        conversation::role_name, feedback::ErrorNote, label_form::LabelForm, language_name,
+        markdown_view::Markdown, state_names::tree_state,
     },
     error::AppError,
 };
@@ -44,9 +44,31 @@ pub fn MessagePage() -> impl IntoView {
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || tree.get().map(|result| match result {
                 Ok((id, tree)) => view! { <TreePage focus=id tree /> }.into_any(),
+                Err(error) if error.code == "message_not_found" => view! { <Gone /> }.into_any(),
                 Err(error) => view! { <section class="card"><ErrorNote error /></section> }.into_any(),
             })}
         </Suspense>
+    }
+}
+
+/// A message that cannot be shown (removed, still in review for this reader, or a wrong
+/// address): a page that says so and where to go, answered with HTTP 404.
+#[component]
+fn Gone() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(axum::http::StatusCode::NOT_FOUND);
+    }
+    let i18n = use_i18n();
+    view! {
+        <section class="card centered" data-test="message-gone">
+            <h1>{tr(i18n, |i| t_string!(i, message.gone_title))}</h1>
+            <p>{tr(i18n, |i| t_string!(i, message.gone_text))}</p>
+            <div class="actions">
+                <A href="/dashboard" attr:class="button">{tr(i18n, |i| t_string!(i, message.gone_back))}</A>
+                <A href="/contributions" attr:class="button secondary">{tr(i18n, |i| t_string!(i, nav.contributions))}</A>
+            </div>
+        </section>
     }
 }
 
@@ -99,12 +121,14 @@ fn TreeNode(message: MessageView, all: Arc<Vec<MessageView>>, focus: MessageId) 
             .and_then(|me| me.ok().flatten())
             .is_some_and(|me| me.role.at_least(Role::Moderator))
     };
-    let gold = (message.clone(), children.clone());
+    // the full app's tools: moderators get that bundle, volunteers' pages never show the panel
+    let gold =
+        crate::use_staff_tools().map(|tools| (tools.gold_panel, message.clone(), children.clone()));
     view! {
         <div class="tree-node">
             <MessageCard message focused />
             <Show when=moderator>
-                <GoldPanel message=gold.0.clone() children=gold.1.clone() />
+                {gold.clone().map(|(panel, message, children)| panel(message, children))}
             </Show>
             {(!children.is_empty()).then(|| view! {
                 <div class="tree-children">

@@ -3,6 +3,7 @@
 pub mod account;
 pub mod contributions;
 pub mod dashboard;
+pub mod guidelines;
 pub mod home;
 pub mod leaderboard;
 pub mod login;

@@ -14,13 +14,15 @@ pub(crate) struct ReportRow {
     pub reason: String,
     pub status: String,
     pub assigned_to: Option<String>,
+    pub assignee_id: Option<Uuid>,
     pub outcome: Option<String>,
     pub resolution_note: Option<String>,
     pub created_at: OffsetDateTime,
     pub resolved_at: Option<OffsetDateTime>,
 }
 
-/// Reports, newest first, optionally by status, assignee or message.
+/// Reports, newest first, optionally by status (`unresolved`: open or assigned), assignee or
+/// message.
 pub(crate) async fn list(
     executor: impl PgExecutor<'_>,
     status: Option<&str>,
@@ -33,12 +35,12 @@ pub(crate) async fn list(
         ReportRow,
         "select r.report_id, r.message_id, left(m.text, 200) as \"excerpt!\", m.deleted as message_deleted,
                 u.display_name as reporter, r.reason, r.status, a.display_name as \"assigned_to?\",
-                r.outcome, r.resolution_note, r.created_at, r.resolved_at
+                r.assigned_to as assignee_id, r.outcome, r.resolution_note, r.created_at, r.resolved_at
          from report r
          join message m on m.message_id = r.message_id
          join app_user u on u.user_id = r.user_id
          left join app_user a on a.user_id = r.assigned_to
-         where ($1::text is null or r.status = $1)
+         where ($1::text is null or r.status = $1 or ($1 = 'unresolved' and r.status <> 'resolved'))
            and ($2::uuid is null or r.assigned_to = $2)
            and ($3::uuid is null or r.message_id = $3)
          order by r.created_at desc
@@ -53,18 +55,25 @@ pub(crate) async fn list(
     .await?)
 }
 
-/// The report's status and assignee, locked.
+/// A report as its resolution needs it, locked.
+pub(crate) struct LockedReport {
+    pub status: String,
+    pub assigned_to: Option<Uuid>,
+    pub message_id: Uuid,
+}
+
+/// The report's status, assignee and message, locked.
 pub(crate) async fn lock(
     executor: impl PgExecutor<'_>,
     id: Uuid,
-) -> Result<Option<(String, Option<Uuid>, Option<String>)>, Error> {
-    Ok(sqlx::query!(
-        "select status, assigned_to, outcome from report where report_id = $1 for update",
+) -> Result<Option<LockedReport>, Error> {
+    Ok(sqlx::query_as!(
+        LockedReport,
+        "select status, assigned_to, message_id from report where report_id = $1 for update",
         id
     )
     .fetch_optional(executor)
-    .await?
-    .map(|r| (r.status, r.assigned_to, r.outcome)))
+    .await?)
 }
 
 pub(crate) async fn assign(executor: impl PgExecutor<'_>, id: Uuid, to: Uuid) -> Result<(), Error> {

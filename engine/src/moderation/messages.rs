@@ -148,7 +148,7 @@ impl Engine {
             let config = config.clone();
             Box::pin(async move {
                 let actor = require_moderator(conn, actor).await?;
-                let (_, deleted, tree_id) = db::moderation::text_of(&mut *conn, message.as_uuid())
+                let (_, deleted, _) = db::moderation::text_of(&mut *conn, message.as_uuid())
                     .await?
                     .ok_or_else(message_gone)?;
                 if deleted {
@@ -157,20 +157,7 @@ impl Engine {
                         "This message is already deleted.",
                     ));
                 }
-                let mut tree = trees::lock(conn, tree_id).await?;
-                let count =
-                    trees::delete_subtree(conn, &config, &mut tree, message.as_uuid()).await?;
-                audit(
-                    conn,
-                    &actor,
-                    "message.delete",
-                    "message",
-                    message.as_uuid(),
-                    Some(json!({ "deleted": false })),
-                    Some(json!({ "deleted": true, "messages": count })),
-                )
-                .await?;
-                Ok(count)
+                delete_if_present(conn, &config, &actor, message).await
             })
         })
         .await
@@ -295,4 +282,33 @@ impl Engine {
         })
         .await
     }
+}
+
+/// Deletes `message` and everything below it, audited, unless it is deleted already; how many
+/// messages went.
+pub(super) async fn delete_if_present(
+    conn: &mut sqlx::PgConnection,
+    config: &domain::tree::TreeConfig,
+    actor: &crate::accounts::User,
+    message: MessageId,
+) -> Result<u64, Error> {
+    let (_, deleted, tree_id) = db::moderation::text_of(&mut *conn, message.as_uuid())
+        .await?
+        .ok_or_else(message_gone)?;
+    if deleted {
+        return Ok(0);
+    }
+    let mut tree = trees::lock(conn, tree_id).await?;
+    let count = trees::delete_subtree(conn, config, &mut tree, message.as_uuid()).await?;
+    audit(
+        conn,
+        actor,
+        "message.delete",
+        "message",
+        message.as_uuid(),
+        Some(json!({ "deleted": false })),
+        Some(json!({ "deleted": true, "messages": count })),
+    )
+    .await?;
+    Ok(count)
 }

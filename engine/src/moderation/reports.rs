@@ -4,37 +4,33 @@ use super::{audit, require_moderator};
 use crate::{db, tasks::view_time, Engine, Error};
 use domain::{
     ids::{MessageId, ReportId, UserId},
-    moderation::{ReportOutcome, ReportView},
+    moderation::{ReportFilter, ReportOutcome, ReportStatus, ReportView},
 };
 use serde_json::json;
 
 const PAGE: i64 = 50;
 
 impl Engine {
-    /// Reports, newest first: by status ("open", "assigned", "resolved"), only those assigned
-    /// to the actor, or those about one message.
+    /// Reports, newest first: unresolved ones, one status or all; only those assigned to the
+    /// actor; or those about one message.
     pub async fn moderation_reports(
         &self,
         actor: UserId,
-        status: Option<String>,
+        filter: ReportFilter,
         mine: bool,
         message: Option<MessageId>,
         page: u32,
     ) -> Result<Vec<ReportView>, Error> {
         let mut conn = self.pool.acquire().await?;
         let moderator = require_moderator(&mut conn, actor).await?;
-        let status = status.filter(|s| !s.is_empty());
-        if let Some(status) = &status {
-            if !matches!(status.as_str(), "open" | "assigned" | "resolved") {
-                return Err(Error::bad_input(
-                    "invalid_status",
-                    "Status is open, assigned or resolved.",
-                ));
-            }
-        }
+        let status = match filter {
+            ReportFilter::Unresolved => Some("unresolved"),
+            ReportFilter::Only(status) => Some(status.as_str()),
+            ReportFilter::All => None,
+        };
         let rows = db::reports::list(
             &mut *conn,
-            status.as_deref(),
+            status,
             mine.then(|| moderator.id.as_uuid()),
             message.map(|m| m.as_uuid()),
             PAGE,
@@ -50,8 +46,9 @@ impl Engine {
                     message_deleted: row.message_deleted,
                     reporter: row.reporter,
                     reason: row.reason,
-                    status: row.status,
+                    status: ReportStatus::parse(&row.status)?,
                     assigned_to: row.assigned_to,
+                    assigned_to_me: row.assignee_id == Some(moderator.id.as_uuid()),
                     outcome: row
                         .outcome
                         .as_deref()
@@ -81,10 +78,11 @@ impl Engine {
         self.transaction(move |conn| {
             Box::pin(async move {
                 let actor = require_moderator(conn, actor).await?;
-                let (status, assignee, _) = db::reports::lock(&mut *conn, report.as_uuid())
+                let locked = db::reports::lock(&mut *conn, report.as_uuid())
                     .await?
                     .ok_or_else(|| Error::not_found("report_not_found", "No such report."))?;
-                if status == "resolved" {
+                let (status, assignee) = (locked.status, locked.assigned_to);
+                if status == ReportStatus::Resolved.as_str() {
                     return Err(Error::conflict(
                         "report_resolved",
                         "This report is already resolved.",
@@ -106,15 +104,19 @@ impl Engine {
         .await
     }
 
-    /// Resolves a report with an outcome and an optional note.
+    /// Resolves a report with an outcome and an optional note. "Content removed" removes the
+    /// reported message and the replies below it in the same transaction (as deleting it on
+    /// the message page does; undelete brings them back), unless it is gone already; the
+    /// number of messages it removed is returned.
     pub async fn moderation_resolve_report(
         &self,
         actor: UserId,
         report: ReportId,
         outcome: ReportOutcome,
         note: Option<String>,
-    ) -> Result<(), Error> {
+    ) -> Result<u64, Error> {
         let note = note.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
+        let config = self.config.clone();
         if note.as_ref().is_some_and(|n| n.chars().count() > 2000) {
             return Err(Error::bad_input(
                 "note_too_long",
@@ -123,12 +125,14 @@ impl Engine {
         }
         self.transaction(move |conn| {
             let note = note.clone();
+            let config = config.clone();
             Box::pin(async move {
                 let actor = require_moderator(conn, actor).await?;
-                let (status, _, _) = db::reports::lock(&mut *conn, report.as_uuid())
+                let locked = db::reports::lock(&mut *conn, report.as_uuid())
                     .await?
                     .ok_or_else(|| Error::not_found("report_not_found", "No such report."))?;
-                if status == "resolved" {
+                let status = locked.status;
+                if status == ReportStatus::Resolved.as_str() {
                     return Err(Error::conflict(
                         "report_resolved",
                         "This report is already resolved.",
@@ -151,7 +155,12 @@ impl Engine {
                     Some(json!({ "status": status })),
                     Some(json!({ "status": "resolved", "outcome": outcome, "note": note })),
                 )
-                .await
+                .await?;
+                if outcome != ReportOutcome::ContentRemoved {
+                    return Ok(0);
+                }
+                let message = MessageId::from_uuid(locked.message_id);
+                super::messages::delete_if_present(conn, &config, &actor, message).await
             })
         })
         .await

@@ -5,7 +5,7 @@ use crate::{accounts::Registration, testing::contributor, Engine, Error, TreeCon
 use domain::{
     account::Role,
     ids::{MessageId, UserId},
-    moderation::{MessageFilter, ReportOutcome, UserSort, Window},
+    moderation::{MessageFilter, ReportFilter, ReportOutcome, ReportStatus, UserSort, Window},
     task::{view::TaskAnswer, view::TaskRequest, TaskKind},
     tree::TreeState,
 };
@@ -278,19 +278,27 @@ async fn a_report_goes_from_queue_to_resolution(pool: PgPool) -> Result<(), Erro
     let moderator = with_role(&engine, "mod", Role::Moderator).await?;
     let root = prompt(&engine, ada, "Buy cheap things at example dot com").await?;
     engine.report_message(bob, root, "Advertising").await?;
+    let only = |status| ReportFilter::Only(status);
     let open = engine
-        .moderation_reports(moderator, Some("open".to_owned()), false, None, 0)
+        .moderation_reports(moderator, only(ReportStatus::Open), false, None, 0)
         .await?;
     assert_eq!(open.len(), 1);
     assert_eq!(open[0].reason, "Advertising");
+    assert!(!open[0].assigned_to_me);
     engine
         .moderation_assign_report(moderator, open[0].report_id)
         .await?;
     let mine = engine
-        .moderation_reports(moderator, None, true, None, 0)
+        .moderation_reports(moderator, ReportFilter::All, true, None, 0)
         .await?;
-    assert_eq!(mine[0].status, "assigned");
-    engine
+    assert_eq!(mine[0].status, ReportStatus::Assigned);
+    assert!(mine[0].assigned_to_me);
+    // a taken report stays in the default (unresolved) view
+    let unresolved = engine
+        .moderation_reports(moderator, ReportFilter::Unresolved, false, None, 0)
+        .await?;
+    assert_eq!(unresolved.len(), 1);
+    let removed = engine
         .moderation_resolve_report(
             moderator,
             open[0].report_id,
@@ -298,10 +306,29 @@ async fn a_report_goes_from_queue_to_resolution(pool: PgPool) -> Result<(), Erro
             Some("removed".to_owned()),
         )
         .await?;
+    assert_eq!(removed, 1, "content removed deletes the reported message");
+    assert!(
+        engine
+            .tree_of_message(Some(bob), root, false)
+            .await
+            .is_err(),
+        "the message is gone for annotators"
+    );
     let resolved = engine
-        .moderation_reports(moderator, Some("resolved".to_owned()), false, Some(root), 0)
+        .moderation_reports(
+            moderator,
+            only(ReportStatus::Resolved),
+            false,
+            Some(root),
+            0,
+        )
         .await?;
     assert_eq!(resolved[0].outcome, Some(ReportOutcome::ContentRemoved));
+    assert!(resolved[0].message_deleted);
+    assert!(engine
+        .moderation_reports(moderator, ReportFilter::Unresolved, false, None, 0)
+        .await?
+        .is_empty());
     let again = engine
         .moderation_resolve_report(moderator, open[0].report_id, ReportOutcome::NoAction, None)
         .await;

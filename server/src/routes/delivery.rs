@@ -67,6 +67,26 @@ async fn cache_forever(mut response: Response) -> Response {
     response
 }
 
+/// `/texts/<locale>.<hash>.json`: the interface texts a page names for its reader
+/// (`app::i18n`), cached for a year like the other hashed front-end files; an outdated hash
+/// or an unknown locale is a 404.
+pub async fn texts(axum::extract::Path(file): axum::extract::Path<String>) -> Response {
+    match app::i18n::texts_file(&file) {
+        Some(json) => (
+            [
+                (
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("application/json"),
+                ),
+                (header::CACHE_CONTROL, HeaderValue::from_static(IMMUTABLE)),
+            ],
+            json,
+        )
+            .into_response(),
+        None => app::error::AppError::new(404, "not_found", "No such file.").into_response(),
+    }
+}
+
 /// Compresses responses on the fly (brotli or gzip, as the browser asks), except what is
 /// compressed already or streamed in bulk: the front end's files (precompressed), exports and
 /// model archives.

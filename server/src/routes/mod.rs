@@ -51,6 +51,7 @@ pub fn router(config: &Config, engine: Engine, sessions: PostgresStore) -> Route
         .route("/moderation/models/{id}/download", get(models::archive))
         .with_state(engine)
         .nest("/pkg", delivery::assets(&config.site_root))
+        .route("/texts/{file}", get(delivery::texts))
         .leptos_routes_with_context(
             &leptos_options,
             routes,

@@ -14,7 +14,9 @@ use tower_sessions_sqlx_store::PostgresStore;
 
 pub struct TestApp {
     router: Router,
+    /// The `Cookie` header the next request sends: every cookie the server set, by name.
     pub cookie: Option<String>,
+    jar: std::collections::BTreeMap<String, String>,
 }
 
 pub struct TestResponse {
@@ -29,10 +31,18 @@ impl TestResponse {
         serde_json::from_str(&self.body).unwrap_or(serde_json::Value::Null)
     }
 
+    /// The session cookie set by this response (or the first cookie, without one).
     pub fn set_cookie(&self) -> Option<&str> {
-        self.headers
-            .get(header::SET_COOKIE)
-            .and_then(|value| value.to_str().ok())
+        let all: Vec<&str> = self
+            .headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .collect();
+        all.iter()
+            .find(|cookie| cookie.starts_with("grove_session="))
+            .or(all.first())
+            .copied()
     }
 }
 
@@ -61,6 +71,7 @@ impl TestApp {
         Self {
             router,
             cookie: None,
+            jar: Default::default(),
         }
     }
 
@@ -135,12 +146,25 @@ impl TestApp {
         };
         let status = response.status();
         let headers = response.headers().clone();
-        if let Some(cookie) = headers
-            .get(header::SET_COOKIE)
-            .and_then(|value| value.to_str().ok())
-            .and_then(|value| value.split(';').next())
+        for set in headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|value| value.to_str().ok())
         {
-            self.cookie = Some(cookie.to_owned());
+            let mut parts = set.split(';');
+            let Some((name, value)) = parts.next().and_then(|pair| pair.split_once('=')) else {
+                continue;
+            };
+            let gone = parts.any(|a| a.trim().eq_ignore_ascii_case("max-age=0"));
+            if gone || value.is_empty() {
+                self.jar.remove(name.trim());
+            } else {
+                self.jar.insert(name.trim().to_owned(), value.to_owned());
+            }
+        }
+        if !self.jar.is_empty() || self.cookie.is_some() {
+            let header: Vec<String> = self.jar.iter().map(|(n, v)| format!("{n}={v}")).collect();
+            self.cookie = (!header.is_empty()).then(|| header.join("; "));
         }
         let bytes = match response.into_body().collect().await {
             Ok(collected) => collected.to_bytes(),

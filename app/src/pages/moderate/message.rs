@@ -170,7 +170,7 @@ fn Dossier(dossier: MessageDossier, reload: Callback<()>) -> impl IntoView {
                 view! {
                     <ul>
                         {dossier.reports.into_iter().map(|r| view! {
-                            <li>{format!("{} ({}): {}", r.reporter, r.status, r.reason)}</li>
+                            <li>{format!("{} ({}): {}", r.reporter, r.status.as_str(), r.reason)}</li>
                         }).collect_view()}
                     </ul>
                 }.into_any()

@@ -84,7 +84,7 @@ fn Overview(
             {move || data.get().map(|result| match result {
                 Ok(overview) => view! {
                     <div class="card row">
-                        <span><strong data-test="open-reports">{overview.open_reports}</strong>{tr(i18n, |i| t_string!(i, moderation.open_reports))}</span>
+                        <span><strong data-test="open-reports">{overview.open_reports}</strong>{t!(i18n, moderation.open_reports, count = overview.open_reports)}</span>
                         <A href="/moderation/reports" attr:class="button">{tr(i18n, |i| t_string!(i, moderation.open_queue))}</A>
                     </div>
                     <LanguageTable statistics=overview.languages paused=overview.paused_languages may_pause=overview.may_pause_languages data />

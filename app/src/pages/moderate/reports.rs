@@ -8,19 +8,20 @@ use crate::{
     error::AppError,
 };
 use crate::{i18n::*, tr};
-use domain::moderation::{ReportOutcome, ReportView};
+use domain::moderation::{ReportOutcome, ReportStatus, ReportView};
 use leptos::{prelude::*, task::spawn_local};
 use leptos_router::components::A;
 
 #[component]
 pub fn ReportsPage() -> impl IntoView {
     let i18n = use_i18n();
-    let status = RwSignal::new("open".to_owned());
+    // unresolved by default: a report just taken stays in view
+    let status = RwSignal::new("unresolved".to_owned());
     let mine = RwSignal::new(false);
     let version = RwSignal::new(0u32);
     let reports = Resource::new(
         move || (status.get(), mine.get(), version.get()),
-        |(status, mine, _)| moderation_reports(Some(status).filter(|s| !s.is_empty()), mine, 0),
+        |(status, mine, _)| moderation_reports(Some(status), mine, 0),
     );
     let reload = Callback::new(move |()| version.update(|v| *v += 1));
     view! {
@@ -42,10 +43,11 @@ fn Queue(
         <div class="filters card">
             <label>{tr(i18n, |i| t_string!(i, mod_reports.status))}
                 <select data-test="report-status" on:change=move |ev| status.set(event_target_value(&ev))>
+                    <option value="unresolved">{tr(i18n, |i| t_string!(i, mod_reports.unresolved))}</option>
                     <option value="open">{tr(i18n, |i| t_string!(i, mod_reports.open))}</option>
                     <option value="assigned">{tr(i18n, |i| t_string!(i, mod_reports.assigned))}</option>
                     <option value="resolved">{tr(i18n, |i| t_string!(i, mod_reports.resolved))}</option>
-                    <option value="">{tr(i18n, |i| t_string!(i, mod_reports.all))}</option>
+                    <option value="all">{tr(i18n, |i| t_string!(i, mod_reports.all))}</option>
                 </select>
             </label>
             <label class="choice"><input type="checkbox" bind:checked=mine />{tr(i18n, |i| t_string!(i, mod_reports.mine))}</label>
@@ -79,14 +81,24 @@ fn ReportCard(report: ReportView, reload: Callback<()>) -> impl IntoView {
     let resolve = move |_| {
         spawn_local(async move {
             let note = Some(note.get_untracked()).filter(|n| !n.trim().is_empty());
-            done(moderation_resolve_report(id, outcome.get_untracked(), note).await)
+            done(
+                moderation_resolve_report(id, outcome.get_untracked(), note)
+                    .await
+                    .map(|_| ()),
+            )
         })
     };
-    let open = report.status != "resolved";
+    let open = report.status != ReportStatus::Resolved;
+    let takeable = open && !report.assigned_to_me;
+    let status_text = move || match report.status {
+        ReportStatus::Open => t_string!(i18n, mod_reports.open),
+        ReportStatus::Assigned => t_string!(i18n, mod_reports.assigned),
+        ReportStatus::Resolved => t_string!(i18n, mod_reports.resolved),
+    };
     view! {
-        <article class="card report" data-test="report" data-status=report.status.clone()>
+        <article class="card report" data-test="report" data-status=report.status.as_str() data-mine=report.assigned_to_me.to_string()>
             <header class="message-meta">
-                <span class="badge">{report.status.clone()}</span>
+                <span class="badge">{status_text}</span>
                 <span>{t!(i18n, mod_reports.reported_by, reporter = report.reporter.clone())}</span>
                 {report.assigned_to.clone().map(|who| view! { <span class="muted">{t!(i18n, mod_reports.taken_by, moderator = who.clone())}</span> })}
                 <span class="muted">{report.created_at.chars().take(16).collect::<String>().replace('T', " ")}</span>
@@ -101,7 +113,9 @@ fn ReportCard(report: ReportView, reload: Callback<()>) -> impl IntoView {
             {move || error.get().map(|error| view! { <ErrorNote error /> })}
             {open.then(|| view! {
                 <div class="actions">
-                    <button type="button" class="button secondary small" data-test="take-report" on:click=take>{tr(i18n, |i| t_string!(i, mod_reports.take))}</button>
+                    {takeable.then(|| view! {
+                        <button type="button" class="button secondary small" data-test="take-report" on:click=take>{tr(i18n, |i| t_string!(i, mod_reports.take))}</button>
+                    })}
                     <select data-test="outcome" aria-label=tr(i18n, |i| t_string!(i, mod_reports.outcome)) on:change=move |ev| {
                         if let Ok(o) = ReportOutcome::parse(&event_target_value(&ev)) { outcome.set(o) }
                     }>
@@ -112,6 +126,9 @@ fn ReportCard(report: ReportView, reload: Callback<()>) -> impl IntoView {
                     <input placeholder=tr(i18n, |i| t_string!(i, mod_reports.note)) bind:value=note />
                     <button type="button" class="button small" data-test="resolve-report" on:click=resolve>{tr(i18n, |i| t_string!(i, mod_reports.resolve))}</button>
                 </div>
+                <Show when=move || outcome.get() == ReportOutcome::ContentRemoved>
+                    <p class="hint" data-test="removes-hint">{tr(i18n, |i| t_string!(i, mod_reports.removes))}</p>
+                </Show>
             })}
         </article>
     }

@@ -38,6 +38,20 @@ pub fn kind_title(i18n: crate::I18n, kind: TaskKind) -> &'static str {
     }
 }
 
+/// One line on what a task of `kind` asks, for the dashboard.
+pub fn kind_hint(i18n: crate::I18n, kind: TaskKind) -> &'static str {
+    match kind {
+        TaskKind::InitialPrompt => t_string!(i18n, kind_hint.initial_prompt),
+        TaskKind::AssistantReply => t_string!(i18n, kind_hint.assistant_reply),
+        TaskKind::PrompterReply => t_string!(i18n, kind_hint.prompter_reply),
+        TaskKind::RankAssistantReplies => t_string!(i18n, kind_hint.rank_assistant),
+        TaskKind::RankPrompterReplies => t_string!(i18n, kind_hint.rank_prompter),
+        TaskKind::LabelInitialPrompt => t_string!(i18n, kind_hint.label_initial_prompt),
+        TaskKind::LabelAssistantReply => t_string!(i18n, kind_hint.label_assistant),
+        TaskKind::LabelPrompterReply => t_string!(i18n, kind_hint.label_prompter),
+    }
+}
+
 #[component]
 pub fn TaskPage() -> impl IntoView {
     let i18n = use_i18n();
@@ -70,13 +84,32 @@ pub fn TaskPage() -> impl IntoView {
             request_task(kind, lang).await
         },
     );
-    let next = Callback::new(move |()| round.update(|r| *r += 1));
+    // after a submit, a thank-you stays above the next task for a few seconds
+    let saved = RwSignal::new(0u32);
+    let next = Callback::new(move |submitted: bool| {
+        round.update(|r| *r += 1);
+        if submitted {
+            let mine = round.get_untracked();
+            saved.set(mine);
+            set_timeout(
+                move || {
+                    if saved.try_get_untracked() == Some(mine) {
+                        saved.try_set(0);
+                    }
+                },
+                std::time::Duration::from_secs(6),
+            );
+        }
+    });
 
     // the resource is created outside the guard, so server and browser create resources in
     // one order; for a visitor who may not contribute it fails quietly and the guard redirects
     view! {
         <Title text=move || t_string!(i18n, task.title).to_string() />
         <RequireUser terms=true>
+            <Show when=move || saved.get() != 0>
+                <p class="notice success" role="status" data-test="saved">{tr(i18n, |i| t_string!(i, workspace.saved))}</p>
+            </Show>
             <Transition fallback=move || view! { <p class="loading">{tr(i18n, |i| t_string!(i, task.finding))}</p> }>
                 {move || {
                     task.get()

@@ -9,7 +9,7 @@ use crate::{
         conversation::Conversation,
         editor::{MarkdownEditor, MAX_CHARS},
         feedback::ErrorNote,
-        label_form::{complete, LabelForm},
+        label_form::{chosen_before_hydration, complete, LabelForm},
         language_name,
         rank_board::{RankBoard, RankState},
     },
@@ -75,7 +75,11 @@ async fn sleep(duration: Duration) {
 }
 
 #[component]
-pub fn TaskWorkspace(task: TaskView, on_done: Callback<()>) -> impl IntoView {
+pub fn TaskWorkspace(
+    task: TaskView,
+    /// Called when the task is over: `true` when it was submitted, `false` when skipped.
+    on_done: Callback<bool>,
+) -> impl IntoView {
     let i18n = use_i18n();
     let task = StoredValue::new(task);
     let (task_id, kind, lang) = task.with_value(|t| (t.task_id, t.kind, t.lang.clone()));
@@ -86,6 +90,8 @@ pub fn TaskWorkspace(task: TaskView, on_done: Callback<()>) -> impl IntoView {
     // text typed into the server-rendered editor while the WebAssembly was still loading; set
     // once the page is live, so everything that follows the text (counters, buttons) updates
     let typed = StoredValue::new(typed_before_hydration());
+    // and answers chosen in the server-rendered review form meanwhile
+    let chosen = StoredValue::new(chosen_before_hydration());
     let rank = RwSignal::new(task.with_value(|t| RankState::new(&t.replies)));
     let labels = RwSignal::new(BTreeMap::<String, f64>::new());
     let client_key = StoredValue::new(String::new());
@@ -111,7 +117,9 @@ pub fn TaskWorkspace(task: TaskView, on_done: Callback<()>) -> impl IntoView {
                     rank.set(saved);
                 }
             }
-            if !draft.labels.is_empty() {
+            if chosen.with_value(|chosen| !chosen.is_empty()) {
+                labels.set(chosen.get_value());
+            } else if !draft.labels.is_empty() {
                 labels.set(draft.labels.clone());
             }
             let key = if draft.client_key.is_empty() {
@@ -190,7 +198,7 @@ pub fn TaskWorkspace(task: TaskView, on_done: Callback<()>) -> impl IntoView {
                         Ok(_) => {
                             status.set(Status::Done);
                             drafts::remove(&draft_key);
-                            on_done.run(());
+                            on_done.run(true);
                             break;
                         }
                         Err(error) if error.code == "network" && attempt < MAX_RETRIES => {
@@ -235,8 +243,12 @@ pub fn TaskWorkspace(task: TaskView, on_done: Callback<()>) -> impl IntoView {
     on_cleanup(move || shortcut.remove());
     let skipped = Callback::new(move |()| {
         drafts::remove(&task_id.to_string());
-        on_done.run(());
+        on_done.run(false);
     });
+
+    // the focus goes to the first thing to do: the text, the first reply, the first question;
+    // in review to Submit, and back to the first thing after Edit
+    Effect::new(move |_| focus_first(category, reviewing.get()));
 
     let language = language_name(&lang);
     let (conversation, replies, fields) =
@@ -247,7 +259,10 @@ pub fn TaskWorkspace(task: TaskView, on_done: Callback<()>) -> impl IntoView {
             <header class="task-header">
                 <div>
                     <h1>{move || kind_title(i18n, kind)}</h1>
-                    <p class="muted">{move || instruction(i18n, kind)}</p>
+                    <p class="muted">
+                        {move || instruction(i18n, kind)} " "
+                        <a href=guidelines_anchor(category) data-test="task-guidelines">{tr(i18n, |i| t_string!(i, footer.guidelines))}</a>
+                    </p>
                 </div>
                 <div class="task-meta">
                     <span class="badge lang" data-test="task-language">{language}</span>
@@ -311,6 +326,47 @@ pub fn TaskWorkspace(task: TaskView, on_done: Callback<()>) -> impl IntoView {
             <aside class="sr-only" aria-live="polite">{tr(i18n, |i| t_string!(i, workspace.review_mode))}</aside>
         </Show>
     }
+}
+
+/// The section of the guidelines about a task's category.
+fn guidelines_anchor(category: TaskCategory) -> &'static str {
+    match category {
+        TaskCategory::InitialPrompt => "/guidelines#prompts",
+        TaskCategory::Reply => "/guidelines#assistant",
+        TaskCategory::Ranking => "/guidelines#rank",
+        TaskCategory::LabelPrompt | TaskCategory::LabelReply => "/guidelines#review",
+    }
+}
+
+/// Puts the focus on the first thing to do in the task (browser only, after the next paint).
+fn focus_first(category: TaskCategory, reviewing: bool) {
+    #[cfg(feature = "hydrate")]
+    request_animation_frame(move || {
+        use leptos::wasm_bindgen::JsCast;
+        let selector = if reviewing {
+            "[data-test=\"task\"] [data-test=\"submit\"]"
+        } else {
+            match category {
+                TaskCategory::InitialPrompt | TaskCategory::Reply => {
+                    "[data-test=\"task\"] textarea[data-test=\"editor\"]"
+                }
+                TaskCategory::Ranking => "[data-test=\"task\"] .rank-card",
+                TaskCategory::LabelPrompt | TaskCategory::LabelReply => {
+                    "[data-test=\"task\"] .label-form input, [data-test=\"task\"] .label-form button"
+                }
+            }
+        };
+        if let Some(element) = document()
+            .query_selector(selector)
+            .ok()
+            .flatten()
+            .and_then(|element| element.dyn_into::<web_sys::HtmlElement>().ok())
+        {
+            let _ = element.focus();
+        }
+    });
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (category, reviewing);
 }
 
 /// The text in the server-rendered editor when the WebAssembly takes the page over: what the

@@ -55,7 +55,11 @@ impl FromServerFnError for AppError {
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         match value {
-            ServerFnErrorErr::Args(detail) | ServerFnErrorErr::MissingArg(detail) => Self::new(
+            // arguments that do not decode (a wrong type, a missing field, a form body or
+            // `null` where JSON was expected) are the caller's mistake
+            ServerFnErrorErr::Args(detail)
+            | ServerFnErrorErr::MissingArg(detail)
+            | ServerFnErrorErr::Deserialization(detail) => Self::new(
                 400,
                 "bad_request",
                 format!("The request could not be read: {detail}"),

@@ -283,6 +283,12 @@ impl Role {
         self >= other
     }
 
+    /// Whether a user of this role may act on (ban, annotate, hide) a user of `target`'s: admins
+    /// on anyone, moderators on those below them.
+    pub fn may_act_on(self, target: Role) -> bool {
+        self == Self::Admin || self > target
+    }
+
     /// Moderators may not hand out moderator or admin rights; admins may grant any role.
     pub fn may_grant(self, target: Role) -> bool {
         match self {

@@ -276,7 +276,6 @@ impl TrollRow {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LeaderRow {
     pub rank: u32,
-    pub user_id: UserId,
     pub display_name: String,
     pub points: i64,
     pub level: u32,
@@ -399,9 +398,6 @@ pub struct ExportQuery {
     pub validation_fraction: Option<f64>,
     #[serde(default)]
     pub split_seed: Option<u64>,
-    /// Secret for the user pseudonyms; random when absent.
-    #[serde(default)]
-    pub secret: Option<String>,
 }
 
 /// An export job started from the dashboard.

@@ -43,6 +43,27 @@ pub struct Engine {
     pool: PgPool,
     config: Arc<TreeConfig>,
     counters: Arc<counters::TaskCounters>,
+    /// The key of the export pseudonyms, when configured (`GROVE_EXPORT_SECRET`); without
+    /// one the instance makes its own (`export`).
+    export_secret: Option<Redacted>,
+}
+
+/// A secret that debug output does not show.
+#[derive(Clone)]
+struct Redacted(Arc<str>);
+
+impl std::fmt::Debug for Redacted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+impl std::ops::Deref for Redacted {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0
+    }
 }
 
 impl Engine {
@@ -56,12 +77,26 @@ impl Engine {
             pool,
             config: Arc::new(config),
             counters: Arc::default(),
+            export_secret: None,
         }
     }
 
     /// The same engine with other thresholds.
     pub fn with_tree_config(self, config: TreeConfig) -> Self {
-        Self::with_config(self.pool, config)
+        Self {
+            config: Arc::new(config),
+            ..self
+        }
+    }
+
+    /// The same engine with a configured key for the export pseudonyms.
+    pub fn with_export_secret(self, secret: Option<String>) -> Self {
+        Self {
+            export_secret: secret
+                .filter(|s| !s.is_empty())
+                .map(|s| Redacted(Arc::from(s))),
+            ..self
+        }
     }
 
     /// What this engine counted since it was made (for monitoring).

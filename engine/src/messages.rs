@@ -9,6 +9,7 @@ use domain::{
     ids::{MessageId, TreeId, UserId},
     message::Role,
     tree::{
+        audience::Audience,
         view::{Contribution, MessageView, Thumb, TreeView},
         TreeState,
     },
@@ -28,7 +29,7 @@ impl MessageViewRow {
             depth: self.depth,
             lang: self.lang,
             text: self.text,
-            author: self.author,
+            author: Some(self.author),
             is_own: viewer.is_some_and(|viewer| viewer.as_uuid() == self.user_id),
             review_count: self.review_count,
             review_result: self.review_result,
@@ -70,8 +71,11 @@ impl Engine {
         )
     }
 
-    /// The tree a message belongs to, as `viewer` sees it. Deleted messages are left out
-    /// unless `include_deleted` (for moderators).
+    /// The tree a message belongs to, as `viewer` sees it (`tree::audience`: visitors read
+    /// accepted threads without names, contributors live work without other people's names
+    /// unless the instance shows them, moderators everything). Deleted messages are left out
+    /// unless `include_deleted` (for moderators). A message the viewer may not read is "not
+    /// found".
     pub async fn tree_of_message(
         &self,
         viewer: Option<UserId>,
@@ -91,12 +95,24 @@ impl Engine {
             viewer.map(|viewer| viewer.as_uuid()),
         )
         .await?;
-        let mut messages: Vec<MessageView> = rows
+        let messages: Vec<MessageView> = rows
             .into_iter()
             .filter(|row| include_deleted || !row.deleted)
             .map(|row| row.into_view(viewer))
             .collect::<Result<_, _>>()?;
-        if self.is_moderator(viewer).await? {
+        let moderator = self.is_moderator(viewer).await?;
+        let audience = match viewer {
+            _ if moderator => Audience::Moderator,
+            Some(_) => Audience::Contributor {
+                show_authors: self.config.show_author_names,
+            },
+            None => Audience::Visitor,
+        };
+        let mut messages = audience.filter(messages);
+        if !messages.iter().any(|m| m.message_id == message) {
+            return Err(Error::not_found("message_not_found", "No such message."));
+        }
+        if moderator {
             let ids: Vec<MessageId> = messages.iter().map(|m| m.message_id).collect();
             let scores = self.message_scores(&ids).await?;
             for message in &mut messages {

@@ -85,7 +85,6 @@ impl Engine {
             .enumerate()
             .map(|(index, (points, row))| LeaderRow {
                 rank: u32::try_from(index + 1).unwrap_or(u32::MAX),
-                user_id: UserId::from_uuid(row.user_id),
                 display_name: row.display_name,
                 points,
                 level: scoring::level(points).0,

@@ -174,9 +174,6 @@ pub struct ExportArgs {
     pub validation_fraction: Option<f64>,
     #[arg(long)]
     pub split_seed: Option<u64>,
-    /// Secret for user pseudonyms (the same secret gives the same pseudonyms).
-    #[arg(long, env = "GROVE_EXPORT_SECRET")]
-    pub secret: Option<Secret>,
 }
 
 impl ExportArgs {
@@ -196,7 +193,6 @@ impl ExportArgs {
             split: self.split.clone(),
             validation_fraction: self.validation_fraction,
             split_seed: self.split_seed,
-            secret: self.secret.as_ref().map(|s| s.expose().to_owned()),
         }
     }
 }
@@ -368,6 +364,15 @@ pub struct Config {
         global = true
     )]
     pub reliability_weights: bool,
+    /// The key of the user pseudonyms in exports (any length; keep it secret and keep it:
+    /// another key gives other pseudonyms). Unset: the instance makes a random one, once, and
+    /// keeps it in Postgres.
+    #[arg(long, env = "GROVE_EXPORT_SECRET", global = true)]
+    pub export_secret: Option<Secret>,
+    /// Whether signed-in contributors see other people's names beside their messages
+    /// (visitors never do, moderators always).
+    #[arg(long, env = "GROVE_SHOW_AUTHOR_NAMES", global = true)]
+    pub show_author_names: bool,
     /// Log format: text for people, json for log collectors. Filter with RUST_LOG.
     #[arg(long, env = "GROVE_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
     pub log_format: LogFormat,
@@ -388,8 +393,22 @@ impl Config {
             calibration_tasks: self.calibration_tasks,
             calibration_gold_share: self.calibration_gold_share.clamp(0.0, 1.0),
             reliability_weights: self.reliability_weights,
+            show_author_names: self.show_author_names,
             ..engine::TreeConfig::default()
         }
+    }
+
+    /// The engine these settings describe, on `pool` (tests; the server connects with
+    /// [`crate::startup`]'s pool settings and the same two calls).
+    pub fn engine(&self, pool: sqlx::PgPool) -> engine::Engine {
+        self.configure(engine::Engine::new(pool))
+    }
+
+    /// `engine` with these thresholds and this export key.
+    pub fn configure(&self, engine: engine::Engine) -> engine::Engine {
+        engine
+            .with_tree_config(self.tree_config())
+            .with_export_secret(self.export_secret.as_ref().map(|s| s.expose().to_owned()))
     }
 
     /// Whether cookies must only travel over TLS.

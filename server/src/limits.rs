@@ -1,5 +1,6 @@
-//! Rate limits on the requests worth abusing: logins (password guessing), registrations (sock
-//! puppets), task requests and submits (bots flooding the queue). Token buckets per client
+//! Rate limits on the requests worth abusing: logins and the current-password checks of
+//! password change and account deletion (password guessing), registrations (sock puppets),
+//! task requests and submits (bots flooding the queue). Token buckets per client
 //! address, per session or API key, and for logins per username; a refused request gets 429
 //! `rate_limited` with `Retry-After`. Kept in memory: one process is one limit.
 
@@ -22,6 +23,8 @@ use std::{
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum Action {
     Login,
+    /// A request that checks the current password of a logged-in account.
+    PasswordCheck,
     Register,
     TaskRequest,
     Submit,
@@ -34,6 +37,7 @@ impl Action {
         }
         match path {
             "/api/login" => Some(Self::Login),
+            "/api/account/password" | "/api/account/delete" => Some(Self::PasswordCheck),
             "/api/register" => Some(Self::Register),
             "/api/v1/tasks" | "/api/tasks/request" => Some(Self::TaskRequest),
             "/api/tasks/submit" => Some(Self::Submit),
@@ -69,6 +73,9 @@ fn rule(action: Action, scope: Scope) -> Option<Rule> {
         // a person logs in a few times a day; a guesser tries thousands of passwords
         (Action::Login, Scope::Username) => (10.0, 1.0),
         (Action::Login, Scope::Address) => (30.0, 10.0),
+        // the same guessing, with a session instead of a username
+        (Action::PasswordCheck, Scope::Client) => (10.0, 1.0),
+        (Action::PasswordCheck, Scope::Address) => (30.0, 10.0),
         (Action::Register, Scope::Address) => (20.0, 1.0),
         // an annotator spends seconds to minutes per task
         (Action::TaskRequest, Scope::Client) => (30.0, 30.0),
@@ -158,11 +165,8 @@ impl RateLimits {
     fn address(&self, request: &Request) -> String {
         let forwarded = self
             .trust_forwarded
-            .then(|| request.headers().get("x-forwarded-for"))
-            .flatten()
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
-            .map(|v| v.trim().to_owned());
+            .then(|| forwarded_client(request.headers()))
+            .flatten();
         forwarded
             .or_else(|| {
                 request
@@ -172,6 +176,33 @@ impl RateLimits {
             })
             .unwrap_or_else(|| "unknown".to_owned())
     }
+}
+
+/// The client address behind our proxies: `X-Forwarded-For` read from the right (every proxy
+/// appends the address it saw; entries on the left are whatever the client wrote), skipping
+/// the hops of our own network (loopback, private and link-local addresses). When every hop is
+/// ours, the left-most one.
+fn forwarded_client(headers: &axum::http::HeaderMap) -> Option<String> {
+    let hops: Vec<std::net::IpAddr> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|hop| hop.trim().parse().ok())
+        .collect();
+    let ours = |ip: &std::net::IpAddr| match ip {
+        std::net::IpAddr::V4(v4) => v4.is_loopback() || v4.is_private() || v4.is_link_local(),
+        std::net::IpAddr::V6(v6) => {
+            v6.is_loopback()
+                || (v6.segments()[0] & 0xfe00) == 0xfc00
+                || (v6.segments()[0] & 0xffc0) == 0xfe80
+        }
+    };
+    hops.iter()
+        .rev()
+        .find(|ip| !ours(ip))
+        .or(hops.first())
+        .map(|ip| ip.to_string())
 }
 
 fn refilled(bucket: &Bucket, rule: Rule, scale: f64, now: Instant) -> f64 {
@@ -189,12 +220,15 @@ fn client_key(request: &Request) -> Option<String> {
     {
         return Some(format!("key:{}", key.trim()));
     }
+    // the last one, as the session layer takes it: a decoy before the real cookie must not
+    // make a fresh bucket
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
-        .find_map(|c| c.trim().strip_prefix("grove_session="))
+        .filter_map(|c| c.trim().strip_prefix("grove_session="))
+        .next_back()
         .map(|id| format!("session:{id}"))
 }
 

@@ -34,7 +34,7 @@ impl Database {
             }
         };
         let engine = match Engine::connect(&url, config.db_pool_size).await {
-            Ok(engine) => engine.with_tree_config(config.tree_config()),
+            Ok(engine) => config.configure(engine),
             Err(error) => {
                 if let Some(cluster) = embedded {
                     cluster.stop().await;

@@ -144,9 +144,10 @@ pub async fn moderation_message(message_id: MessageId) -> Result<MessageDossier,
         .await?;
     let subtree = view.subtree(message_id);
     let mut authors: Vec<String> = Vec::new();
-    for m in &subtree {
-        if !authors.contains(&m.author) {
-            authors.push(m.author.clone());
+    // a moderator's view names every author
+    for author in subtree.iter().filter_map(|m| m.author.as_ref()) {
+        if !authors.contains(author) {
+            authors.push(author.clone());
         }
     }
     let delete_preview = DeletePreview {

@@ -208,7 +208,8 @@ fn MessageCard(message: MessageView, focused: bool) -> impl IntoView {
             data-test=if focused { "focused-message" } else { "tree-message" } data-message-id=id.to_string()>
             <header class="message-meta">
                 <span class="role">{role_name(i18n, message.role)}</span>
-                <span class="muted">{t!(i18n, message.by, author = message.author.clone())}</span>
+                // names only where the reader may see them (domain::tree::audience)
+                {message.author.clone().map(|author| view! { <span class="muted">{t!(i18n, message.by, author)}</span> })}
                 <span class=format!("badge {status_class}")>{status_text}</span>
                 {message.rank.map(|rank| view! { <span class="badge rank" data-test="rank">{format!("#{}", rank + 1)}</span> })}
                 {message.reward_score.map(|score| view! {

@@ -68,6 +68,9 @@ pub struct TreeConfig {
     /// Whether reviewer and ranker reliability weights decide acceptance and the consensus
     /// (`domain::quality::reliability`); off, every vote counts once as in OpenAssistant.
     pub reliability_weights: bool,
+    /// Whether signed-in contributors see other people's display names beside their messages
+    /// (`tree::audience`); visitors never do, moderators always.
+    pub show_author_names: bool,
 }
 
 impl Default for TreeConfig {
@@ -104,6 +107,7 @@ impl Default for TreeConfig {
             calibration_tasks: 20,
             calibration_gold_share: 0.25,
             reliability_weights: true,
+            show_author_names: false,
         }
     }
 }

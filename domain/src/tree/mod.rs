@@ -1,5 +1,6 @@
 //! Message trees: their thresholds and their lifecycle.
 
+pub mod audience;
 pub mod config;
 pub mod state;
 pub mod view;

@@ -45,8 +45,8 @@ pub struct MessageView {
     pub depth: i32,
     pub lang: String,
     pub text: String,
-    /// The author's display name.
-    pub author: String,
+    /// The author's display name, where the reader may see it (`tree::audience`).
+    pub author: Option<String>,
     pub is_own: bool,
     pub review_count: i32,
     /// None while under review.

@@ -20,6 +20,7 @@ pub(crate) mod rankings;
 pub(crate) mod reactions;
 pub(crate) mod reports;
 pub(crate) mod scores;
+pub(crate) mod secrets;
 pub(crate) mod seed;
 pub(crate) mod stats;
 pub(crate) mod submissions;

@@ -114,12 +114,15 @@ pub struct ExportOptions {
     #[serde(default)]
     pub include_agreement: bool,
     pub split: Option<Split>,
-    /// The secret that makes user pseudonyms; the same secret gives the same pseudonyms.
-    pub pseudonym_secret: String,
+    /// The key of the user pseudonyms, for tests that need another one; `None` (always in
+    /// production) is the instance's (see `pseudonym`). Never saved with a job.
+    #[serde(skip)]
+    pub pseudonym_secret: Option<String>,
 }
 
 impl ExportOptions {
-    /// Ready-for-export trees, no deleted, spam or synthetic messages, a random secret.
+    /// Ready-for-export trees, no deleted, spam or synthetic messages, the instance's
+    /// pseudonyms.
     pub fn new(format: ExportFormat) -> Self {
         Self {
             format,
@@ -134,7 +137,7 @@ impl ExportOptions {
             include_reward_scores: false,
             include_agreement: false,
             split: None,
-            pseudonym_secret: Uuid::new_v4().simple().to_string(),
+            pseudonym_secret: None,
         }
     }
 
@@ -162,7 +165,10 @@ pub struct ExportStats {
 pub struct ExportCursor {
     options: ExportOptions,
     reader: BatchReader,
-    pseudonyms: Pseudonyms,
+    /// Made at the first chunk, once the secret is known.
+    pseudonyms: Option<Pseudonyms>,
+    /// The configured secret (the options', else `GROVE_EXPORT_SECRET`); none: the instance's.
+    secret: Option<String>,
     ahead: Option<tokio::task::JoinHandle<Result<Fetched, Error>>>,
     finished: bool,
     stats: ExportStats,
@@ -251,11 +257,24 @@ impl ExportCursor {
         if self.finished {
             return Ok(None);
         }
+        let mut pseudonyms = match self.pseudonyms.take() {
+            Some(pseudonyms) => pseudonyms,
+            None => Pseudonyms::new(&match &self.secret {
+                Some(secret) => secret.as_bytes().to_vec(),
+                None => instance_secret(&self.reader.pool).await?,
+            }),
+        };
+        let chunk = self.chunk(&mut pseudonyms).await;
+        self.pseudonyms = Some(pseudonyms);
+        chunk
+    }
+
+    async fn chunk(&mut self, pseudonyms: &mut Pseudonyms) -> Result<Option<Vec<u8>>, Error> {
         if self.options.format == ExportFormat::AnnotatorReliability {
             self.finished = true;
             let rows = db::quality::all(&self.reader.pool).await?;
             let mut out = Vec::with_capacity(rows.len() * 256);
-            self.stats.records += assemble::reliability(&rows, &mut self.pseudonyms, &mut out)?;
+            self.stats.records += assemble::reliability(&rows, pseudonyms, &mut out)?;
             return Ok(Some(out));
         }
         let fetched = match self.ahead.take() {
@@ -282,7 +301,7 @@ impl ExportCursor {
             fetched.rankings,
         );
         let mut out = Vec::with_capacity(1 << 16);
-        let written = batch.write(&self.options, &mut self.pseudonyms, &mut out)?;
+        let written = batch.write(&self.options, pseudonyms, &mut out)?;
         self.stats.trees += written.trees;
         self.stats.messages += written.messages;
         self.stats.records += written.records;
@@ -301,6 +320,15 @@ impl Drop for ExportCursor {
             reading.abort();
         }
     }
+}
+
+/// The key the instance made for its pseudonyms: 32 random bytes, made by the first export
+/// and kept in Postgres, so every server and every export of one instance agree.
+async fn instance_secret(pool: &sqlx::PgPool) -> Result<Vec<u8>, Error> {
+    use rand::RngCore;
+    let mut candidate = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut candidate);
+    db::secrets::get_or_create(pool, "export_pseudonyms", &candidate).await
 }
 
 fn in_split(split: Option<Split>, tree: Uuid) -> bool {
@@ -329,7 +357,11 @@ impl Engine {
         };
         ExportCursor {
             reader,
-            pseudonyms: Pseudonyms::new(&options.pseudonym_secret),
+            pseudonyms: None,
+            secret: options
+                .pseudonym_secret
+                .clone()
+                .or_else(|| self.export_secret.as_deref().map(str::to_owned)),
             options,
             ahead: None,
             finished: false,

@@ -1,19 +1,27 @@
-//! Pseudonymous user ids: the same author gets the same id within one export (one secret), a
-//! different one in an export with another secret, and the real id cannot be recovered.
+//! Pseudonymous user ids: `UUID(HMAC-SHA256(secret, user id)[..16])`. The secret is the
+//! server's (`GROVE_EXPORT_SECRET`, or one the instance made for itself and keeps in
+//! Postgres), never a request's: the same author gets the same pseudonym in every export of
+//! the instance, and without the secret nobody can compute one from a user id.
 
+use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use uuid::Uuid;
 
 pub(crate) struct Pseudonyms {
-    secret: String,
+    key: Hmac<Sha256>,
     cache: HashMap<Uuid, String>,
 }
 
 impl Pseudonyms {
-    pub(crate) fn new(secret: &str) -> Self {
+    pub(crate) fn new(secret: &[u8]) -> Self {
+        // HMAC takes a key of any length
+        let key = match Hmac::<Sha256>::new_from_slice(secret) {
+            Ok(key) => key,
+            Err(_) => unreachable!("HMAC accepts keys of every length"),
+        };
         Self {
-            secret: secret.to_owned(),
+            key,
             cache: HashMap::new(),
         }
     }
@@ -23,11 +31,9 @@ impl Pseudonyms {
         if let Some(known) = self.cache.get(&user) {
             return known.clone();
         }
-        let digest = Sha256::new()
-            .chain_update(self.secret.as_bytes())
-            .chain_update(b":")
-            .chain_update(user.as_bytes())
-            .finalize();
+        let mut mac = self.key.clone();
+        mac.update(user.as_bytes());
+        let digest = mac.finalize().into_bytes();
         let mut bytes = [0u8; 16];
         bytes.copy_from_slice(digest.get(..16).unwrap_or(&[0; 16]));
         let pseudonym = Uuid::from_bytes(bytes).to_string();
@@ -54,12 +60,12 @@ mod tests {
     #[test]
     fn pseudonyms_are_stable_within_and_differ_across_secrets() {
         let user = Uuid::new_v4();
-        let mut a = Pseudonyms::new("one");
-        let mut b = Pseudonyms::new("two");
+        let mut a = Pseudonyms::new(b"one");
+        let mut b = Pseudonyms::new(b"two");
         assert_eq!(a.of(user), a.of(user));
         assert_ne!(a.of(user), b.of(user));
         assert_ne!(a.of(user), user.to_string());
-        assert_eq!(Pseudonyms::new("one").of(user), a.of(user));
+        assert_eq!(Pseudonyms::new(b"one").of(user), a.of(user));
     }
 
     #[test]

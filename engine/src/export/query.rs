@@ -15,7 +15,7 @@ fn list(raw: Option<&str>) -> Vec<String> {
 
 impl ExportOptions {
     /// Checks a request and fills in the defaults (ready-for-export trees, no deleted, spam or
-    /// synthetic messages, a random pseudonym secret).
+    /// synthetic messages, the instance's pseudonyms).
     pub fn from_query(query: &ExportQuery) -> Result<Self, Error> {
         let mut options = Self::new(ExportFormat::parse(&query.format)?);
         let states = list(query.states.as_deref());
@@ -69,9 +69,6 @@ impl ExportOptions {
                 validation_fraction: fraction,
                 seed: query.split_seed.unwrap_or(0),
             });
-        }
-        if let Some(secret) = query.secret.as_deref().filter(|s| !s.is_empty()) {
-            options.pseudonym_secret = secret.to_owned();
         }
         Ok(options)
     }

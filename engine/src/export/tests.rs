@@ -178,7 +178,7 @@ async fn sft_threads_end_with_the_assistant_and_start_with_the_best_path(
 async fn exports_hide_people_and_split_by_tree(pool: PgPool) -> Result<(), Error> {
     let engine = grown(&pool, 6).await?;
     let mut options = ExportOptions::new(ExportFormat::Messages);
-    options.pseudonym_secret = "secret".to_owned();
+    options.pseudonym_secret = Some("secret".to_owned());
     let text = export(&engine, options.clone()).await?;
     let names: Vec<String> = sqlx::query_scalar!("select username from app_user")
         .fetch_all(&pool)
@@ -196,6 +196,23 @@ async fn exports_hide_people_and_split_by_tree(pool: PgPool) -> Result<(), Error
         text,
         export(&engine, options.clone()).await?,
         "the same secret gives the same pseudonyms"
+    );
+    // without a configured secret the instance makes one, keeps it, and never shows it
+    let plain = export(&engine, ExportOptions::new(ExportFormat::Messages)).await?;
+    assert_ne!(plain, text, "the instance's key is not the test's");
+    assert_eq!(
+        plain,
+        export(&engine, ExportOptions::new(ExportFormat::Messages)).await?
+    );
+    let kept: i64 = sqlx::query_scalar!("select count(*) as \"n!\" from instance_secret")
+        .fetch_one(&pool)
+        .await?;
+    assert_eq!(kept, 1);
+    let configured = engine.clone().with_export_secret(Some("secret".to_owned()));
+    assert_eq!(
+        export(&configured, ExportOptions::new(ExportFormat::Messages)).await?,
+        text,
+        "GROVE_EXPORT_SECRET is the key when set"
     );
 
     let part = |part| {
@@ -284,7 +301,7 @@ async fn agreement_and_annotator_reliability_are_exported_under_the_same_pseudon
     let secret = "one-secret-for-both".to_owned();
     let mut options = ExportOptions::new(ExportFormat::Messages);
     options.include_agreement = true;
-    options.pseudonym_secret = secret.clone();
+    options.pseudonym_secret = Some(secret.clone());
     let messages = lines(&export(&engine, options).await?);
     let ranked: Vec<&Value> = messages
         .iter()
@@ -308,7 +325,7 @@ async fn agreement_and_annotator_reliability_are_exported_under_the_same_pseudon
     assert!(pairs.iter().all(|p| p["agreement"]["rankers"] == 3));
 
     let mut options = ExportOptions::new(ExportFormat::AnnotatorReliability);
-    options.pseudonym_secret = secret;
+    options.pseudonym_secret = Some(secret);
     let annotators = lines(&export(&engine, options).await?);
     assert!(annotators.len() >= 10);
     let authors: std::collections::HashSet<&str> = messages

@@ -3,7 +3,7 @@
 
 use super::{audit, require_moderator};
 use crate::{db, trees, Engine, Error};
-use domain::{account::Role, ids::UserId, moderation::PurgeSummary};
+use domain::{ids::UserId, moderation::PurgeSummary};
 use serde_json::json;
 use tracing::instrument;
 
@@ -24,8 +24,7 @@ impl Engine {
             .user(target)
             .await
             .map_err(|_| Error::not_found("user_not_found", "No such user."))?;
-        if moderator.id == target || !(moderator.role == Role::Admin || moderator.role > user.role)
-        {
+        if moderator.id == target || !moderator.role.may_act_on(user.role) {
             return Err(Error::forbidden(
                 "not_allowed_on_user",
                 "You may not purge this user.",

@@ -432,13 +432,18 @@ async fn leaderboards_rank_points_live_and_show_the_ranks_around_me(
     let board = engine.leaderboard(Window::Day, Some(bob)).await?;
     // points for decided work only: ada's accepted prompt 3 (the other is still in review);
     // bob's full review agreed with the decision, 2
-    let top: Vec<(UserId, i64, u32)> = board
+    let ada_name = engine.user(ada).await?.display_name;
+    let bob_name = engine.user(bob).await?.display_name;
+    let top: Vec<(String, i64, u32)> = board
         .top
         .iter()
-        .map(|r| (r.user_id, r.points, r.rank))
+        .map(|r| (r.display_name.clone(), r.points, r.rank))
         .collect();
-    assert_eq!(top, vec![(ada, 3, 1), (bob, 2, 2)]);
-    assert!(board.around_me.iter().any(|r| r.is_me && r.user_id == bob));
+    assert_eq!(top, vec![(ada_name, 3, 1), (bob_name.clone(), 2, 2)]);
+    assert!(board
+        .around_me
+        .iter()
+        .any(|r| r.is_me && r.display_name == bob_name));
     let stats = engine.statistics().await?;
     assert_eq!(
         stats

@@ -116,9 +116,8 @@ impl Engine {
             Box::pin(async move {
                 let actor = require_moderator(conn, actor).await?;
                 let before = target_user(conn, target).await?;
-                let outranks = actor.role == Role::Admin || actor.role > before.role;
                 if !actor.role.may_grant(role)
-                    || !outranks
+                    || !actor.role.may_act_on(before.role)
                     || (actor.id == target && role < actor.role)
                 {
                     return Err(Error::forbidden(
@@ -153,7 +152,7 @@ impl Engine {
             Box::pin(async move {
                 let actor = require_moderator(conn, actor).await?;
                 let before = target_user(conn, target).await?;
-                if actor.id == target || !(actor.role == Role::Admin || actor.role > before.role) {
+                if actor.id == target || !actor.role.may_act_on(before.role) {
                     return Err(Error::forbidden(
                         "not_allowed_on_user",
                         "You may not ban or unban this user.",
@@ -192,7 +191,13 @@ impl Engine {
             let notes = notes.clone();
             Box::pin(async move {
                 let actor = require_moderator(conn, actor).await?;
-                target_user(conn, target).await?;
+                let user = target_user(conn, target).await?;
+                if !actor.role.may_act_on(user.role) {
+                    return Err(Error::forbidden(
+                        "not_allowed_on_user",
+                        "You may not change the notes of this user.",
+                    ));
+                }
                 let (before, _) = db::moderation::user_extras(&mut *conn, target.as_uuid())
                     .await?
                     .unwrap_or_default();
@@ -221,7 +226,13 @@ impl Engine {
         self.transaction(move |conn| {
             Box::pin(async move {
                 let actor = require_moderator(conn, actor).await?;
-                target_user(conn, target).await?;
+                let user = target_user(conn, target).await?;
+                if !actor.role.may_act_on(user.role) {
+                    return Err(Error::forbidden(
+                        "not_allowed_on_user",
+                        "You may not change where this user is shown.",
+                    ));
+                }
                 let (_, before) = db::moderation::user_extras(&mut *conn, target.as_uuid())
                     .await?
                     .unwrap_or_default();

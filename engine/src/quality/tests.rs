@@ -298,7 +298,8 @@ async fn decided_reviews_feed_the_evidence_and_points_follow_the_decision(
 
     // a flagged annotator leaves the public leaderboard
     let board = engine.leaderboard(Window::Total, None).await?;
-    assert!(board.top.iter().any(|row| row.user_id == reviewers[0]));
+    let reviewer = engine.user(reviewers[0]).await?.display_name;
+    assert!(board.top.iter().any(|row| row.display_name == reviewer));
     sqlx::query!(
         "update annotator_quality set flag = 'labels', flagged_at = now() where user_id = $1",
         reviewers[0].as_uuid()
@@ -306,7 +307,7 @@ async fn decided_reviews_feed_the_evidence_and_points_follow_the_decision(
     .execute(&pool)
     .await?;
     let board = engine.leaderboard(Window::Total, None).await?;
-    assert!(board.top.iter().all(|row| row.user_id != reviewers[0]));
+    assert!(board.top.iter().all(|row| row.display_name != reviewer));
     assert_eq!(engine.check_invariants().await?, Vec::<String>::new());
     Ok(())
 }

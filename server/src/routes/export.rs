@@ -32,7 +32,20 @@ where
         let engine = Engine::from_ref(state);
         if let Some(key) = bearer(parts) {
             return match engine.api_key_holder(&key).await? {
-                Some(holder) if holder.allows("export") => Ok(Self),
+                Some(holder) if holder.allows("export") => {
+                    // a key acting for an account stops with it
+                    if let Some(user) = holder.user_id {
+                        let user = engine.user(user).await?;
+                        if user.banned || user.deleted {
+                            return Err(ApiError(AppError::new(
+                                403,
+                                "account_banned",
+                                "The key's account is banned or deleted.",
+                            )));
+                        }
+                    }
+                    Ok(Self)
+                }
                 Some(_) => Err(ApiError(AppError::new(
                     403,
                     "scope_missing",
@@ -72,6 +85,9 @@ pub struct GzipParam {
     /// Compress on the fly (default); `false` sends plain JSON Lines.
     #[serde(default = "yes")]
     gzip: bool,
+    /// Once a request parameter; refused now, so nobody believes they chose the key.
+    #[serde(default)]
+    secret: Option<String>,
 }
 
 fn yes() -> bool {
@@ -97,6 +113,13 @@ pub async fn stream(
     ApiQuery(query): ApiQuery<ExportQuery>,
     ApiQuery(compression): ApiQuery<GzipParam>,
 ) -> Result<Response, ApiError> {
+    if compression.secret.is_some() {
+        return Err(ApiError(AppError::new(
+            400,
+            "secret_not_accepted",
+            "The pseudonyms' key is a server setting (GROVE_EXPORT_SECRET), not a request parameter.",
+        )));
+    }
     let options = ExportOptions::from_query(&query)?;
     let gzip = compression.gzip;
     let format = options.format.as_str();

@@ -56,6 +56,11 @@ impl TestApp {
         Self::with_args(pool, &["--site-root", &site_root.to_string_lossy()])
     }
 
+    /// The app with extra command-line settings (`--trust-forwarded-for`, ...).
+    pub fn with_flags(pool: PgPool, flags: &[&str]) -> Self {
+        Self::with_args(pool, flags)
+    }
+
     fn with_args(pool: PgPool, extra: &[&str]) -> Self {
         // export files of tests go to a throwaway folder, not the project's data/
         let data_dir = std::env::temp_dir().join("grove-api-tests");
@@ -66,7 +71,7 @@ impl TestApp {
             Ok(cli) => cli.config,
             Err(error) => panic!("default configuration must parse: {error}"),
         };
-        let engine = engine::Engine::new(pool.clone()).with_tree_config(config.tree_config());
+        let engine = config.engine(pool.clone());
         let router = server::routes::router(&config, engine, PostgresStore::new(pool));
         Self {
             router,

@@ -88,7 +88,7 @@ fn Dossier(dossier: MessageDossier, reload: Callback<()>) -> impl IntoView {
         <div class="card" data-test="mod-message" data-deleted=deleted.to_string()>
             <div class="message-meta">
                 <span class="role">{role_name(i18n, message.role)}</span>
-                <span>{t!(i18n, mod_message.by, author = message.author.clone())}</span>
+                <span>{t!(i18n, mod_message.by, author = message.author.clone().unwrap_or_default())}</span>
                 <span class="badge">{message.lang.clone()}</span>
                 {deleted.then(|| view! { <span class="badge rejected" data-test="deleted-badge">{tr(i18n, |i| t_string!(i, mod_message.deleted))}</span> })}
                 {message.edited.then(|| view! { <span class="badge">{tr(i18n, |i| t_string!(i, mod_message.edited))}</span> })}

@@ -13,9 +13,12 @@ impl Username {
     pub const MIN_LEN: usize = 3;
     pub const MAX_LEN: usize = 32;
 
-    /// Checks a username typed at registration or login.
+    /// Checks a username typed at registration or login (NFKC first, so full-width letters
+    /// fold to ASCII; anything else that is not ASCII is refused).
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
-        let name = raw.trim();
+        use unicode_normalization::UnicodeNormalization;
+        let normal: String = raw.nfkc().collect();
+        let name = normal.trim();
         let len = name.chars().count();
         if !(Self::MIN_LEN..=Self::MAX_LEN).contains(&len) {
             return Err(Invalid::new(
@@ -52,7 +55,10 @@ impl fmt::Display for Username {
     }
 }
 
-/// The name shown to others: 1-64 characters, no control characters, no surrounding spaces.
+/// The name shown to others: 1-64 characters in Unicode normal form NFKC (full-width and other
+/// compatibility forms folded), no control, bidi, zero-width or other invisible characters, no
+/// surrounding spaces and no runs of spaces. Whether it is confusable with someone else's
+/// name is the engine's check (it needs the other names).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DisplayName(String);
 
@@ -60,20 +66,25 @@ impl DisplayName {
     pub const MAX_LEN: usize = 64;
 
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
-        let name = raw.trim();
+        use unicode_normalization::UnicodeNormalization;
+        let normal: String = raw.nfkc().collect();
+        let name = normal.split_whitespace().collect::<Vec<_>>().join(" ");
         if name.is_empty() || name.chars().count() > Self::MAX_LEN {
             return Err(Invalid::new(
                 "invalid_display_name",
                 format!("A display name has 1 to {} characters.", Self::MAX_LEN),
             ));
         }
-        if name.chars().any(char::is_control) {
+        if name
+            .chars()
+            .any(|c| c.is_control() || crate::message::is_invisible(c))
+        {
             return Err(Invalid::new(
                 "invalid_display_name",
-                "A display name cannot contain control characters.",
+                "A display name cannot contain control, direction or invisible characters.",
             ));
         }
-        Ok(Self(name.to_owned()))
+        Ok(Self(name))
     }
 
     pub fn as_str(&self) -> &str {
@@ -323,6 +334,27 @@ mod tests {
                 "{bad:?}"
             );
         }
+    }
+
+    #[test]
+    fn display_names_are_nfkc_and_refuse_direction_and_invisible_characters() {
+        for spoof in [
+            "\u{202e}1nimda",
+            "admin1\u{200b}",
+            "a\u{2066}b",
+            "\u{3164}",
+            "x\u{feff}",
+        ] {
+            assert!(DisplayName::parse(spoof).is_err(), "{spoof:?}");
+        }
+        assert_eq!(
+            DisplayName::parse("Ａｄａ  Lovelace").map(|n| n.as_str().to_owned()),
+            Ok("Ada Lovelace".to_owned())
+        );
+        assert_eq!(
+            Username::parse("ａｄａ").map(|n| n.as_str().to_owned()),
+            Ok("ada".to_owned())
+        );
     }
 
     #[test]

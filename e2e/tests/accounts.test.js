@@ -62,6 +62,11 @@ test('the page is hydrated: the strength meter reacts and forms submit without r
   await visit(page, '/register');
   const meter = byTest(page, 'password-strength');
   assert.equal((await meter.innerText()).trim(), 'Enter a password');
+  // a common password: once typing pauses the server says why it would be refused
+  await field(page, 'Password').fill('Password1!');
+  await byTest(page, 'password-reason').getByText(/common/).waitFor();
+  await showsText(meter, 'Too weak');
+  await field(page, 'Password').fill('');
   await field(page, 'Password').pressSequentially('abc');
   await showsText(meter, 'Too weak');
   await field(page, 'Password').pressSequentially('-lemon-Stand-9');

@@ -2,7 +2,10 @@
 //! (anonymise), and the admin commands for roles and bans.
 
 use crate::{
-    db::users::{self, NewUser, UserRow},
+    db::{
+        names,
+        users::{self, NewUser, UserRow},
+    },
     password, Engine, Error,
 };
 use domain::{
@@ -82,27 +85,117 @@ pub struct Registration {
     pub role: Option<Role>,
 }
 
+/// The confusable-free form of a name: decancer's cure (homoglyphs of other scripts,
+/// accents, full-width and styled letters to plain lower-case ASCII), then letters and digits
+/// only, so `Admin1`, `аdmin1` (Cyrillic a), `admin_1` and `ＡＤＭＩＮ１` are one name.
+pub fn skeleton(name: &str) -> String {
+    let cured = decancer::cure(name, decancer::Options::default())
+        .map(|cured| cured.to_string())
+        .unwrap_or_else(|_| name.to_lowercase());
+    cured.chars().filter(|c| c.is_alphanumeric()).collect()
+}
+
+/// Names nobody may take, so no account passes for the staff.
+const RESERVED: &[&str] = &[
+    "admin",
+    "administrator",
+    "moderator",
+    "moderators",
+    "grove",
+    "system",
+    "support",
+    "staff",
+    "root",
+    "deleteduser",
+];
+
+/// Refuses a name whose form is reserved.
+fn not_reserved(form: &str) -> Result<(), Error> {
+    if RESERVED.contains(&form) {
+        return Err(Error::NameTaken);
+    }
+    Ok(())
+}
+
+/// The password floor: the domain's rules, then zxcvbn with the account's own words.
+fn new_password(candidate: String, known: &[&str]) -> Result<NewPassword, Error> {
+    let username = known.first().copied().unwrap_or_default();
+    let password = NewPassword::parse(candidate, username)?;
+    password::judge(password.expose(), known)?;
+    Ok(password)
+}
+
 impl Engine {
-    /// Creates an account. The display name starts as the username.
+    /// Whether `candidate` would be accepted as a new password of an account with these
+    /// names (the registration form asks while the user types); nothing is stored.
+    pub fn check_new_password(&self, candidate: String, names: &[&str]) -> Result<(), Error> {
+        new_password(candidate, names).map(|_| ())
+    }
+
+    /// Creates an account. The display name starts as the username. A name confusable with
+    /// another account's username or display name is refused (`name_taken`); the e-mail
+    /// address is kept unverified, so registering tells nothing about who else uses it.
     #[instrument(skip_all, fields(username = %registration.username))]
     pub async fn register(&self, registration: Registration) -> Result<User, Error> {
         let username = Username::parse(&registration.username)?;
         let email = Email::parse_optional(&registration.email)?;
-        let password = NewPassword::parse(registration.password, username.as_str())?;
+        let local_part = email
+            .as_ref()
+            .and_then(|e| e.as_str().split('@').next())
+            .unwrap_or_default();
+        let password = new_password(registration.password, &[username.as_str(), local_part])?;
+        let form = skeleton(username.as_str());
+        if registration.role.is_none() {
+            not_reserved(&form)?;
+        }
         let role = registration.role.unwrap_or(Role::Annotator);
         let hash = password::hash(password.expose().to_owned()).await?;
-        let row = users::insert(
-            &self.pool,
-            NewUser {
-                username: username.as_str(),
-                email: email.as_ref().map(Email::as_str),
-                display_name: username.as_str(),
-                password_hash: &hash.0,
-                role: role.as_str(),
-            },
-        )
-        .await?;
+        let row = self
+            .transaction(move |conn| {
+                let (username, email, hash, form) = (
+                    username.clone(),
+                    email.clone(),
+                    hash.0.clone(),
+                    form.clone(),
+                );
+                Box::pin(async move {
+                    let row = users::insert(
+                        &mut *conn,
+                        NewUser {
+                            username: username.as_str(),
+                            email: email.as_ref().map(Email::as_str),
+                            display_name: username.as_str(),
+                            password_hash: &hash,
+                            role: role.as_str(),
+                        },
+                    )
+                    .await?;
+                    if !form.is_empty()
+                        && !names::claim(conn, row.user_id, &form, "username").await?
+                    {
+                        return Err(Error::NameTaken);
+                    }
+                    Ok(row)
+                })
+            })
+            .await?;
         User::try_from(row)
+    }
+
+    /// Gives names that have no confusable-free form yet (accounts from before the forms, or
+    /// imported) theirs; a form someone else holds is left unclaimed. Runs after migrations.
+    pub async fn claim_missing_name_forms(&self) -> Result<u64, Error> {
+        let mut conn = self.pool.acquire().await?;
+        let mut claimed = 0;
+        for (user, username, display_name) in names::without_forms(&mut conn).await? {
+            for (name, kind) in [(username, "username"), (display_name, "display_name")] {
+                let form = skeleton(&name);
+                if !form.is_empty() && names::claim(&mut conn, user, &form, kind).await? {
+                    claimed += 1;
+                }
+            }
+        }
+        Ok(claimed)
     }
 
     /// Checks a username and password. Unknown user and wrong password give the same error;
@@ -148,13 +241,32 @@ impl Engine {
             .ok_or(Error::NotFound("User"))
     }
 
+    /// Changes the name shown to others: NFKC, visible characters only, and not confusable
+    /// with another account's username or display name (`name_taken`).
     pub async fn set_display_name(&self, id: UserId, display_name: &str) -> Result<(), Error> {
         let name = DisplayName::parse(display_name)?;
-        if users::set_display_name(&self.pool, id.as_uuid(), name.as_str()).await? {
-            Ok(())
-        } else {
-            Err(Error::NotFound("User"))
+        let form = skeleton(name.as_str());
+        let user = self.user(id).await?;
+        if form != skeleton(&user.username) {
+            not_reserved(&form)?;
         }
+        self.transaction(move |conn| {
+            let (name, form) = (name.clone(), form.clone());
+            Box::pin(async move {
+                names::release_display_name(conn, id.as_uuid()).await?;
+                if !form.is_empty()
+                    && !names::claim(conn, id.as_uuid(), &form, "display_name").await?
+                {
+                    return Err(Error::NameTaken);
+                }
+                if users::set_display_name(&mut *conn, id.as_uuid(), name.as_str()).await? {
+                    Ok(())
+                } else {
+                    Err(Error::NotFound("User"))
+                }
+            })
+        })
+        .await
     }
 
     /// Changes the password after checking the current one, and ends the account's other
@@ -167,7 +279,9 @@ impl Engine {
         new: String,
     ) -> Result<i32, Error> {
         let user = self.user(id).await?;
-        let new = NewPassword::parse(new, &user.username)?;
+        let email = user.email.clone().unwrap_or_default();
+        let local_part = email.split('@').next().unwrap_or_default();
+        let new = new_password(new, &[&user.username, &user.display_name, local_part])?;
         let stored = users::password_hash(&self.pool, id.as_uuid()).await?;
         if !password::verify(current, stored).await? {
             return Err(Error::Invalid(Invalid::new(
@@ -192,11 +306,18 @@ impl Engine {
                 "The password is not right.",
             )));
         }
-        if users::anonymise(&self.pool, id.as_uuid()).await? {
-            Ok(())
-        } else {
-            Err(Error::NotFound("User"))
-        }
+        self.transaction(move |conn| {
+            Box::pin(async move {
+                // the names are free again once nobody bears them
+                names::release_all(conn, id.as_uuid()).await?;
+                if users::anonymise(&mut *conn, id.as_uuid()).await? {
+                    Ok(())
+                } else {
+                    Err(Error::NotFound("User"))
+                }
+            })
+        })
+        .await
     }
 
     /// Sets the languages the user writes and judges in (at least one, all supported).
@@ -357,7 +478,9 @@ mod tests {
     }
 
     #[sqlx::test(migrator = "crate::MIGRATOR")]
-    async fn usernames_and_emails_are_unique_regardless_of_case(pool: PgPool) -> Result<(), Error> {
+    async fn usernames_are_unique_and_an_address_says_nothing_until_verified(
+        pool: PgPool,
+    ) -> Result<(), Error> {
         let engine = Engine::new(pool);
         engine.register(registration("ada")).await?;
         let same_name = engine.register(registration("ADA")).await;
@@ -365,10 +488,48 @@ mod tests {
             same_name.map_err(|e| e.code()).err(),
             Some("username_taken")
         );
+        // registering with an address someone else gave is no different from any other
         let mut other = registration("bob");
         other.email = "ADA@example.org".to_owned();
-        let same_email = engine.register(other).await;
-        assert_eq!(same_email.map_err(|e| e.code()).err(), Some("email_taken"));
+        assert!(engine.register(other).await.is_ok());
+        Ok(())
+    }
+
+    #[sqlx::test(migrator = "crate::MIGRATOR")]
+    async fn names_confusable_with_anothers_are_refused(pool: PgPool) -> Result<(), Error> {
+        let engine = Engine::new(pool);
+        engine.register(registration("admin1")).await?;
+        let bob = engine.register(registration("bob")).await?;
+        for spoof in [
+            "admin1",
+            "Admin1",
+            "аdmin1",
+            "ADMIN1",
+            "admin_1",
+            "ａｄｍｉｎ１",
+        ] {
+            let refused = engine.set_display_name(bob.id, spoof).await;
+            assert_eq!(
+                refused.map_err(|e| e.code()).err(),
+                Some("name_taken"),
+                "{spoof}"
+            );
+        }
+        for staff in ["Moderator", "ADMIN", "Grove"] {
+            let refused = engine.set_display_name(bob.id, staff).await;
+            assert_eq!(
+                refused.map_err(|e| e.code()).err(),
+                Some("name_taken"),
+                "{staff}"
+            );
+        }
+        let copy = engine.register(registration("admin-1")).await;
+        assert_eq!(copy.map_err(|e| e.code()).err(), Some("name_taken"));
+        // a free name, and one's own username back, are fine; the old display name is free
+        engine.set_display_name(bob.id, "Bob the Builder").await?;
+        engine.set_display_name(bob.id, "BOB").await?;
+        let cyd = engine.register(registration("cyd")).await?;
+        engine.set_display_name(cyd.id, "Bob the Builder").await?;
         Ok(())
     }
 

@@ -22,6 +22,8 @@ pub enum Error {
     UsernameTaken,
     #[error("That e-mail address is already registered.")]
     EmailTaken,
+    #[error("That name is taken, or looks too much like one that is.")]
+    NameTaken,
     #[error("{0} not found.")]
     NotFound(&'static str),
     /// A rule of the task engine, with its own code and HTTP family.
@@ -68,6 +70,7 @@ impl Error {
             Self::TermsNotAccepted => "terms_not_accepted",
             Self::UsernameTaken => "username_taken",
             Self::EmailTaken => "email_taken",
+            Self::NameTaken => "name_taken",
             Self::NotFound(_) => "not_found",
             Self::Rule { code, .. } => code,
             Self::Database(error) if is_unstorable_text(error) => "invalid_text",
@@ -81,7 +84,7 @@ impl Error {
             Self::Invalid(_) => ErrorKind::BadInput,
             Self::InvalidCredentials | Self::Unauthenticated => ErrorKind::Unauthenticated,
             Self::Banned | Self::Forbidden | Self::TermsNotAccepted => ErrorKind::Forbidden,
-            Self::UsernameTaken | Self::EmailTaken => ErrorKind::Conflict,
+            Self::UsernameTaken | Self::EmailTaken | Self::NameTaken => ErrorKind::Conflict,
             Self::NotFound(_) => ErrorKind::NotFound,
             Self::Rule { kind, .. } => *kind,
             Self::Database(error) if is_connection_failure(error) => ErrorKind::Unavailable,

@@ -117,6 +117,7 @@ impl Engine {
     /// Brings the schema up to date.
     pub async fn migrate(&self) -> Result<(), Error> {
         MIGRATOR.run(&self.pool).await?;
+        self.claim_missing_name_forms().await?;
         Ok(())
     }
 

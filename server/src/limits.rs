@@ -25,6 +25,8 @@ enum Action {
     Login,
     /// A request that checks the current password of a logged-in account.
     PasswordCheck,
+    /// The registration form's question whether a new password would do (CPU, no account).
+    PasswordAdvice,
     Register,
     TaskRequest,
     Submit,
@@ -38,6 +40,7 @@ impl Action {
         match path {
             "/api/login" => Some(Self::Login),
             "/api/account/password" | "/api/account/delete" => Some(Self::PasswordCheck),
+            "/api/password/check" => Some(Self::PasswordAdvice),
             "/api/register" => Some(Self::Register),
             "/api/v1/tasks" | "/api/tasks/request" => Some(Self::TaskRequest),
             "/api/tasks/submit" => Some(Self::Submit),
@@ -76,6 +79,8 @@ fn rule(action: Action, scope: Scope) -> Option<Rule> {
         // the same guessing, with a session instead of a username
         (Action::PasswordCheck, Scope::Client) => (10.0, 1.0),
         (Action::PasswordCheck, Scope::Address) => (30.0, 10.0),
+        // asked once per pause in typing
+        (Action::PasswordAdvice, Scope::Address) => (60.0, 60.0),
         (Action::Register, Scope::Address) => (20.0, 1.0),
         // an annotator spends seconds to minutes per task
         (Action::TaskRequest, Scope::Client) => (30.0, 30.0),

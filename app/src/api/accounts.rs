@@ -163,6 +163,13 @@ pub async fn accept_terms() -> Result<String, AppError> {
     Ok("/dashboard".to_owned())
 }
 
+/// Whether a password would be accepted for this username (asked while typing; nothing is
+/// stored): the reason as an error when not.
+#[server(endpoint = "password/check", input = leptos::server_fn::codec::Json)]
+pub async fn check_password(password: String, username: String) -> Result<(), AppError> {
+    Ok(engine()?.check_new_password(password, &[username.trim()])?)
+}
+
 #[server(endpoint = "account/display_name")]
 pub async fn update_display_name(display_name: String) -> Result<String, AppError> {
     let user = require_user().await?;

@@ -1,9 +1,13 @@
-//! A live strength meter under a new-password field. It runs in the browser as the user types,
-//! using the same rule the server enforces.
+//! A live strength meter under a new-password field: a quick estimate in the browser as the
+//! user types, then, once typing pauses, the server's verdict (zxcvbn, the rule it enforces)
+//! with the reason when the password is too easy to guess.
 
-use crate::i18n::*;
+use crate::{
+    api::accounts::check_password, components::feedback::ErrorNote, error::AppError, i18n::*,
+};
 use domain::account::{NewPassword, PasswordStrength};
-use leptos::prelude::*;
+use leptos::{prelude::*, task::spawn_local};
+use std::time::Duration;
 
 #[component]
 pub fn PasswordMeter(
@@ -11,9 +15,51 @@ pub fn PasswordMeter(
     #[prop(into)] username: Signal<String>,
 ) -> impl IntoView {
     let i18n = use_i18n();
+    // the server's verdict on the password as typed, when typing has paused
+    let verdict = RwSignal::new(None::<(String, Result<(), AppError>)>);
+    let generation = StoredValue::new(0u64);
+    Effect::new(move |_| {
+        let (typed, name) = (password.get(), username.get());
+        generation.update_value(|g| *g += 1);
+        let mine = generation.get_value();
+        if typed.is_empty() {
+            return;
+        }
+        set_timeout(
+            move || {
+                if generation.try_get_value() != Some(mine) {
+                    return;
+                }
+                spawn_local(async move {
+                    let result = check_password(typed.clone(), name).await;
+                    if generation.try_get_value() == Some(mine) {
+                        verdict.try_set(Some((typed, result)));
+                    }
+                });
+            },
+            Duration::from_millis(500),
+        );
+    });
+    // the server's refusal of the current text, if it has one
+    let refusal = move || {
+        verdict.with(|v| match v {
+            Some((checked, Err(error)))
+                if *checked == password.get() && error.code.starts_with("password_") =>
+            {
+                Some(error.clone())
+            }
+            _ => None,
+        })
+    };
     let strength = Memo::new(move |_| {
         let password = password.get();
-        (!password.is_empty()).then(|| NewPassword::strength(&password, &username.get()))
+        (!password.is_empty()).then(|| {
+            if refusal().is_some() {
+                PasswordStrength::TooWeak
+            } else {
+                NewPassword::strength(&password, &username.get())
+            }
+        })
     });
     let label = move || match strength.get() {
         None => t_string!(i18n, password.enter),
@@ -33,6 +79,7 @@ pub fn PasswordMeter(
             <span class="hint">
                 {t!(i18n, password.rule, min = NewPassword::MIN_LEN)}
             </span>
+            <div data-test="password-reason">{move || refusal().map(|error| view! { <ErrorNote error /> })}</div>
         </div>
     }
 }

@@ -34,7 +34,7 @@ pub(crate) struct NewUser<'a> {
 fn map_unique(constraint: &str) -> Option<Error> {
     match constraint {
         "app_user_username_key" => Some(Error::UsernameTaken),
-        "app_user_email_key" => Some(Error::EmailTaken),
+        "app_user_verified_email_key" => Some(Error::EmailTaken),
         _ => None,
     }
 }

@@ -209,3 +209,95 @@ async fn the_current_password_check_is_throttled_like_a_login(pool: PgPool) {
         .await;
     assert_eq!(delete.status, StatusCode::TOO_MANY_REQUESTS);
 }
+
+#[sqlx::test(migrator = "engine::MIGRATOR")]
+async fn weak_passwords_and_impostor_names_are_refused_with_a_reason(pool: PgPool) {
+    let mut app = TestApp::new(pool.clone());
+    for (weak, code) in [
+        ("password1234", "password_common"),
+        ("Password1!", "password_common"),
+        ("12345678901", "password_common"),
+    ] {
+        let response = app
+            .call(
+                "register",
+                &[("username", "weakpw1"), ("email", ""), ("password", weak)],
+            )
+            .await;
+        assert_eq!(
+            response.status,
+            StatusCode::BAD_REQUEST,
+            "{weak}: {}",
+            response.body
+        );
+        assert_eq!(response.json()["code"], code, "{weak}");
+    }
+    // the form asks the same question while the user types
+    let advice = app
+        .post_json(
+            "/api/password/check",
+            "{\"password\":\"qwertyuiop1\",\"username\":\"ada\"}",
+        )
+        .await;
+    assert_eq!(advice.status, StatusCode::BAD_REQUEST);
+    assert!(advice.json()["code"]
+        .as_str()
+        .is_some_and(|c| c.starts_with("password_")));
+    let fine = app
+        .post_json(
+            "/api/password/check",
+            "{\"password\":\"Kelp-Forest-Heron-57\",\"username\":\"ada\"}",
+        )
+        .await;
+    assert_eq!(fine.status, StatusCode::OK, "{}", fine.body);
+
+    let mut admin = TestApp::new(pool.clone());
+    admin.contributor("admin1").await;
+    let mut other = TestApp::new(pool);
+    other.contributor("ann3").await;
+    for (name, code) in [
+        ("admin1", "name_taken"),
+        ("Admin1", "name_taken"),
+        ("\u{202e}1nimda", "invalid_display_name"),
+        ("admin1\u{200b}", "invalid_display_name"),
+    ] {
+        let response = other
+            .call("account/display_name", &[("display_name", name)])
+            .await;
+        assert_eq!(response.json()["code"], code, "{name:?}: {}", response.body);
+    }
+    let ok = other
+        .call("account/display_name", &[("display_name", "Ann Three")])
+        .await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
+}
+
+#[sqlx::test(migrator = "engine::MIGRATOR")]
+async fn registering_tells_nothing_about_an_address(pool: PgPool) {
+    let mut first = TestApp::new(pool.clone());
+    let one = first
+        .call(
+            "register",
+            &[
+                ("username", "ann1"),
+                ("email", "ann1@example.com"),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(one.status, StatusCode::OK, "{}", one.body);
+    let mut second = TestApp::new(pool);
+    let two = second
+        .call(
+            "register",
+            &[
+                ("username", "fresh123"),
+                ("email", "ANN1@EXAMPLE.COM"),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(two.status, StatusCode::OK, "{}", two.body);
+    // the same answer either way: the next page, nothing about the address
+    assert_eq!(one.body, two.body);
+}

@@ -12,8 +12,12 @@ started=$(date +%s)
 say "throwaway Postgres cluster"
 base=$(./scripts/test-db.sh start)
 server_pid=
+smtp_pid=
+oidc_pid=
 cleanup() {
   [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true
+  [ -n "$smtp_pid" ] && kill "$smtp_pid" 2>/dev/null || true
+  [ -n "$oidc_pid" ] && kill "$oidc_pid" 2>/dev/null || true
   ./scripts/test-db.sh stop
 }
 trap cleanup EXIT
@@ -55,6 +59,35 @@ export GROVE_RATE_LIMIT_SCALE=50
 # language has any), so that journey knows its annotator's first task
 export GROVE_CALIBRATION_GOLD_SHARE=1
 rm -rf e2e/artifacts
+# a real SMTP server (aiosmtpd from PyPI) that files every mail Grove sends into a Maildir the
+# journeys read (password reset, sign-in links)
+smtp_venv=target/py-smtp
+if [ ! -x "$smtp_venv/bin/aiosmtpd" ]; then
+  say "installing aiosmtpd into $smtp_venv (once)"
+  python3 -m venv "$smtp_venv"
+  "$smtp_venv/bin/pip" install --quiet aiosmtpd==1.4.6
+fi
+smtp_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+export E2E_MAILDIR=$PWD/target/e2e-mail
+rm -rf "$E2E_MAILDIR"
+"$smtp_venv/bin/aiosmtpd" -n -l "127.0.0.1:$smtp_port" -c aiosmtpd.handlers.Mailbox "$E2E_MAILDIR" \
+  > target/e2e-smtp.log 2>&1 &
+smtp_pid=$!
+export GROVE_SMTP_URL=smtp://127.0.0.1:$smtp_port GROVE_MAIL_FROM="Grove <grove@e2e.test>"
+# a real OpenID Connect provider (oidc-provider from npm, e2e/support/oidc-provider.mjs) that
+# Grove offers as "Test ID"; it writes the providers file Grove reads
+oidc_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+providers_file=$PWD/target/e2e-providers.json
+rm -f "$providers_file"
+node e2e/support/oidc-provider.mjs "$oidc_port" "http://127.0.0.1:$port" "$providers_file" \
+  > target/e2e-oidc.log 2>&1 &
+oidc_pid=$!
+for _ in $(seq 1 100); do
+  [ -s "$providers_file" ] && break
+  kill -0 "$oidc_pid" 2>/dev/null || { cat target/e2e-oidc.log; die "the OpenID provider did not start"; }
+  sleep 0.1
+done
+export GROVE_SIGN_IN_PROVIDERS=$providers_file E2E_OIDC_ISSUER=http://127.0.0.1:$oidc_port
 GROVE_ADDR=127.0.0.1:$port ./target/debug/grove serve > target/e2e-server.log 2>&1 &
 server_pid=$!
 for _ in $(seq 1 100); do

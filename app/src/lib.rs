@@ -16,6 +16,8 @@ mod pages;
 pub mod session;
 
 pub mod i18n;
+#[cfg(feature = "ssr")]
+pub mod mail;
 
 /// The interface-language context every translated component reads.
 pub type I18n = i18n::I18n;
@@ -165,31 +167,46 @@ fn set_content_security_policy() {
     }
 }
 
+/// The first path segments of [`uses_full_bundle`].
+const FULL_BUNDLE_PATHS: [&str; 11] = [
+    "/moderation",
+    "/stats",
+    "/contributions",
+    "/leaderboard",
+    "/forgot",
+    "/reset",
+    "/login/email",
+    "/login/link",
+    "/verify",
+    "/login/connect",
+    "/account/sign-in",
+];
+
 /// Paths whose pages live only in the full front end: moderation (models, export and the rest),
-/// statistics, and the volunteer's secondary pages (leaderboard, contributions), so that what
+/// statistics, the volunteer's secondary pages (leaderboard, contributions) and the sign-in
+/// help by e-mail (reset, links, verification) and by identity providers (linking an
+/// account, the sign-in methods), so that what
 /// every volunteer downloads first (home, sign-in, dashboard, tasks, message and account pages)
 /// stays small. The server sends the full bundle with these pages, the volunteer bundle
 /// everywhere else (`scripts/build.sh` builds both); the volunteer bundle answers a client-side
 /// navigation to one of them with a full page load ([`FullPageLoad`]).
 pub fn uses_full_bundle(path: &str) -> bool {
     let path = path.split(['?', '#']).next().unwrap_or(path);
-    ["/moderation", "/stats", "/contributions", "/leaderboard"]
-        .iter()
-        .any(|prefix| {
-            path.strip_prefix(prefix)
-                .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
-        })
+    FULL_BUNDLE_PATHS.iter().any(|prefix| {
+        path.strip_prefix(prefix)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+    })
 }
 
 /// The pages every volunteer needs, and then `$more` routes. Both bundles list these; the
 /// full one adds the moderation and statistics pages, the volunteer one a full page load for
 /// them.
 macro_rules! routes {
-    ($($more:tt)*) => {
+    ($fallback:expr; $($more:tt)*) => {
         view! {
             // Async: every page waits for its data before the first byte, so redirects and
             // status codes (401, 403, 404) reach the browser as real HTTP.
-            <Routes fallback=pages::not_found::NotFound>
+            <Routes fallback=$fallback>
                 <Route path=path!("/") view=pages::home::HomePage ssr=SsrMode::Async />
                 <Route path=path!("/register") view=pages::register::RegisterPage ssr=SsrMode::Async />
                 <Route path=path!("/login") view=pages::login::LoginPage ssr=SsrMode::Async />
@@ -217,6 +234,7 @@ pub fn App() -> impl IntoView {
     view! {
         <Frame>
             {routes! {
+                pages::not_found::NotFound;
                 <Route path=path!("/moderation") view=pages::moderate::OverviewPage ssr=SsrMode::Async />
                 <Route path=path!("/moderation/messages") view=pages::moderate::messages::MessagesPage ssr=SsrMode::Async />
                 <Route path=path!("/moderation/messages/:id") view=pages::moderate::message::MessagePage ssr=SsrMode::Async />
@@ -231,6 +249,13 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/stats") view=pages::stats::StatsPage ssr=SsrMode::Async />
                 <Route path=path!("/contributions") view=pages::contributions::ContributionsPage ssr=SsrMode::Async />
                 <Route path=path!("/leaderboard") view=pages::leaderboard::LeaderboardPage ssr=SsrMode::Async />
+                <Route path=path!("/forgot") view=pages::recovery::ForgotPage ssr=SsrMode::Async />
+                <Route path=path!("/reset") view=pages::recovery::ResetPage ssr=SsrMode::Async />
+                <Route path=path!("/login/email") view=pages::recovery::EmailSignInPage ssr=SsrMode::Async />
+                <Route path=path!("/login/link") view=pages::recovery::LinkSignInPage ssr=SsrMode::Async />
+                <Route path=path!("/verify") view=pages::recovery::VerifyPage ssr=SsrMode::Async />
+                <Route path=path!("/login/connect") view=pages::providers::ConnectPage ssr=SsrMode::Async />
+                <Route path=path!("/account/sign-in") view=pages::providers::SignInMethodsPage ssr=SsrMode::Async />
             }}
         </Frame>
     }
@@ -242,14 +267,24 @@ pub fn App() -> impl IntoView {
 pub fn VolunteerApp() -> impl IntoView {
     view! {
         <Frame>
-            {routes! {
-                <Route path=path!("/moderation") view=FullPageLoad />
-                <Route path=path!("/moderation/*rest") view=FullPageLoad />
-                <Route path=path!("/stats") view=FullPageLoad />
-                <Route path=path!("/contributions") view=FullPageLoad />
-                <Route path=path!("/leaderboard") view=FullPageLoad />
-            }}
+            // the full bundle's pages are not routes here: reached by a click, they fall through
+            // to a full page load (route types cost code; one fallback costs nothing per page)
+            {routes! { VolunteerFallback; }}
         </Frame>
+    }
+}
+
+/// The volunteer bundle's unmatched address: a page of the full bundle loads afresh, any
+/// other is not found.
+#[component]
+fn VolunteerFallback() -> impl IntoView {
+    let path = leptos_router::hooks::use_location()
+        .pathname
+        .get_untracked();
+    if uses_full_bundle(&path) {
+        view! { <FullPageLoad /> }.into_any()
+    } else {
+        view! { <pages::not_found::NotFound /> }.into_any()
     }
 }
 
@@ -327,12 +362,15 @@ mod tests {
             "/stats?window=30",
             "/contributions",
             "/leaderboard#you",
+            "/login/link?token=x",
+            "/forgot",
         ] {
             assert!(uses_full_bundle(path), "{path}");
         }
         for path in [
             "/",
             "/dashboard",
+            "/login",
             "/tasks/random",
             "/messages/1",
             "/statsx",

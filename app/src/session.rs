@@ -51,6 +51,26 @@ impl UserSession {
             .map_err(session_failed)
     }
 
+    /// A value kept in the session under `key` (a sign-in flow in progress, say).
+    pub async fn get_value<T: serde::de::DeserializeOwned>(
+        &self,
+        key: &str,
+    ) -> Result<Option<T>, AppError> {
+        self.0.get(key).await.map_err(session_failed)
+    }
+
+    pub async fn insert_value<T: Serialize>(&self, key: &str, value: T) -> Result<(), AppError> {
+        self.0.insert(key, value).await.map_err(session_failed)
+    }
+
+    /// Takes the value out: it can be used once.
+    pub async fn remove_value<T: serde::de::DeserializeOwned>(
+        &self,
+        key: &str,
+    ) -> Result<Option<T>, AppError> {
+        self.0.remove(key).await.map_err(session_failed)
+    }
+
     pub async fn log_out(&self) -> Result<(), AppError> {
         self.0.flush().await.map_err(session_failed)
     }

@@ -256,6 +256,47 @@ fn distinct_chars(s: &str) -> usize {
     seen.len()
 }
 
+/// What a link sent by e-mail is for. Each is single-use and expires.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LinkPurpose {
+    /// Proves the address is the account's.
+    VerifyEmail,
+    /// Sets a new password (and ends the account's other sessions).
+    ResetPassword,
+    /// Signs in without a password.
+    LoginLink,
+}
+
+impl LinkPurpose {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::VerifyEmail => "verify_email",
+            Self::ResetPassword => "reset_password",
+            Self::LoginLink => "login_link",
+        }
+    }
+
+    /// How long a link works: long enough to find the mail, short enough that an old mailbox
+    /// does not open the account.
+    pub fn lifetime_minutes(self) -> i64 {
+        match self {
+            Self::VerifyEmail => 48 * 60,
+            Self::ResetPassword => 60,
+            Self::LoginLink => 15,
+        }
+    }
+
+    /// The page of Grove the link opens.
+    pub fn path(self) -> &'static str {
+        match self {
+            Self::VerifyEmail => "/verify",
+            Self::ResetPassword => "/reset",
+            Self::LoginLink => "/login/link",
+        }
+    }
+}
+
 /// What a user may do. Banned is a separate flag, not a role: a banned moderator is still banned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -5,6 +5,7 @@
 
 pub mod account;
 pub mod error;
+pub mod identity;
 pub mod ids;
 pub mod label;
 pub mod message;

@@ -24,6 +24,10 @@ pub struct User {
     pub username: String,
     pub display_name: String,
     pub email: Option<String>,
+    /// Whether the address was proven by a link sent to it.
+    pub email_verified: bool,
+    /// Whether the account has a password (one made by an identity provider may not).
+    pub has_password: bool,
     pub role: Role,
     pub banned: bool,
     pub deleted: bool,
@@ -62,6 +66,8 @@ impl TryFrom<UserRow> for User {
             username: row.username,
             display_name: row.display_name,
             email: row.email,
+            email_verified: row.email_verified_at.is_some(),
+            has_password: row.has_password,
             role,
             banned: row.banned,
             deleted: row.deleted,
@@ -109,16 +115,21 @@ const RESERVED: &[&str] = &[
     "deleteduser",
 ];
 
+/// Whether nobody may take a name of this form.
+pub(crate) fn is_reserved(form: &str) -> bool {
+    RESERVED.contains(&form)
+}
+
 /// Refuses a name whose form is reserved.
 fn not_reserved(form: &str) -> Result<(), Error> {
-    if RESERVED.contains(&form) {
+    if is_reserved(form) {
         return Err(Error::NameTaken);
     }
     Ok(())
 }
 
 /// The password floor: the domain's rules, then zxcvbn with the account's own words.
-fn new_password(candidate: String, known: &[&str]) -> Result<NewPassword, Error> {
+pub(crate) fn new_password(candidate: String, known: &[&str]) -> Result<NewPassword, Error> {
     let username = known.first().copied().unwrap_or_default();
     let password = NewPassword::parse(candidate, username)?;
     password::judge(password.expose(), known)?;
@@ -165,7 +176,7 @@ impl Engine {
                             username: username.as_str(),
                             email: email.as_ref().map(Email::as_str),
                             display_name: username.as_str(),
-                            password_hash: &hash,
+                            password_hash: Some(&hash),
                             role: role.as_str(),
                         },
                     )
@@ -269,8 +280,8 @@ impl Engine {
         .await
     }
 
-    /// Changes the password after checking the current one, and ends the account's other
-    /// sessions. Returns the new session version for the session that made the change.
+    /// Changes the password after checking the current one (an account without one sets its
+    /// first), and ends the account's other sessions. Returns the new session version for the session that made the change.
     #[instrument(skip_all, fields(user_id = %id))]
     pub async fn change_password(
         &self,
@@ -283,7 +294,8 @@ impl Engine {
         let local_part = email.split('@').next().unwrap_or_default();
         let new = new_password(new, &[&user.username, &user.display_name, local_part])?;
         let stored = users::password_hash(&self.pool, id.as_uuid()).await?;
-        if !password::verify(current, stored).await? {
+        // an account that signs in through identity providers sets its first password
+        if stored.is_some() && !password::verify(current, stored).await? {
             return Err(Error::Invalid(Invalid::new(
                 "wrong_password",
                 "The current password is not right.",
@@ -295,12 +307,22 @@ impl Engine {
             .ok_or(Error::NotFound("User"))
     }
 
-    /// Deletes an account by anonymising it: username, e-mail, display name and password go;
-    /// messages, labels and rankings stay, attributed to "Deleted user".
+    /// Deletes an account by anonymising it: username, e-mail, display name, password and
+    /// linked identities go; messages, labels and rankings stay, attributed to "Deleted
+    /// user". Confirmed with the password, or, for an account without one (it signs in
+    /// through identity providers), with its username typed out.
     #[instrument(skip_all, fields(user_id = %id))]
-    pub async fn delete_account(&self, id: UserId, password: String) -> Result<(), Error> {
+    pub async fn delete_account(&self, id: UserId, confirmation: String) -> Result<(), Error> {
         let stored = users::password_hash(&self.pool, id.as_uuid()).await?;
-        if !password::verify(password, stored).await? {
+        if stored.is_none() {
+            let user = self.user(id).await?;
+            if !confirmation.trim().eq_ignore_ascii_case(&user.username) {
+                return Err(Error::Invalid(Invalid::new(
+                    "wrong_confirmation",
+                    "Type the account's username to confirm.",
+                )));
+            }
+        } else if !password::verify(confirmation, stored).await? {
             return Err(Error::Invalid(Invalid::new(
                 "wrong_password",
                 "The password is not right.",
@@ -310,6 +332,7 @@ impl Engine {
             Box::pin(async move {
                 // the names are free again once nobody bears them
                 names::release_all(conn, id.as_uuid()).await?;
+                crate::db::identities::remove_all(&mut *conn, id.as_uuid()).await?;
                 if users::anonymise(&mut *conn, id.as_uuid()).await? {
                     Ok(())
                 } else {

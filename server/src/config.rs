@@ -373,6 +373,25 @@ pub struct Config {
     /// (visitors never do, moderators always).
     #[arg(long, env = "GROVE_SHOW_AUTHOR_NAMES", global = true)]
     pub show_author_names: bool,
+    /// SMTP server for the mails Grove sends (address verification, password reset, sign-in
+    /// links), as a URL: `smtp://host:port`, `smtps://user:password@host`,
+    /// `smtp://host:587?tls=required`. Unset: no mail, and the features that need it are
+    /// hidden.
+    #[arg(long, env = "GROVE_SMTP_URL", global = true)]
+    pub smtp_url: Option<Secret>,
+    /// The sender of Grove's mails.
+    #[arg(
+        long,
+        env = "GROVE_MAIL_FROM",
+        default_value = "Grove <grove@localhost>",
+        global = true
+    )]
+    pub mail_from: String,
+    /// A JSON file listing the identity providers people may sign in with (OpenID Connect:
+    /// Google, GitLab, Keycloak or any issuer; OAuth2: GitHub, Discord): see the README.
+    /// Unset: username and password only.
+    #[arg(long, env = "GROVE_SIGN_IN_PROVIDERS", global = true)]
+    pub sign_in_providers: Option<PathBuf>,
     /// Log format: text for people, json for log collectors. Filter with RUST_LOG.
     #[arg(long, env = "GROVE_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
     pub log_format: LogFormat,

@@ -1,5 +1,6 @@
 //! Rate limits on the requests worth abusing: logins and the current-password checks of
 //! password change and account deletion (password guessing), registrations (sock puppets),
+//! sign-ins through identity providers,
 //! task requests and submits (bots flooding the queue). Token buckets per client
 //! address, per session or API key, and for logins per username; a refused request gets 429
 //! `rate_limited` with `Retry-After`. Kept in memory: one process is one limit.
@@ -27,13 +28,20 @@ enum Action {
     PasswordCheck,
     /// The registration form's question whether a new password would do (CPU, no account).
     PasswordAdvice,
+    /// A request that sends a link by e-mail (reset, sign-in, verification).
+    MailLink,
     Register,
+    /// A sign-in through an identity provider (each asks the provider over the network).
+    ProviderSignIn,
     TaskRequest,
     Submit,
 }
 
 impl Action {
     fn of(method: &Method, path: &str) -> Option<Self> {
+        if method == Method::GET && path.starts_with("/auth/") {
+            return Some(Self::ProviderSignIn);
+        }
         if method != Method::POST {
             return None;
         }
@@ -41,6 +49,10 @@ impl Action {
             "/api/login" => Some(Self::Login),
             "/api/account/password" | "/api/account/delete" => Some(Self::PasswordCheck),
             "/api/password/check" => Some(Self::PasswordAdvice),
+            "/api/password/forgot"
+            | "/api/sign_in/email"
+            | "/api/email/send_verification"
+            | "/api/email/change" => Some(Self::MailLink),
             "/api/register" => Some(Self::Register),
             "/api/v1/tasks" | "/api/tasks/request" => Some(Self::TaskRequest),
             "/api/tasks/submit" => Some(Self::Submit),
@@ -59,7 +71,7 @@ enum Scope {
     Address,
     /// The session cookie or API key.
     Client,
-    /// The username a login names.
+    /// The username a login names, or the address a link is asked for.
     Username,
 }
 
@@ -81,7 +93,13 @@ fn rule(action: Action, scope: Scope) -> Option<Rule> {
         (Action::PasswordCheck, Scope::Address) => (30.0, 10.0),
         // asked once per pause in typing
         (Action::PasswordAdvice, Scope::Address) => (60.0, 60.0),
+        // nobody needs many links; a mailbox must not be flooded
+        (Action::MailLink, Scope::Address) => (20.0, 2.0),
+        (Action::MailLink, Scope::Client) => (5.0, 0.5),
+        (Action::MailLink, Scope::Username) => (3.0, 0.1),
         (Action::Register, Scope::Address) => (20.0, 1.0),
+        // a start and a callback per sign-in
+        (Action::ProviderSignIn, Scope::Address) => (30.0, 10.0),
         // an annotator spends seconds to minutes per task
         (Action::TaskRequest, Scope::Client) => (30.0, 30.0),
         (Action::TaskRequest, Scope::Address) => (300.0, 300.0),
@@ -237,21 +255,17 @@ fn client_key(request: &Request) -> Option<String> {
         .map(|id| format!("session:{id}"))
 }
 
-/// The username of a login form or JSON body (the body is read and put back).
-async fn login_username(request: Request) -> (Request, Option<String>) {
+/// A field of a form or JSON body, trimmed and lower-cased (the body is read and put back).
+async fn named_field(request: Request, field: &str) -> (Request, Option<String>) {
     let (parts, body) = request.into_parts();
     // a login body is tiny; anything larger is refused by the handler anyway
     let Ok(bytes) = to_bytes(body, 16 * 1024).await else {
         return (Request::from_parts(parts, Body::empty()), None);
     };
-    let username = form_field(&bytes, "username").or_else(|| {
+    let username = form_field(&bytes, field).or_else(|| {
         serde_json::from_slice::<serde_json::Value>(&bytes)
             .ok()
-            .and_then(|v| {
-                v.get("username")
-                    .and_then(|u| u.as_str())
-                    .map(str::to_owned)
-            })
+            .and_then(|v| v.get(field).and_then(|u| u.as_str()).map(str::to_owned))
     });
     (
         Request::from_parts(parts, Body::from(bytes)),
@@ -273,14 +287,21 @@ pub async fn enforce(State(limits): State<RateLimits>, request: Request, next: N
     if let Some(client) = client_key(&request) {
         keys.push((Scope::Client, client));
     }
-    let request = if action == Action::Login {
-        let (request, username) = login_username(request).await;
-        if let Some(username) = username {
-            keys.push((Scope::Username, username));
+    // the name a login guesses for, or the address a link goes to: its own bucket
+    let named = match action {
+        Action::Login => Some("username"),
+        Action::MailLink => Some("email"),
+        _ => None,
+    };
+    let request = match named {
+        Some(field) => {
+            let (request, name) = named_field(request, field).await;
+            if let Some(name) = name {
+                keys.push((Scope::Username, name));
+            }
+            request
         }
-        request
-    } else {
-        request
+        None => request,
     };
     match limits.take(action, &keys, Instant::now()) {
         Ok(()) => next.run(request).await,

@@ -69,6 +69,9 @@ pub struct Application {
 
 impl Application {
     pub async fn build(config: Config) -> anyhow::Result<Self> {
+        // a broken providers file stops the start, with the reason
+        crate::sso::Providers::load(config.sign_in_providers.as_deref(), &config.display_url())
+            .context("GROVE_SIGN_IN_PROVIDERS")?;
         let database = Database::open(&config).await?;
         let moved = database
             .engine

@@ -17,6 +17,10 @@ pub struct CurrentUser {
     pub username: String,
     pub display_name: String,
     pub email: Option<String>,
+    /// Whether the address was proven by a link sent to it.
+    pub email_verified: bool,
+    /// False for an account made by an identity provider until it sets a password.
+    pub has_password: bool,
     pub role: Role,
     /// When the terms were accepted (UTC date), if they were.
     pub terms_accepted_on: Option<String>,
@@ -41,6 +45,8 @@ impl From<engine::accounts::User> for CurrentUser {
             username: user.username,
             display_name: user.display_name,
             email: user.email,
+            email_verified: user.email_verified,
+            has_password: user.has_password,
             role: user.role,
             terms_accepted_on: user.tos_accepted_at.map(|at| at.date().to_string()),
             joined_on: user.created_at.date().to_string(),
@@ -133,6 +139,7 @@ pub async fn register(
         })
         .await?;
     UserSession::from_request().await?.log_in(&user).await?;
+    crate::api::mail_links::welcome_address(&engine, user.id).await?;
     Ok(landing_page(&user))
 }
 

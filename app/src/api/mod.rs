@@ -3,6 +3,8 @@
 
 pub mod accounts;
 pub mod dashboard;
+pub mod identity;
+pub mod mail_links;
 pub mod messages;
 pub mod models;
 pub mod moderation;

@@ -1,7 +1,10 @@
 //! The account page: profile, display name, password change and account deletion.
 
 use crate::{
-    api::accounts::{update_languages, ChangePassword, CurrentUser, UpdateDisplayName},
+    api::{
+        accounts::{update_languages, ChangePassword, CurrentUser, UpdateDisplayName},
+        mail_links::{sign_in_options, ChangeEmail, SendVerification},
+    },
     auth::use_auth,
     components::{
         feedback::ActionError, guard::RequireUser, locale_select::LocaleSelect,
@@ -45,6 +48,7 @@ fn AccountDetails(user: CurrentUser) -> impl IntoView {
     });
     let renamed = move || matches!(rename.value().get(), Some(Ok(_)));
     let password_changed = move || matches!(change_password.value().get(), Some(Ok(())));
+    let has_password = user.has_password;
 
     view! {
         <h1>{tr(i18n, |i| t_string!(i, account.heading))}</h1>
@@ -52,8 +56,6 @@ fn AccountDetails(user: CurrentUser) -> impl IntoView {
             <dl class="facts">
                 <dt>{tr(i18n, |i| t_string!(i, account.username))}</dt>
                 <dd data-test="account-username">{user.username.clone()}</dd>
-                <dt>{tr(i18n, |i| t_string!(i, account.email))}</dt>
-                <dd>{user.email.clone().unwrap_or_else(|| t_string!(i18n, account.none).to_owned())}</dd>
                 <dt>{tr(i18n, |i| t_string!(i, account.role))}</dt>
                 <dd>{user.role.as_str()}</dd>
                 <dt>{tr(i18n, |i| t_string!(i, account.member_since))}</dt>
@@ -61,6 +63,12 @@ fn AccountDetails(user: CurrentUser) -> impl IntoView {
                 <dt>{tr(i18n, |i| t_string!(i, account.terms_accepted))}</dt>
                 <dd>{user.terms_accepted_on.clone().unwrap_or_else(|| t_string!(i18n, account.not_yet).to_owned())}</dd>
             </dl>
+        </section>
+        <EmailSection email=user.email.clone() verified=user.email_verified />
+        <section class="card" data-test="sign-in-methods">
+            <h2>{tr(i18n, |i| t_string!(i, methods.title))}</h2>
+            <p class="muted">{tr(i18n, |i| t_string!(i, methods.intro))}</p>
+            <p><a href="/account/sign-in" rel="external" data-test="sign-in-methods-link">{tr(i18n, |i| t_string!(i, methods.manage))}</a></p>
         </section>
         <section class="card" data-test="interface-language">
             <h2>{tr(i18n, |i| t_string!(i, account.interface))}</h2>
@@ -85,10 +93,17 @@ fn AccountDetails(user: CurrentUser) -> impl IntoView {
         <section class="card">
             <h2>{tr(i18n, |i| t_string!(i, account.password))}</h2>
             <ActionForm action=change_password attr:class="form" attr:data-test="password-form">
-                <label>
-                    {tr(i18n, |i| t_string!(i, account.current_password))}
-                    <input name="current_password" type="password" autocomplete="current-password" required />
-                </label>
+                // an account made by an identity provider sets its first password
+                {if has_password {
+                    view! {
+                        <label>
+                            {tr(i18n, |i| t_string!(i, account.current_password))}
+                            <input name="current_password" type="password" autocomplete="current-password" required />
+                        </label>
+                    }.into_any()
+                } else {
+                    view! { <input type="hidden" name="current_password" value="" /> }.into_any()
+                }}
                 <label>
                     {tr(i18n, |i| t_string!(i, account.new_password))}
                     <input
@@ -115,12 +130,79 @@ fn AccountDetails(user: CurrentUser) -> impl IntoView {
                 {tr(i18n, |i| t_string!(i, account.delete_text))}
             </p>
             <ActionForm action=auth.delete_account attr:class="form" attr:data-test="delete-form">
-                <label>
-                    {tr(i18n, |i| t_string!(i, account.confirm_password))}
-                    <input name="password" type="password" autocomplete="current-password" required />
-                </label>
+                {if has_password {
+                    view! {
+                        <label>
+                            {tr(i18n, |i| t_string!(i, account.confirm_password))}
+                            <input name="password" type="password" autocomplete="current-password" required />
+                        </label>
+                    }.into_any()
+                } else {
+                    view! {
+                        <label>
+                            {tr(i18n, |i| t_string!(i, account.confirm_username))}
+                            <input name="password" autocomplete="off" required />
+                        </label>
+                    }.into_any()
+                }}
                 <ActionError result=auth.delete_account.value() />
                 <button type="submit" class="button danger">{tr(i18n, |i| t_string!(i, account.delete_button))}</button>
+            </ActionForm>
+        </section>
+    }
+}
+
+/// The account's address: verified or not, a new verification link, another address. Links
+/// need mail (SMTP); without it the address is only kept.
+#[component]
+fn EmailSection(email: Option<String>, verified: bool) -> impl IntoView {
+    let i18n = use_i18n();
+    let options = Resource::new(|| (), |()| sign_in_options());
+    let resend = ServerAction::<SendVerification>::new();
+    let change = ServerAction::<ChangeEmail>::new();
+    let shown = RwSignal::new(email);
+    let verified = RwSignal::new(verified);
+    Effect::new(move |_| {
+        if let Some(Ok(saved)) = change.value().get() {
+            shown.set(saved);
+            verified.set(false);
+        }
+    });
+    let mail = move || options.get().and_then(Result::ok).is_some_and(|o| o.mail);
+    let sent = move || {
+        matches!(resend.value().get(), Some(Ok(())))
+            || (mail() && matches!(change.value().get(), Some(Ok(Some(_)))))
+    };
+    view! {
+        <section class="card" data-test="email">
+            <h2>{tr(i18n, |i| t_string!(i, account.email))}</h2>
+            <p>
+                <span data-test="account-email">{move || shown.get().unwrap_or_else(|| t_string!(i18n, account.none).to_owned())}</span>
+                " "
+                {move || shown.get().map(|_| if verified.get() {
+                    view! { <span class="badge accepted" data-test="email-verified-badge">{tr(i18n, |i| t_string!(i, account.email_verified))}</span> }.into_any()
+                } else {
+                    view! { <span class="badge" data-test="email-unverified-badge">{tr(i18n, |i| t_string!(i, account.email_unverified))}</span> }.into_any()
+                })}
+            </p>
+            <Suspense fallback=|| ()>
+                {move || (mail() && shown.get().is_some() && !verified.get()).then(|| view! {
+                    <ActionForm action=resend attr:class="inline-form" attr:data-test="resend-verification">
+                        <button type="submit" class="button secondary small">{tr(i18n, |i| t_string!(i, account.email_send))}</button>
+                    </ActionForm>
+                })}
+            </Suspense>
+            <Show when=sent>
+                <p class="notice success" role="status" data-test="verification-sent">{tr(i18n, |i| t_string!(i, account.email_sent))}</p>
+            </Show>
+            <ActionForm action=change attr:class="form" attr:data-test="email-form">
+                <label>
+                    {tr(i18n, |i| t_string!(i, account.email_new))}
+                    <input name="email" type="email" autocomplete="email" />
+                </label>
+                <p class="hint">{tr(i18n, |i| t_string!(i, account.email_hint))}</p>
+                <ActionError result=change.value() />
+                <button type="submit" class="button">{tr(i18n, |i| t_string!(i, account.email_save))}</button>
             </ActionForm>
         </section>
     }

@@ -10,6 +10,8 @@ pub mod login;
 pub mod message;
 pub mod moderate;
 pub mod not_found;
+pub mod providers;
+pub mod recovery;
 pub mod register;
 pub mod stats;
 pub mod tasks;

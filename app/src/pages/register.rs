@@ -1,9 +1,11 @@
 //! Registration: username, optional e-mail, and a password with a live strength meter.
 
 use crate::{
+    api::mail_links::sign_in_options,
     auth::use_auth,
     components::{feedback::ActionError, password_meter::PasswordMeter},
     i18n::*,
+    pages::providers::ProviderButtons,
     tr,
 };
 use leptos::prelude::*;
@@ -17,6 +19,7 @@ pub fn RegisterPage() -> impl IntoView {
     let username = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
     let pending = auth.register.pending();
+    let options = Resource::new(|| (), |()| sign_in_options());
 
     view! {
         <Title text=move || t_string!(i18n, register.title).to_string() />
@@ -55,6 +58,11 @@ pub fn RegisterPage() -> impl IntoView {
                     {move || if pending.get() { t_string!(i18n, register.pending) } else { t_string!(i18n, register.submit) }}
                 </button>
             </ActionForm>
+            <Suspense fallback=|| ()>
+                {move || options.get().and_then(Result::ok).map(|options| view! {
+                    <ProviderButtons providers=options.providers />
+                })}
+            </Suspense>
             <p class="muted">{tr(i18n, |i| t_string!(i, register.have_account))} <A href="/login">{tr(i18n, |i| t_string!(i, register.log_in))}</A></p>
         </section>
     }

@@ -21,13 +21,16 @@ pub(crate) struct UserRow {
     pub streak_days: i32,
     pub streak_last_day: Option<time::Date>,
     pub interface_locale: Option<String>,
+    pub email_verified_at: Option<OffsetDateTime>,
+    pub has_password: bool,
 }
 
 pub(crate) struct NewUser<'a> {
     pub username: &'a str,
     pub email: Option<&'a str>,
     pub display_name: &'a str,
-    pub password_hash: &'a str,
+    /// None: the account signs in through identity providers only.
+    pub password_hash: Option<&'a str>,
     pub role: &'a str,
 }
 
@@ -45,10 +48,11 @@ pub(crate) async fn insert(
 ) -> Result<UserRow, Error> {
     sqlx::query_as!(
         UserRow,
-        "insert into app_user (username, email, display_name, password_hash, role)
+        r#"insert into app_user (username, email, display_name, password_hash, role)
          values ($1, $2, $3, $4, $5)
          returning user_id, username, email, display_name, role, banned, deleted,
-                   session_version, tos_accepted_at, created_at, languages, streak_days, streak_last_day, interface_locale",
+                   session_version, tos_accepted_at, created_at, languages, streak_days, streak_last_day, interface_locale, email_verified_at,
+                (password_hash is not null) as "has_password!""#,
         user.username,
         user.email,
         user.display_name,
@@ -66,9 +70,10 @@ pub(crate) async fn by_id(
 ) -> Result<Option<UserRow>, Error> {
     Ok(sqlx::query_as!(
         UserRow,
-        "select user_id, username, email, display_name, role, banned, deleted,
-                session_version, tos_accepted_at, created_at, languages, streak_days, streak_last_day, interface_locale
-         from app_user where user_id = $1",
+        r#"select user_id, username, email, display_name, role, banned, deleted,
+                session_version, tos_accepted_at, created_at, languages, streak_days, streak_last_day, interface_locale, email_verified_at,
+                (password_hash is not null) as "has_password!"
+         from app_user where user_id = $1"#,
         user_id,
     )
     .fetch_optional(executor)
@@ -81,9 +86,10 @@ pub(crate) async fn by_username(
 ) -> Result<Option<UserRow>, Error> {
     Ok(sqlx::query_as!(
         UserRow,
-        "select user_id, username, email, display_name, role, banned, deleted,
-                session_version, tos_accepted_at, created_at, languages, streak_days, streak_last_day, interface_locale
-         from app_user where lower(username) = lower($1)",
+        r#"select user_id, username, email, display_name, role, banned, deleted,
+                session_version, tos_accepted_at, created_at, languages, streak_days, streak_last_day, interface_locale, email_verified_at,
+                (password_hash is not null) as "has_password!"
+         from app_user where lower(username) = lower($1)"#,
         username,
     )
     .fetch_optional(executor)
@@ -272,6 +278,55 @@ pub(crate) async fn set_interface_locale(
         "update app_user set interface_locale = $2 where user_id = $1 and not deleted",
         user_id,
         locale,
+    )
+    .execute(executor)
+    .await?;
+    Ok(result.rows_affected() == 1)
+}
+
+/// The live account whose verified address this is.
+pub(crate) async fn by_verified_email(
+    executor: impl PgExecutor<'_>,
+    email: &str,
+) -> Result<Option<Uuid>, Error> {
+    Ok(sqlx::query_scalar!(
+        "select user_id from app_user
+         where lower(email) = lower($1) and email_verified_at is not null and not deleted",
+        email,
+    )
+    .fetch_optional(executor)
+    .await?)
+}
+
+/// Marks `email` verified for the account, if it is still the account's address.
+pub(crate) async fn mark_email_verified(
+    executor: impl PgExecutor<'_>,
+    user_id: Uuid,
+    email: &str,
+) -> Result<bool, Error> {
+    let result = sqlx::query!(
+        "update app_user set email_verified_at = now()
+         where user_id = $1 and lower(email) = lower($2) and not deleted",
+        user_id,
+        email,
+    )
+    .execute(executor)
+    .await
+    .map_err(|e| on_constraint(e, map_unique))?;
+    Ok(result.rows_affected() == 1)
+}
+
+/// Gives the account a new, unverified address (or none).
+pub(crate) async fn set_email(
+    executor: impl PgExecutor<'_>,
+    user_id: Uuid,
+    email: Option<&str>,
+) -> Result<bool, Error> {
+    let result = sqlx::query!(
+        "update app_user set email = $2, email_verified_at = null
+         where user_id = $1 and not deleted",
+        user_id,
+        email,
     )
     .execute(executor)
     .await?;

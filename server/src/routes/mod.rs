@@ -37,6 +37,26 @@ pub fn router(config: &Config, engine: Engine, sessions: PostgresStore) -> Route
             config.session_idle_minutes,
         )));
     let routes = generate_route_list(App);
+    let mailer = match crate::mail::mailer(
+        config.smtp_url.as_ref().map(|url| url.expose()),
+        &config.mail_from,
+    ) {
+        Ok(mailer) => mailer,
+        Err(error) => {
+            // a misconfigured mailer means no mail, loudly, rather than no server
+            tracing::error!(error.cause_chain = ?error, "mail is off");
+            None
+        }
+    };
+    let site_url = app::mail::SiteUrl(config.display_url());
+    let providers =
+        crate::sso::Providers::load(config.sign_in_providers.as_deref(), &config.display_url())
+            .unwrap_or_else(|error| {
+                // `grove serve` checks the file before it gets here; a test may not
+                tracing::error!(error = format!("{error:#}"), "no sign-in providers");
+                crate::sso::Providers::default()
+            });
+    let provider_buttons = providers.buttons();
     let context_engine = engine.clone();
     let export_dir = ExportDir(config.data_dir.join("exports"));
     let context_dir = export_dir.clone();
@@ -47,6 +67,7 @@ pub fn router(config: &Config, engine: Engine, sessions: PostgresStore) -> Route
     Router::new()
         .route("/healthz", get(health::health))
         .nest("/api/v1", api::router())
+        .nest("/auth", crate::sso::router(providers, engine.clone()))
         .route("/moderation/exports/{id}/download", get(export::job_file))
         .route("/moderation/models/{id}/download", get(models::archive))
         .with_state(engine)
@@ -58,6 +79,9 @@ pub fn router(config: &Config, engine: Engine, sessions: PostgresStore) -> Route
             move || {
                 provide_context(context_engine.clone());
                 provide_context(context_dir.clone());
+                provide_context(mailer.clone());
+                provide_context(site_url.clone());
+                provide_context(provider_buttons.clone());
             },
             {
                 let options = leptos_options.clone();

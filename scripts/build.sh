@@ -36,7 +36,12 @@ bind() { # crate file name, staged name (wasm-bindgen takes no dot in it)
     say "wasm-bindgen $have + wasm-opt: $out"
     wasm-bindgen --target web --no-typescript --out-dir "$STAGE" --out-name "$out" "$wasm"
     mv "$STAGE/${out}_bg.wasm" "$STAGE/$out.wasm"
-    "$WASM_OPT" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
+    # rustc's modules keep memory below 1 MiB for the stack and start zero-filled, so binaryen
+    # may assume both (-2 KB compressed). -Os until nothing changes (--converge) compresses
+    # better than -Oz (-5.7 KB brotli for the volunteer bundle, BENCHMARKS.md) at 9 % more raw
+    # WebAssembly.
+    "$WASM_OPT" -Os --converge --low-memory-unused --zero-filled-memory \
+      --enable-bulk-memory --enable-nontrapping-float-to-int \
       "$STAGE/$out.wasm" -o "$STAGE/$out.wasm"
     touch "$stamp"
   fi

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The dataset through the command line, as an ML engineer uses it: simulated annotators fill a
 # database, `grove export` writes every format, `grove import` reads the trees into an empty
-# database (dry run first) and a second export matches the first; then Hugging Face `datasets`
+# database (dry run first) and a second export matches the first, as does an export after
+# importing the flat messages file (the releases' other form); then Hugging Face `datasets`
 # loads the preference pairs with the columns TRL's reward trainer reads.
 # Usage: check-dataset-files.sh BASE_URL (a Postgres server URL; two databases are made on it)
 set -euo pipefail
@@ -11,11 +12,12 @@ base=$1
 grove=./target/debug/grove
 out=target/dataset-check
 rm -rf "$out" && mkdir -p "$out"
-for db in grove_dataset_a grove_dataset_b; do
+for db in grove_dataset_a grove_dataset_b grove_dataset_c; do
   psql -q "$base" -c "drop database if exists $db" -c "create database $db" 2>/dev/null
 done
 a=${base%/*}/grove_dataset_a
 b=${base%/*}/grove_dataset_b
+c=${base%/*}/grove_dataset_c
 export GROVE_EXPORT_SECRET=dataset-check
 
 DATABASE_URL=$a $grove simulate --trees 6 --users 8 --spammers 0 --seed 3 >/dev/null
@@ -29,7 +31,12 @@ DATABASE_URL=$b $grove import "$out/first.jsonl.gz" --state ready_for_export --d
 DATABASE_URL=$b $grove import "$out/first.jsonl.gz" --state ready_for_export --origin round-trip
 DATABASE_URL=$b $grove export --format trees --include-synthetic --out "$out/second.jsonl.gz"
 DATABASE_URL=$b $grove check >/dev/null || die "the imported database breaks an invariant"
-python3 - "$out/first.jsonl.gz" "$out/second.jsonl.gz" <<'PY'
+# the same trees from the flat messages file, its form found by itself
+DATABASE_URL=$c $grove import "$out/messages.jsonl" --state ready_for_export --origin round-trip
+DATABASE_URL=$c $grove export --format trees --include-synthetic --out "$out/from-messages.jsonl.gz"
+DATABASE_URL=$c $grove check >/dev/null || die "the database imported from messages breaks an invariant"
+for second in second from-messages; do
+python3 - "$out/first.jsonl.gz" "$out/$second.jsonl.gz" <<'PY'
 import gzip, json, sys
 
 def load(path):
@@ -53,8 +60,9 @@ after = [a for t in second for a in authors(t["prompt"], [])]
 pairs = set(zip(before, after))
 assert len(pairs) == len(set(before)) == len(set(after)), "authors were merged or split"
 assert first == second, "the round trip changed the trees"
-print(f"round trip: {len(first)} trees identical but for pseudonyms")
+print(f"round trip ({sys.argv[2]}): {len(first)} trees identical but for pseudonyms")
 PY
+done
 
 venv=target/py-datasets
 if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import datasets' 2>/dev/null; then

@@ -400,6 +400,30 @@ pub struct ExportQuery {
     pub split_seed: Option<u64>,
 }
 
+/// What an export's filters leave out, and so which setting brings it back: trees in states
+/// not asked for (by state), trees with model-written messages, deleted messages, rejected
+/// (spam) messages. Counts within the asked-for states and languages.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExportLeftOut {
+    pub other_states: Vec<(String, i64)>,
+    /// Left out unless `include_synthetic`.
+    pub synthetic_trees: i64,
+    /// Left out unless `include_deleted`.
+    pub deleted_messages: i64,
+    /// Left out unless `include_spam`.
+    pub spam_messages: i64,
+}
+
+impl ExportLeftOut {
+    /// Whether the filters leave anything out.
+    pub fn is_empty(&self) -> bool {
+        self.other_states.is_empty()
+            && self.synthetic_trees == 0
+            && self.deleted_messages == 0
+            && self.spam_messages == 0
+    }
+}
+
 /// An export job started from the dashboard.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ExportJobView {

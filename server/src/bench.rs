@@ -1,6 +1,7 @@
 //! `grove bench tasks` times task requests and submits of simulated annotators on a database
 //! of a given size; `grove bench export` times an export. Run them against a throwaway
-//! database: they add seeded trees and users.
+//! database: they add seeded trees and users. `grove bench import` times an import of
+//! generated trees.
 
 use crate::{
     config::{BenchCommand, Config},
@@ -17,6 +18,7 @@ pub async fn run(config: Config, command: BenchCommand) -> anyhow::Result<()> {
             submits,
         } => tasks(&database, messages, users, submits).await,
         BenchCommand::Export { messages, format } => export(&database, messages, &format).await,
+        BenchCommand::Import { messages } => import(&database, messages).await,
     };
     database.close().await;
     result
@@ -65,6 +67,110 @@ async fn export(database: &Database, messages: i64, format: &str) -> anyhow::Res
         peak_rss().unwrap_or_else(|| "unknown".to_owned())
     );
     Ok(())
+}
+
+/// Writes `messages` messages as trees of ten (a prompt, three replies, two follow-ups each)
+/// to a temporary tree file, then imports it, timing the import alone.
+async fn import(database: &Database, messages: usize) -> anyhow::Result<()> {
+    use std::io::Write as _;
+    let dir = tempfile_dir()?;
+    let path = dir.join("bench-import.jsonl");
+    let run = uuid::Uuid::new_v4().simple().to_string();
+    let id = |tree: usize, n: usize| {
+        // unique per run, tree and message
+        let text = format!("{run}{tree:012x}{n:04x}");
+        uuid::Uuid::parse_str(&text[text.len() - 32..]).unwrap_or_else(|_| uuid::Uuid::new_v4())
+    };
+    let node = |tree: usize,
+                n: usize,
+                parent: Option<usize>,
+                role: &str,
+                replies: Vec<serde_json::Value>| {
+        let rank = if parent.is_some() && role == "assistant" {
+            serde_json::json!(n % 3)
+        } else {
+            serde_json::Value::Null
+        };
+        serde_json::json!({
+            "message_id": id(tree, n).to_string(),
+            "parent_id": parent.map(|p| id(tree, p).to_string()),
+            "user_id": format!("author-{}", (tree * 7 + n * 13) % 997),
+            "created_date": "2023-02-05T14:23:50.983374+00:00",
+            "text": format!("Message {n} of tree {tree}: a sentence of ordinary length, to import."),
+            "role": role,
+            "lang": "en",
+            "review_count": 3,
+            "review_result": true,
+            "deleted": false,
+            "rank": rank,
+            "synthetic": false,
+            "model_name": null,
+            "emojis": {"+1": 2, "_skip_labeling": 1},
+            "labels": {"spam": {"value": 0.0, "count": 3}, "quality": {"value": 0.75, "count": 3}},
+            "replies": replies,
+        })
+    };
+    let trees = messages.div_ceil(10);
+    {
+        let mut out = std::io::BufWriter::new(std::fs::File::create(&path)?);
+        for tree in 0..trees {
+            let replies = (0..3)
+                .map(|r| {
+                    let a = 1 + r * 3;
+                    let follow = (1..3)
+                        .map(|f| node(tree, a + f, Some(a), "prompter", vec![]))
+                        .collect();
+                    node(tree, a, Some(0), "assistant", follow)
+                })
+                .collect();
+            let root = node(tree, 0, None, "prompter", replies);
+            let line = serde_json::json!({
+                "message_tree_id": id(tree, 0).to_string(),
+                "tree_state": "ready_for_export",
+                "prompt": root,
+            });
+            writeln!(out, "{line}")?;
+        }
+        out.flush()?;
+    }
+    let size = std::fs::metadata(&path)?.len();
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+    let started = std::time::Instant::now();
+    let input = std::io::BufReader::new(std::fs::File::open(&path)?);
+    let report = database
+        .engine
+        .import_trees(
+            input,
+            engine::import::ImportOptions::new(
+                domain::tree::TreeState::ReadyForExport,
+                "bench import",
+            ),
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("import failed: {e}"));
+    let seconds = started.elapsed().as_secs_f64();
+    let _ = std::fs::remove_dir_all(&dir);
+    let report = report?;
+    println!(
+        "imported {} messages ({} trees, {:.1} MB of JSON) in {:.2} s: {:.0} messages/s",
+        report.messages,
+        report.trees,
+        size as f64 / 1e6,
+        seconds,
+        report.messages as f64 / seconds.max(f64::EPSILON)
+    );
+    println!(
+        "peak resident memory during the import: {}",
+        peak_rss().unwrap_or_else(|| "unknown".to_owned())
+    );
+    Ok(())
+}
+
+/// A fresh folder for the bench's file.
+fn tempfile_dir() -> anyhow::Result<std::path::PathBuf> {
+    let dir = std::env::temp_dir().join(format!("grove-bench-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir)
 }
 
 /// The process's peak resident set size (Linux `VmHWM`).

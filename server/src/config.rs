@@ -90,10 +90,18 @@ pub enum Command {
         #[arg(long)]
         out: PathBuf,
     },
-    /// Import trees in the OpenAssistant format (oasst releases or Grove exports).
+    /// Import trees in the OpenAssistant formats (oasst releases, their Hugging Face copies,
+    /// Grove exports): tree files, flat message files, or bare message trees.
     Import {
-        /// JSON Lines, one tree per line (gzip when it ends in .gz).
+        /// JSON Lines (gzip when it ends in .gz), or one JSON document.
         file: PathBuf,
+        /// auto (from the first record), trees (one tree per line), messages (one message per
+        /// line) or tree (a prompt node with its replies, without the outer tree object).
+        #[arg(long, default_value = "auto")]
+        form: String,
+        /// Report bad trees and go on, instead of stopping at the first.
+        #[arg(long)]
+        skip_bad: bool,
         /// backlog_ranking, ranking or ready_for_export.
         #[arg(long, default_value = "backlog_ranking")]
         state: String,
@@ -210,6 +218,12 @@ pub enum BenchCommand {
         /// Submits to time.
         #[arg(long, default_value_t = 2000)]
         submits: u64,
+    },
+    /// Time an import of generated trees (ten messages each, every field filled) into this
+    /// database: messages per second, peak memory.
+    Import {
+        #[arg(long, default_value_t = 100_000)]
+        messages: usize,
     },
     /// Time an export of a database of a given size (messages per second, peak memory).
     Export {

@@ -83,10 +83,24 @@ async fn run() -> anyhow::Result<()> {
         Command::Export { query, out } => server::dataset::export(config, query.query(), out).await,
         Command::Import {
             file,
+            form,
+            skip_bad,
             state,
             origin,
             dry_run,
-        } => server::dataset::import(config, file, &state, origin, dry_run).await,
+        } => {
+            let form =
+                engine::import::ImportForm::parse(&form).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let state =
+                domain::tree::TreeState::parse(&state).map_err(|e| anyhow::anyhow!(e.message))?;
+            let options = engine::import::ImportOptions {
+                dry_run,
+                form,
+                skip_bad,
+                ..engine::import::ImportOptions::new(state, origin)
+            };
+            server::dataset::import(config, file, options).await
+        }
         Command::ApiKey { command } => cli::api_key(config, command).await,
         Command::Bench { command } => server::bench::run(config, command).await,
     }

@@ -269,6 +269,16 @@ pub async fn moderation_export_start(
         .to_string())
 }
 
+/// What the export filters would leave out (the form says which setting brings it back).
+#[server(endpoint = "moderation/export_left_out", input = Json)]
+pub async fn moderation_export_left_out(
+    query: domain::moderation::ExportQuery,
+) -> Result<domain::moderation::ExportLeftOut, AppError> {
+    require_role(Role::Moderator).await?;
+    let options = engine::export::ExportOptions::from_query(&query)?;
+    Ok(engine()?.export_left_out(&options).await?)
+}
+
 #[server(endpoint = "moderation/export_jobs", input = Json)]
 pub async fn moderation_export_jobs() -> Result<Vec<domain::moderation::ExportJobView>, AppError> {
     let me = require_role(Role::Moderator).await?;

@@ -98,6 +98,10 @@ pub(crate) struct ExportRow {
     pub thumbs_down: i32,
     pub red_flags: i32,
     pub skip_count: i32,
+    /// Emoji counts an import brought beyond Grove's reactions.
+    pub imported_emojis: Option<serde_json::Value>,
+    /// Detoxify scores an import brought.
+    pub imported_detoxify: Option<serde_json::Value>,
 }
 
 /// Every message of the given trees, by tree, then parents before children, siblings by rank.
@@ -109,7 +113,7 @@ pub(crate) async fn messages_of(
         ExportRow,
         "select message_id, message_tree_id, parent_id, user_id, depth, created_at, text, role, lang,
                 review_count, review_result, deleted, rank, synthetic, model_name,
-                thumbs_up, thumbs_down, red_flags, skip_count
+                thumbs_up, thumbs_down, red_flags, skip_count, imported_emojis, imported_detoxify
          from message
          where message_tree_id = any($1)",
         trees,
@@ -166,69 +170,43 @@ pub(crate) async fn labels_of(
     .collect())
 }
 
-/// An imported account standing for one pseudonymous author of a dataset.
-pub(crate) async fn import_author(executor: impl PgExecutor<'_>, key: &str) -> Result<Uuid, Error> {
-    Ok(sqlx::query_scalar!(
-        "insert into app_user (username, display_name, tos_accepted_at, show_on_leaderboard)
-         values ('import-' || left(md5($1), 20), 'Imported author', now(), false)
-         on conflict (lower(username)) do update set display_name = excluded.display_name
-         returning user_id",
-        key,
+/// What `states` and `langs` (empty: all) leave out, and what in them the message filters
+/// could leave out: (state, trees) outside the states; trees with a synthetic message,
+/// deleted messages and rejected live messages inside.
+pub(crate) async fn left_out(
+    executor: impl PgExecutor<'_> + Copy,
+    states: &[String],
+    langs: &[String],
+) -> Result<(Vec<(String, i64)>, i64, i64, i64), Error> {
+    let others = sqlx::query!(
+        r#"select state, count(*) as "trees!" from message_tree
+           where cardinality($1::text[]) > 0 and not (state = any($1))
+             and (cardinality($2::text[]) = 0 or lang = any($2))
+           group by state order by state"#,
+        states,
+        langs,
+    )
+    .fetch_all(executor)
+    .await?;
+    let inside = sqlx::query!(
+        r#"select count(distinct m.message_tree_id) filter (where m.synthetic) as "synthetic!",
+                  count(*) filter (where m.deleted) as "deleted!",
+                  count(*) filter (where m.review_result = false and not m.deleted) as "spam!"
+           from message m join message_tree t on t.message_tree_id = m.message_tree_id
+           where (cardinality($1::text[]) = 0 or t.state = any($1))
+             and (cardinality($2::text[]) = 0 or t.lang = any($2))
+             and (m.synthetic or m.deleted or m.review_result = false)"#,
+        states,
+        langs,
     )
     .fetch_one(executor)
-    .await?)
-}
-
-pub(crate) async fn insert_imported_label(
-    executor: impl PgExecutor<'_>,
-    message: Uuid,
-    name: &str,
-    value: f64,
-    count: i32,
-) -> Result<(), Error> {
-    sqlx::query!(
-        "insert into message_label_import (message_id, name, value, count) values ($1, $2, $3, $4)",
-        message,
-        name,
-        value,
-        count,
-    )
-    .execute(executor)
     .await?;
-    Ok(())
-}
-
-/// Sets the reaction counts an imported message arrives with (there are no reaction rows
-/// behind them).
-pub(crate) async fn set_imported_counts(
-    executor: impl PgExecutor<'_>,
-    message: Uuid,
-    thumbs_up: i32,
-    thumbs_down: i32,
-    red_flags: i32,
-    skips: i32,
-) -> Result<(), Error> {
-    sqlx::query!(
-        "update message set thumbs_up = $2, thumbs_down = $3, red_flags = $4, skip_count = $5
-         where message_id = $1",
-        message,
-        thumbs_up,
-        thumbs_down,
-        red_flags,
-        skips,
-    )
-    .execute(executor)
-    .await?;
-    Ok(())
-}
-
-pub(crate) async fn message_exists(executor: impl PgExecutor<'_>, id: Uuid) -> Result<bool, Error> {
-    Ok(sqlx::query_scalar!(
-        "select exists (select 1 from message where message_id = $1) as \"e!\"",
-        id
-    )
-    .fetch_one(executor)
-    .await?)
+    Ok((
+        others.into_iter().map(|r| (r.state, r.trees)).collect(),
+        inside.synthetic,
+        inside.deleted,
+        inside.spam,
+    ))
 }
 
 pub(crate) async fn insert_job(

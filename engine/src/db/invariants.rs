@@ -10,7 +10,7 @@ pub(crate) async fn violations(executor: impl PgExecutor<'_> + Copy) -> Result<V
         sqlx::query_scalar!(
             "select 'too many replies under ' || p.message_id::text as \"v!\"
              from message p join message_tree t on t.message_tree_id = p.message_tree_id
-             where (select count(*) from message c
+             where not p.imported and (select count(*) from message c
                     where c.parent_id = p.message_id and not c.deleted and c.review_result is not false)
                    > case p.role when 'prompter' then t.max_children_count
                                  else least(t.num_prompter_replies, t.max_children_count) end"
@@ -21,7 +21,7 @@ pub(crate) async fn violations(executor: impl PgExecutor<'_> + Copy) -> Result<V
     found.extend(
         sqlx::query_scalar!(
             "select 'two replies by one user under ' || parent_id::text as \"v!\"
-             from message where parent_id is not null and not deleted
+             from message where parent_id is not null and not deleted and not imported
              group by parent_id, user_id having count(*) > 1"
         )
         .fetch_all(executor)
@@ -33,7 +33,7 @@ pub(crate) async fn violations(executor: impl PgExecutor<'_> + Copy) -> Result<V
              from message c join message p on p.message_id = c.parent_id
              join message_tree t on t.message_tree_id = c.message_tree_id
              where c.role = p.role or c.depth <> p.depth + 1 or c.message_tree_id <> p.message_tree_id
-                or c.depth > t.max_depth"
+                or c.depth > t.max_depth and not c.imported"
         )
         .fetch_all(executor)
         .await?,

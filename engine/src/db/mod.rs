@@ -8,6 +8,7 @@ pub(crate) mod export;
 pub(crate) mod gold;
 pub(crate) mod health;
 pub(crate) mod identities;
+pub(crate) mod import;
 pub(crate) mod invariants;
 pub(crate) mod labels;
 pub(crate) mod language_pause;

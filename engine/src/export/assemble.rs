@@ -160,6 +160,14 @@ impl Batch {
                 emojis.insert(code.to_owned(), i64::from(count));
             }
         }
+        // what an imported release counted beyond Grove's own reactions
+        if let Some(serde_json::Value::Object(extra)) = &row.imported_emojis {
+            for (code, count) in extra {
+                if let Some(count) = count.as_i64().filter(|c| *c > 0) {
+                    emojis.entry(code.clone()).or_insert(count);
+                }
+            }
+        }
         ExportNode {
             message_id: row.message_id.to_string(),
             parent_id: row.parent_id.map(|p| p.to_string()),
@@ -184,6 +192,7 @@ impl Batch {
                 .get(&row.message_id)
                 .cloned()
                 .unwrap_or_default(),
+            detoxify: row.imported_detoxify.clone(),
             replies: None,
             message_tree_id: None,
             tree_state: None,

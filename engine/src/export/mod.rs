@@ -343,6 +343,26 @@ fn in_split(split: Option<Split>, tree: Uuid) -> bool {
 
 impl Engine {
     /// Starts an export.
+    /// What the options' filters leave out (those the options already include count as
+    /// nothing), so that the caller can say which setting brings it back.
+    pub async fn export_left_out(
+        &self,
+        options: &ExportOptions,
+    ) -> Result<domain::moderation::ExportLeftOut, Error> {
+        let (other_states, synthetic, deleted, spam) =
+            db::export::left_out(&self.pool, &options.states(), &options.langs).await?;
+        Ok(domain::moderation::ExportLeftOut {
+            other_states,
+            synthetic_trees: if options.include_synthetic {
+                0
+            } else {
+                synthetic
+            },
+            deleted_messages: if options.include_deleted { 0 } else { deleted },
+            spam_messages: if options.include_spam { 0 } else { spam },
+        })
+    }
+
     pub fn export(&self, options: ExportOptions) -> ExportCursor {
         let reader = BatchReader {
             pool: self.pool.clone(),

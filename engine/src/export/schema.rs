@@ -36,6 +36,9 @@ pub struct ExportNode {
     pub emojis: BTreeMap<String, i64>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub labels: BTreeMap<String, LabelValue>,
+    /// Detoxify scores, where an imported release carried them (as oasst's releases do).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detoxify: Option<serde_json::Value>,
     /// Children, best rank first (tree format only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replies: Option<Vec<ExportNode>>,

@@ -90,11 +90,7 @@ async fn export_import_export_round_trips(pool: PgPool) -> Result<(), Error> {
     sqlx::query!("truncate message_tree, message, task, submission, label, ranking, reaction, report, message_revision, message_label_import cascade")
         .execute(&pool)
         .await?;
-    let options = ImportOptions {
-        state: TreeState::ReadyForExport,
-        origin: "round-trip".to_owned(),
-        dry_run: false,
-    };
+    let options = ImportOptions::new(TreeState::ReadyForExport, "round-trip");
     let report = engine.import_trees(first.as_bytes(), options).await?;
     assert_eq!(report.trees as usize, lines(&first).len());
 
@@ -256,9 +252,8 @@ async fn import_names_the_bad_line_and_a_dry_run_writes_nothing(pool: PgPool) ->
         .execute(&pool)
         .await?;
     let dry = ImportOptions {
-        state: TreeState::BacklogRanking,
-        origin: "oasst".to_owned(),
         dry_run: true,
+        ..ImportOptions::new(TreeState::BacklogRanking, "oasst")
     };
     let report = engine.import_trees(good.as_bytes(), dry.clone()).await?;
     assert!(report.trees >= 2 && report.dry_run);
@@ -343,5 +338,44 @@ async fn agreement_and_annotator_reliability_are_exported_under_the_same_pseudon
     assert!(annotators
         .iter()
         .all(|a| a["tasks"].as_i64().unwrap_or(0) > 0 && a.get("label_weight").is_some()));
+    Ok(())
+}
+
+#[sqlx::test(migrator = "crate::MIGRATOR")]
+async fn the_filters_say_what_they_leave_out(pool: PgPool) -> Result<(), Error> {
+    let engine = grown(&pool, 6).await?;
+    // a deleted message and a tree in another state, whatever the simulation left
+    sqlx::query!("update message set deleted = true where message_id = (select message_id from message where parent_id is not null order by message_id limit 1)")
+        .execute(&pool)
+        .await?;
+    let options = ExportOptions::new(ExportFormat::Trees);
+    let left = engine.export_left_out(&options).await?;
+    let others = sqlx::query_scalar!(
+        r#"select count(*) as "n!" from message_tree where state <> 'ready_for_export'"#
+    )
+    .fetch_one(&pool)
+    .await?;
+    assert_eq!(
+        left.other_states.iter().map(|(_, n)| n).sum::<i64>(),
+        others
+    );
+    let (deleted, spam) = sqlx::query!(
+        r#"select count(*) filter (where m.deleted) as "deleted!",
+                  count(*) filter (where m.review_result = false and not m.deleted) as "spam!"
+           from message m join message_tree t using (message_tree_id)
+           where t.state = 'ready_for_export'"#
+    )
+    .fetch_one(&pool)
+    .await
+    .map(|r| (r.deleted, r.spam))?;
+    assert_eq!((left.deleted_messages, left.spam_messages), (deleted, spam));
+
+    // asked for, nothing is left out
+    let mut all = ExportOptions::new(ExportFormat::Trees);
+    all.states = Vec::new();
+    all.include_deleted = true;
+    all.include_spam = true;
+    all.include_synthetic = true;
+    assert!(engine.export_left_out(&all).await?.is_empty());
     Ok(())
 }

@@ -59,11 +59,7 @@ async fn finished_tree(engine: &Engine) -> Result<(MessageId, Vec<MessageId>), E
     engine
         .import_trees(
             std::io::Cursor::new(line.to_string()),
-            ImportOptions {
-                state: TreeState::ReadyForExport,
-                origin: "test".to_owned(),
-                dry_run: false,
-            },
+            ImportOptions::new(TreeState::ReadyForExport, "test"),
         )
         .await?;
     Ok((

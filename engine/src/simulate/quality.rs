@@ -329,11 +329,7 @@ pub(super) async fn seed_gold(
     engine
         .import_trees(
             std::io::Cursor::new(lines),
-            ImportOptions {
-                state: TreeState::ReadyForExport,
-                origin: "simulation gold".to_owned(),
-                dry_run: false,
-            },
+            ImportOptions::new(TreeState::ReadyForExport, "simulation gold"),
         )
         .await?;
     let spam_label = |spam: bool| Expected::Labels {

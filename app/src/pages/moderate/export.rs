@@ -3,12 +3,14 @@
 
 use super::ModerationPage;
 use crate::{
-    api::moderation::{moderation_export_jobs, moderation_export_start},
+    api::moderation::{
+        moderation_export_jobs, moderation_export_left_out, moderation_export_start,
+    },
     components::feedback::ErrorNote,
     error::AppError,
 };
 use crate::{i18n::*, tr};
-use domain::moderation::{ExportJobView, ExportQuery};
+use domain::moderation::{ExportJobView, ExportLeftOut, ExportQuery};
 use leptos::{prelude::*, task::spawn_local};
 use std::time::Duration;
 
@@ -39,6 +41,29 @@ fn ExportForm(version: RwSignal<u32>) -> impl IntoView {
     let agreement = RwSignal::new(false);
     let split = RwSignal::new(String::new());
     let error = RwSignal::new(None::<AppError>);
+    // what these filters leave out, asked again as they change
+    let left_out = Resource::new(
+        move || {
+            (
+                states.get(),
+                langs.get(),
+                include_deleted.get(),
+                include_spam.get(),
+                include_synthetic.get(),
+            )
+        },
+        |(states, langs, include_deleted, include_spam, include_synthetic)| {
+            moderation_export_left_out(ExportQuery {
+                format: "trees".to_owned(),
+                states: Some(states),
+                langs: Some(langs),
+                include_deleted,
+                include_spam,
+                include_synthetic,
+                ..ExportQuery::default()
+            })
+        },
+    );
     let start = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let query = ExportQuery {
@@ -93,8 +118,38 @@ fn ExportForm(version: RwSignal<u32>) -> impl IntoView {
             <label class="choice"><input type="checkbox" data-test="export-agreement" bind:checked=agreement />{tr(i18n, |i| t_string!(i, mod_export.agreement))}</label>
             <button type="submit" class="button" data-test="start-export">{tr(i18n, |i| t_string!(i, mod_export.start))}</button>
         </form>
+        <Transition fallback=|| ()>
+            {move || left_out.get().and_then(Result::ok).filter(|l| !l.is_empty()).map(|left| view! { <LeftOut left /> })}
+        </Transition>
         {move || error.get().map(|error| view! { <ErrorNote error /> })}
         <p class="hint">{tr(i18n, |i| t_string!(i, mod_export.hint_start))}<code>"GET /api/v1/export"</code>{tr(i18n, |i| t_string!(i, mod_export.hint_middle))}<code>"grove export"</code>"."</p>
+    }
+}
+
+/// What the filters leave out, and the setting that brings each back.
+#[component]
+fn LeftOut(left: ExportLeftOut) -> impl IntoView {
+    let i18n = use_i18n();
+    let trees: i64 = left.other_states.iter().map(|(_, n)| n).sum();
+    let states = left
+        .other_states
+        .iter()
+        .map(|(state, n)| format!("{state} {n}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let line = |count: i64, text: Box<dyn Fn() -> String + Send + Sync>| {
+        (count > 0).then(|| view! { <li>{text}</li> })
+    };
+    view! {
+        <div class="notice info" role="status" data-test="export-left-out">
+            <p>{tr(i18n, |i| t_string!(i, mod_export.left_out))}</p>
+            <ul>
+                {line(trees, Box::new(t!(i18n, mod_export.left_states, count = trees, states)))}
+                {line(left.synthetic_trees, Box::new(t!(i18n, mod_export.left_synthetic, count = left.synthetic_trees, option = t_string!(i18n, mod_export.synthetic))))}
+                {line(left.deleted_messages, Box::new(t!(i18n, mod_export.left_deleted, count = left.deleted_messages, option = t_string!(i18n, mod_export.deleted))))}
+                {line(left.spam_messages, Box::new(t!(i18n, mod_export.left_spam, count = left.spam_messages, option = t_string!(i18n, mod_export.spam))))}
+            </ul>
+        </div>
     }
 }
 

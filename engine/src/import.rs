@@ -225,9 +225,9 @@ fn emoji_counts<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<String, i64>
     let mut out = BTreeMap::new();
     match Option::<Value>::deserialize(d)? {
         None | Some(Value::Null) => {}
-        Some(Value::Object(map)) => match columns(&map, &["name", "count"]) {
-            Some(cols) => {
-                for (name, count) in cols[0].iter().zip(cols[1]) {
+        Some(Value::Object(map)) => match columns(&map, ["name", "count"]) {
+            Some([names, counts]) => {
+                for (name, count) in names.iter().zip(counts) {
                     let name = name
                         .as_str()
                         .ok_or_else(|| D::Error::custom("an emoji name is not a string"))?;
@@ -263,20 +263,22 @@ fn count_of<'de, D: Deserializer<'de>>(value: &Value) -> Result<Option<i64>, D::
 }
 
 /// The arrays of a columnar object, when it is exactly one (same keys, same lengths).
-fn columns<'a>(
+fn columns<'a, const N: usize>(
     map: &'a serde_json::Map<String, Value>,
-    keys: &[&str],
-) -> Option<Vec<&'a Vec<Value>>> {
-    if map.len() != keys.len() {
+    keys: [&str; N],
+) -> Option<[&'a Vec<Value>; N]> {
+    if map.len() != N {
         return None;
     }
     let cols: Vec<&Vec<Value>> = keys
         .iter()
         .map(|k| map.get(*k).and_then(Value::as_array))
         .collect::<Option<_>>()?;
-    cols.iter()
-        .all(|c| c.len() == cols[0].len())
-        .then_some(cols)
+    let len = cols.first().map_or(0, |c| c.len());
+    if cols.iter().any(|c| c.len() != len) {
+        return None;
+    }
+    cols.try_into().ok()
 }
 
 /// `{"spam": {"value": 0.0, "count": 3}}`, or the columnar `{"name": [...], "value": [...],
@@ -301,9 +303,9 @@ fn label_values<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<String, Labe
     };
     match Option::<Value>::deserialize(d)? {
         None | Some(Value::Null) => {}
-        Some(Value::Object(map)) => match columns(&map, &["name", "value", "count"]) {
-            Some(cols) => {
-                for ((name, value), count) in cols[0].iter().zip(cols[1]).zip(cols[2]) {
+        Some(Value::Object(map)) => match columns(&map, ["name", "value", "count"]) {
+            Some([names, values, counts]) => {
+                for ((name, value), count) in names.iter().zip(values).zip(counts) {
                     let name = name
                         .as_str()
                         .ok_or_else(|| D::Error::custom("a label name is not a string"))?;
@@ -614,70 +616,71 @@ fn assemble(messages: Vec<(usize, InNode)>) -> Vec<Result<Pending, (usize, Strin
         .enumerate()
         .map(|(index, (_, node))| (node.message_id.trim().to_lowercase(), index))
         .collect();
-    // each message's root: follow parents (a cycle or a missing parent has none)
-    let parent_of = |index: usize| -> Option<&str> {
-        messages[index]
-            .1
-            .parent_id
+    let parent_of = |node: &InNode| -> Option<String> {
+        node.parent_id
             .as_deref()
             .map(str::trim)
             .filter(|p| !p.is_empty())
+            .map(str::to_lowercase)
     };
-    let mut root_of: Vec<Result<usize, String>> = Vec::with_capacity(messages.len());
-    for index in 0..messages.len() {
-        let mut at = index;
-        let mut steps = 0;
-        let found = loop {
-            match parent_of(at) {
-                None => break Ok(at),
-                Some(parent) => match by_id.get(&parent.to_lowercase()) {
-                    Some(next) if steps <= messages.len() => {
-                        at = *next;
-                        steps += 1;
-                    }
-                    Some(_) => break Err("its parents form a cycle".to_owned()),
-                    None => break Err(format!("parent {parent} is not in the file")),
-                },
+    // each message's root: follow parents (a cycle or a missing parent has none)
+    let root_of: Vec<Result<usize, String>> = messages
+        .iter()
+        .enumerate()
+        .map(|(index, (_, node))| {
+            let (mut at, mut node, mut steps) = (index, node, 0);
+            loop {
+                let Some(parent) = parent_of(node) else {
+                    return Ok(at);
+                };
+                let Some(&next) = by_id.get(&parent) else {
+                    return Err(format!("parent {parent} is not in the file"));
+                };
+                steps += 1;
+                if steps > messages.len() {
+                    return Err("its parents form a cycle".to_owned());
+                }
+                at = next;
+                node = messages.get(next).map_or(node, |(_, n)| n);
             }
-        };
-        root_of.push(found);
-    }
+        })
+        .collect();
     // group under roots, in file order; children in file order
     let mut children: HashMap<usize, Vec<usize>> = HashMap::new();
     let mut roots: Vec<usize> = Vec::new();
     let mut broken: BTreeMap<usize, (usize, String)> = BTreeMap::new();
-    for (index, root) in root_of.iter().enumerate() {
+    for (index, ((line, node), root)) in messages.iter().zip(&root_of).enumerate() {
         match root {
             Ok(root) if *root == index => roots.push(index),
             Ok(_) => {
-                if let Some(parent) = parent_of(index).and_then(|p| by_id.get(&p.to_lowercase())) {
+                if let Some(parent) = parent_of(node).and_then(|p| by_id.get(&p)) {
                     children.entry(*parent).or_default().push(index);
                 }
             }
             Err(reason) => {
                 // a tree named by the file, else a tree of its own
-                let key = messages[index]
-                    .1
+                let key = node
                     .message_tree_id
-                    .clone()
+                    .as_deref()
                     .and_then(|t| by_id.get(&t.trim().to_lowercase()).copied())
                     .unwrap_or(index);
-                broken.entry(key).or_insert_with(|| {
-                    (
-                        messages[index].0,
-                        format!("message {}: {reason}", messages[index].1.message_id),
-                    )
-                });
+                broken
+                    .entry(key)
+                    .or_insert_with(|| (*line, format!("message {}: {reason}", node.message_id)));
             }
         }
     }
-    let mut slots: Vec<Option<InNode>> = messages.iter().map(|(_, n)| Some(n.clone())).collect();
+    let lines: Vec<usize> = messages.iter().map(|(line, _)| *line).collect();
+    let mut slots: Vec<Option<InNode>> = messages.into_iter().map(|(_, n)| Some(n)).collect();
     fn build(
         at: usize,
         slots: &mut [Option<InNode>],
         children: &HashMap<usize, Vec<usize>>,
     ) -> InNode {
-        let mut node = slots[at].take().unwrap_or_else(unreachable_node);
+        let mut node = slots
+            .get_mut(at)
+            .and_then(Option::take)
+            .unwrap_or_else(unreachable_node);
         let replies: Vec<InNode> = children
             .get(&at)
             .map(|kids| kids.iter().map(|k| build(*k, slots, children)).collect())
@@ -687,17 +690,16 @@ fn assemble(messages: Vec<(usize, InNode)>) -> Vec<Result<Pending, (usize, Strin
     }
     let mut out = Vec::new();
     for root in roots {
-        let line = messages[root].0;
+        let line = lines.get(root).copied().unwrap_or_default();
         if let Some((_, reason)) = broken.remove(&root) {
             out.push(Err((line, reason)));
             continue;
         }
-        let tree_id = messages[root].1.message_tree_id.clone();
         let node = build(root, &mut slots, &children);
         out.push(Ok(Pending {
             line,
+            tree_id: node.message_tree_id.clone(),
             root: node,
-            tree_id,
             origin: None,
         }));
     }

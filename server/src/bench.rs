@@ -75,12 +75,10 @@ async fn import(database: &Database, messages: usize) -> anyhow::Result<()> {
     use std::io::Write as _;
     let dir = tempfile_dir()?;
     let path = dir.join("bench-import.jsonl");
-    let run = uuid::Uuid::new_v4().simple().to_string();
-    let id = |tree: usize, n: usize| {
-        // unique per run, tree and message
-        let text = format!("{run}{tree:012x}{n:04x}");
-        uuid::Uuid::parse_str(&text[text.len() - 32..]).unwrap_or_else(|_| uuid::Uuid::new_v4())
-    };
+    let (run, _) = uuid::Uuid::new_v4().as_u64_pair();
+    // unique per run, tree and message
+    let id =
+        |tree: usize, n: usize| uuid::Uuid::from_u64_pair(run, ((tree as u64) << 16) | n as u64);
     let node = |tree: usize,
                 n: usize,
                 parent: Option<usize>,

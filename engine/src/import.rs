@@ -735,170 +735,192 @@ fn unreachable_node() -> InNode {
 /// Grove's own reactions among the emojis; the rest are kept as they came.
 const COUNTED: [&str; 4] = ["+1", "-1", "red_flag", "_skip_reply"];
 
-struct Importer<'a> {
-    engine: &'a Engine,
-    options: ImportOptions,
-    report: ImportReport,
-    batch: Vec<Pending>,
-    batch_messages: usize,
-    now: OffsetDateTime,
+/// How a batch of trees goes in: the shared settings of every batch.
+#[derive(Clone)]
+struct Writer {
+    pool: sqlx::PgPool,
+    state: TreeState,
+    origin: String,
+    limits: [i32; 4],
+    dry_run: bool,
+    skip_bad: bool,
 }
 
-impl Importer<'_> {
-    async fn push(&mut self, pending: Pending) -> Result<(), Error> {
-        self.batch_messages += count_nodes(&pending.root);
-        self.batch.push(pending);
-        if self.batch.len() >= BATCH_TREES || self.batch_messages >= BATCH_MESSAGES {
-            self.flush().await?;
-        }
-        Ok(())
-    }
+/// What a batch's transaction did, before its commit.
+#[derive(Default)]
+struct Outcome {
+    trees: u64,
+    messages: u64,
+    present: u64,
+    without_author: u64,
+    without_date: u64,
+    bad: Vec<BadTree>,
+    /// The bad tree that stops the import (without `skip_bad`); the trees before it commit.
+    stop: Option<Error>,
+}
 
-    /// A bad tree: reported (with `skip_bad`) or the end of the import.
-    fn refuse(&mut self, line: usize, reason: String) -> Result<(), Error> {
-        if self.options.skip_bad {
-            self.report.bad.push(BadTree { line, reason });
-            Ok(())
-        } else {
-            Err(bad(line, reason))
-        }
-    }
+/// A batch being written: its outcome comes first, then it waits for the word to commit (or
+/// to roll back), so that batches commit in file order.
+struct Running {
+    outcome: tokio::sync::oneshot::Receiver<Result<Outcome, Error>>,
+    go: tokio::sync::oneshot::Sender<bool>,
+    done: tokio::task::JoinHandle<Result<(), Error>>,
+}
 
-    async fn flush(&mut self) -> Result<(), Error> {
-        let batch = std::mem::take(&mut self.batch);
-        self.batch_messages = 0;
-        if batch.is_empty() {
-            return Ok(());
-        }
-        // checks first: a bad tree without skip_bad ends the import after the trees before it
-        let mut good = Vec::with_capacity(batch.len());
-        let mut stop = None;
-        for pending in batch {
-            let line = pending.line;
-            match check(pending, self.now) {
-                Ok(tree) => good.push(tree),
-                Err(reason) if self.options.skip_bad => {
-                    self.report.bad.push(BadTree { line, reason });
+impl Writer {
+    /// Starts writing `trees` (checked, in file order) on a connection of its own.
+    fn start(&self, trees: Vec<Checked>) -> Running {
+        let (outcome_tx, outcome) = tokio::sync::oneshot::channel();
+        let (go, go_rx) = tokio::sync::oneshot::channel::<bool>();
+        let writer = self.clone();
+        let done = tokio::spawn(async move {
+            let tx = match writer.prepare(&trees).await {
+                Ok((tx, result)) => {
+                    let _ = outcome_tx.send(Ok(result));
+                    tx
                 }
-                Err(reason) => {
-                    stop = Some(bad(line, reason));
-                    break;
+                Err(error) => {
+                    let _ = outcome_tx.send(Err(error));
+                    return Ok(());
                 }
+            };
+            // a dropped sender (the import ended early) rolls back too
+            if go_rx.await.unwrap_or(false) && !writer.dry_run {
+                tx.commit().await?;
+            } else {
+                tx.rollback().await?;
             }
+            Ok(())
+        });
+        Running { outcome, go, done }
+    }
+
+    /// A bad tree: reported (with `skip_bad`) or the stop of the import.
+    fn refuse(&self, outcome: &mut Outcome, line: usize, reason: String) -> bool {
+        if self.skip_bad {
+            outcome.bad.push(BadTree { line, reason });
+            true
+        } else {
+            outcome.stop = Some(bad(line, reason));
+            false
         }
-        let mut tx = self.engine.pool.begin().await?;
+    }
+
+    /// Everything but the commit.
+    async fn prepare(
+        &self,
+        trees: &[Checked],
+    ) -> Result<(sqlx::Transaction<'static, sqlx::Postgres>, Outcome), Error> {
+        let mut outcome = Outcome::default();
         // trees already here are skipped; a message already here makes its tree bad
-        let ids: Vec<Uuid> = good.iter().map(|t| t.id).collect();
-        let present: HashSet<Uuid> = bulk::present_trees(&mut tx, &ids)
+        let ids: Vec<Uuid> = trees.iter().map(|t| t.id).collect();
+        let mut conn = self.pool.acquire().await?;
+        let present: HashSet<Uuid> = bulk::present_trees(&mut conn, &ids)
             .await?
             .into_iter()
             .collect();
-        good.retain(|t| {
-            let keep = !present.contains(&t.id);
-            if !keep {
-                self.report.present += 1;
-            }
-            keep
-        });
-        let message_ids: Vec<Uuid> = good
+        let fresh: Vec<&Checked> = trees.iter().filter(|t| !present.contains(&t.id)).collect();
+        outcome.present = (trees.len() - fresh.len()) as u64;
+        let message_ids: Vec<Uuid> = fresh
             .iter()
             .flat_map(|t| t.rows.iter().map(|r| r.id))
             .collect();
-        let taken: HashSet<Uuid> = bulk::present_messages(&mut tx, &message_ids)
+        let taken: HashSet<Uuid> = bulk::present_messages(&mut conn, &message_ids)
             .await?
             .into_iter()
             .collect();
-        let mut kept = Vec::with_capacity(good.len());
-        for tree in good {
+        let mut kept: Vec<&Checked> = Vec::with_capacity(fresh.len());
+        for tree in fresh {
             match tree.rows.iter().find(|r| taken.contains(&r.id)) {
                 Some(row) => {
                     let reason = format!("message {} is already in Grove, in another tree", row.id);
-                    if let Err(error) = self.refuse(tree.line, reason) {
-                        stop = Some(error);
+                    if !self.refuse(&mut outcome, tree.line, reason) {
                         break;
                     }
                 }
                 None => kept.push(tree),
             }
         }
-        // all at once; if the database refuses, tree by tree to find the one it refuses
-        let mut inserted: Vec<&Checked> = Vec::new();
-        {
-            let mut whole = tx.begin().await?;
-            match self
-                .insert(&mut whole, &kept.iter().collect::<Vec<_>>())
-                .await
-            {
-                Ok(()) => {
-                    whole.commit().await?;
-                    inserted.extend(kept.iter());
-                }
-                Err(Error::Database(_)) => {
-                    whole.rollback().await?;
-                    for tree in &kept {
-                        let mut one = tx.begin().await?;
-                        match self.insert(&mut one, &[tree]).await {
-                            Ok(()) => {
-                                one.commit().await?;
-                                inserted.push(tree);
-                            }
-                            Err(Error::Database(error)) => {
-                                one.rollback().await?;
-                                let reason = error
-                                    .as_database_error()
-                                    .map_or_else(|| error.to_string(), |d| d.message().to_owned());
-                                if let Err(error) = self.refuse(
-                                    tree.line,
-                                    format!("the database refused the tree: {reason}"),
-                                ) {
-                                    stop = Some(error);
-                                    break;
-                                }
-                            }
-                            Err(other) => return Err(other),
-                        }
-                    }
-                }
-                Err(other) => return Err(other),
-            }
-        }
-        for tree in &inserted {
-            self.report.trees += 1;
-            self.report.messages += tree.rows.len() as u64;
-            self.report.without_author += tree.without_author;
-            self.report.without_date += tree.without_date;
-        }
-        if self.options.dry_run {
-            tx.rollback().await?;
-        } else {
-            tx.commit().await?;
-        }
-        stop.map_or(Ok(()), Err)
-    }
-
-    /// Writes trees in a handful of statements.
-    async fn insert(&self, conn: &mut PgConnection, trees: &[&Checked]) -> Result<(), Error> {
-        if trees.is_empty() {
-            return Ok(());
-        }
-        let mut keys: Vec<String> = trees
+        // the authors first, committed on their own (hidden accounts), so that batches in
+        // flight together never wait on each other's new authors; a dry run keeps them in
+        drop(conn);
+        let mut keys: Vec<String> = kept
             .iter()
             .flat_map(|t| t.rows.iter().map(|r| r.author_key.clone()))
             .collect();
         keys.sort_unstable();
         keys.dedup();
-        let authors = bulk::authors(&mut *conn, &keys).await?;
+        let mut tx = self.pool.begin().await?;
+        let authors = if self.dry_run {
+            bulk::authors(&mut tx, &keys).await?
+        } else {
+            let mut own = self.pool.begin().await?;
+            let authors = bulk::authors(&mut own, &keys).await?;
+            own.commit().await?;
+            authors
+        };
+        // all at once; if the database refuses, tree by tree to find the one it refuses
+        let mut inserted: Vec<&Checked> = Vec::new();
+        let mut whole = tx.begin().await?;
+        match self.insert(&mut whole, &kept, &authors).await {
+            Ok(()) => {
+                whole.commit().await?;
+                inserted = kept;
+            }
+            // a statement Postgres refused (a constraint, a check), not a lost connection
+            Err(Error::Database(error)) if error.as_database_error().is_some() => {
+                whole.rollback().await?;
+                for tree in kept {
+                    let mut one = tx.begin().await?;
+                    match self.insert(&mut one, &[tree], &authors).await {
+                        Ok(()) => {
+                            one.commit().await?;
+                            inserted.push(tree);
+                        }
+                        Err(Error::Database(error)) if error.as_database_error().is_some() => {
+                            one.rollback().await?;
+                            let reason = error
+                                .as_database_error()
+                                .map_or_else(|| error.to_string(), |d| d.message().to_owned());
+                            let reason = format!("the database refused the tree: {reason}");
+                            if !self.refuse(&mut outcome, tree.line, reason) {
+                                break;
+                            }
+                        }
+                        Err(other) => return Err(other),
+                    }
+                }
+            }
+            Err(other) => return Err(other),
+        }
+        for tree in inserted {
+            outcome.trees += 1;
+            outcome.messages += tree.rows.len() as u64;
+            outcome.without_author += tree.without_author;
+            outcome.without_date += tree.without_date;
+        }
+        Ok((tx, outcome))
+    }
+
+    /// Writes trees in a handful of statements.
+    async fn insert(
+        &self,
+        conn: &mut PgConnection,
+        trees: &[&Checked],
+        authors: &HashMap<String, Uuid>,
+    ) -> Result<(), Error> {
+        if trees.is_empty() {
+            return Ok(());
+        }
         let mut tree_columns = TreeColumns::default();
         let mut m = MessageColumns::default();
         let mut labels = LabelColumns::default();
         for tree in trees {
             tree_columns.id.push(tree.id);
             tree_columns.lang.push(tree.lang.clone());
-            tree_columns.origin.push(
-                tree.origin
-                    .clone()
-                    .unwrap_or_else(|| self.options.origin.clone()),
-            );
+            tree_columns
+                .origin
+                .push(tree.origin.clone().unwrap_or_else(|| self.origin.clone()));
             for row in &tree.rows {
                 let author = authors
                     .get(&row.author_key)
@@ -960,22 +982,124 @@ impl Importer<'_> {
                 }
             }
         }
-        let limits = self.engine.config.limits();
-        let as_i32 = |v: u32| i32::try_from(v).unwrap_or(i32::MAX);
-        bulk::insert_trees(
-            &mut *conn,
-            &tree_columns,
-            self.options.state.as_str(),
-            [
-                as_i32(limits.goal_tree_size),
-                as_i32(limits.max_depth),
-                as_i32(limits.max_children_count),
-                as_i32(limits.num_prompter_replies),
-            ],
-        )
-        .await?;
+        bulk::insert_trees(&mut *conn, &tree_columns, self.state.as_str(), self.limits).await?;
         bulk::insert_messages(&mut *conn, &m).await?;
         bulk::insert_labels(&mut *conn, &labels).await
+    }
+}
+
+/// Reads, checks and hands batches to the writer: while one batch is written, the next is
+/// read and checked (and written too, committing only after the one before it did), so the
+/// reading and both cores of the database work at once.
+struct Importer {
+    writer: Writer,
+    report: ImportReport,
+    batch: Vec<Pending>,
+    batch_messages: usize,
+    now: OffsetDateTime,
+    running: Option<Running>,
+}
+
+impl Importer {
+    async fn push(&mut self, pending: Pending) -> Result<(), Error> {
+        self.batch_messages += count_nodes(&pending.root);
+        self.batch.push(pending);
+        if self.batch.len() >= BATCH_TREES || self.batch_messages >= BATCH_MESSAGES {
+            self.flush().await?;
+        }
+        Ok(())
+    }
+
+    /// A bad record outside any batch: reported, or the end of the import once the trees
+    /// before it are in.
+    async fn refuse(&mut self, line: usize, reason: String) -> Result<(), Error> {
+        if self.writer.skip_bad {
+            self.report.bad.push(BadTree { line, reason });
+            return Ok(());
+        }
+        self.finish().await?;
+        Err(bad(line, reason))
+    }
+
+    /// Checks the batch and starts writing it; the batch before it is committed meanwhile.
+    async fn flush(&mut self) -> Result<(), Error> {
+        let batch = std::mem::take(&mut self.batch);
+        self.batch_messages = 0;
+        if batch.is_empty() {
+            return Ok(());
+        }
+        // a bad tree without skip_bad ends the import after the trees before it
+        let mut good = Vec::with_capacity(batch.len());
+        let mut stop = None;
+        for pending in batch {
+            let line = pending.line;
+            match check(pending, self.now) {
+                Ok(tree) => good.push(tree),
+                Err(reason) if self.writer.skip_bad => {
+                    self.report.bad.push(BadTree { line, reason });
+                }
+                Err(reason) => {
+                    stop = Some(bad(line, reason));
+                    break;
+                }
+            }
+        }
+        let next = self.writer.start(good);
+        if let Some(before) = self.running.take() {
+            if let Err(error) = self.settle(before).await {
+                let _ = next.go.send(false);
+                let _ = next.done.await;
+                return Err(error);
+            }
+        }
+        match stop {
+            Some(error) => {
+                self.settle(next).await?;
+                Err(error)
+            }
+            None => {
+                self.running = Some(next);
+                Ok(())
+            }
+        }
+    }
+
+    /// Commits a running batch once its outcome is known, and counts it.
+    async fn settle(&mut self, running: Running) -> Result<(), Error> {
+        let outcome = match running.outcome.await {
+            Ok(Ok(outcome)) => outcome,
+            Ok(Err(error)) => {
+                let _ = running.done.await;
+                return Err(error);
+            }
+            Err(_) => {
+                return Err(match running.done.await {
+                    Ok(Err(error)) => error,
+                    _ => Error::Internal("an import batch ended unexpectedly".to_owned()),
+                })
+            }
+        };
+        let _ = running.go.send(true);
+        running
+            .done
+            .await
+            .map_err(|e| Error::Internal(format!("import batch: {e}")))??;
+        self.report.trees += outcome.trees;
+        self.report.messages += outcome.messages;
+        self.report.present += outcome.present;
+        self.report.without_author += outcome.without_author;
+        self.report.without_date += outcome.without_date;
+        self.report.bad.extend(outcome.bad);
+        outcome.stop.map_or(Ok(()), Err)
+    }
+
+    /// Writes what is left and waits for it.
+    async fn finish(&mut self) -> Result<(), Error> {
+        self.flush().await?;
+        match self.running.take() {
+            Some(running) => self.settle(running).await,
+            None => Ok(()),
+        }
     }
 }
 
@@ -1005,19 +1129,33 @@ impl Engine {
                 "Imported trees go to backlog_ranking, ranking or ready_for_export.",
             ));
         }
+        let limits = self.config.limits();
+        let as_i32 = |v: u32| i32::try_from(v).unwrap_or(i32::MAX);
         let mut importer = Importer {
-            engine: self,
+            writer: Writer {
+                pool: self.pool.clone(),
+                state: options.state,
+                origin: options.origin.clone(),
+                limits: [
+                    as_i32(limits.goal_tree_size),
+                    as_i32(limits.max_depth),
+                    as_i32(limits.max_children_count),
+                    as_i32(limits.num_prompter_replies),
+                ],
+                dry_run: options.dry_run,
+                skip_bad: options.skip_bad,
+            },
             report: ImportReport {
                 dry_run: options.dry_run,
                 form: options.form,
                 ..ImportReport::default()
             },
-            options,
             batch: Vec::new(),
             batch_messages: 0,
             now: OffsetDateTime::now_utc(),
+            running: None,
         };
-        let mut form = importer.options.form;
+        let mut form = options.form;
         // flat messages are gathered until the end: a tree is whole only then
         let mut flat: Vec<(usize, InNode)> = Vec::new();
         for record in records(input) {
@@ -1029,33 +1167,22 @@ impl Engine {
             if form == ImportForm::Messages {
                 match serde_json::from_value::<InNode>(value) {
                     Ok(node) => flat.push((line, node)),
-                    Err(error) => importer.refuse(line, error.to_string())?,
+                    Err(error) => importer.refuse(line, error.to_string()).await?,
                 }
                 continue;
             }
             match pending_tree(line, value, form) {
                 Ok(pending) => importer.push(pending).await?,
-                Err(reason) => {
-                    // the trees read so far go in first
-                    if !importer.options.skip_bad {
-                        importer.flush().await?;
-                    }
-                    importer.refuse(line, reason)?;
-                }
+                Err(reason) => importer.refuse(line, reason).await?,
             }
         }
         for tree in assemble(flat) {
             match tree {
                 Ok(pending) => importer.push(pending).await?,
-                Err((line, reason)) => {
-                    if !importer.options.skip_bad {
-                        importer.flush().await?;
-                    }
-                    importer.refuse(line, reason)?;
-                }
+                Err((line, reason)) => importer.refuse(line, reason).await?,
             }
         }
-        importer.flush().await?;
+        importer.finish().await?;
         Ok(importer.report)
     }
 }

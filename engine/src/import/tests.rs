@@ -439,3 +439,56 @@ fn numbers_counts_and_columns_are_read_leniently() {
     }));
     assert!(fraction.is_err());
 }
+
+#[sqlx::test(migrator = "crate::MIGRATOR")]
+async fn batches_commit_in_file_order_and_a_bad_tree_stops_after_the_ones_before(
+    pool: PgPool,
+) -> Result<(), Error> {
+    let engine = Engine::new(pool.clone());
+    // 1,200 two-message trees: three batches; the 700th tree (in the second) is bad
+    let file: String = (0..1200u32)
+        .map(|n| {
+            let prompt = id(100_000 + 2 * n);
+            let reply_role = if n == 699 { "prompter" } else { "assistant" };
+            let tree = json!({
+                "message_tree_id": prompt,
+                "prompt": {"message_id": prompt, "text": format!("Prompt {n}"), "role": "prompter", "lang": "en",
+                           "replies": [{"message_id": id(100_001 + 2 * n), "parent_id": prompt,
+                                        "text": "A reply", "role": reply_role, "lang": "en"}]},
+            });
+            format!("{tree}\n")
+        })
+        .collect();
+    let options = || ImportOptions::new(TreeState::ReadyForExport, "test");
+    let error = engine
+        .import_trees(file.as_bytes(), options())
+        .await
+        .err()
+        .map(|e| e.to_string());
+    assert!(
+        error.as_deref().is_some_and(|e| e.starts_with("line 700:")),
+        "{error:?}"
+    );
+    let trees = sqlx::query_scalar!(r#"select count(*) as "n!" from message_tree"#)
+        .fetch_one(&pool)
+        .await?;
+    assert_eq!(trees, 699);
+
+    // again, skipping the bad one: the 699 are present, the 500 after it go in
+    let report = engine
+        .import_trees(
+            file.as_bytes(),
+            ImportOptions {
+                skip_bad: true,
+                ..options()
+            },
+        )
+        .await?;
+    assert_eq!(
+        (report.present, report.trees, report.bad.len()),
+        (699, 500, 1)
+    );
+    assert_eq!(report.bad.first().map(|b| b.line), Some(700));
+    assert_eq!(engine.check_invariants().await?, Vec::<String>::new());
+    Ok(())
+}

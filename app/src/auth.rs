@@ -51,7 +51,7 @@ pub fn use_auth() -> Auth {
 }
 
 /// Once `action` succeeds, loads the page it names (in the browser only).
-fn load_next_page_after<A>(action: ServerAction<A>)
+pub(crate) fn load_next_page_after<A>(action: ServerAction<A>)
 where
     A: leptos::server_fn::ServerFn<Output = String, Error = AppError>
         + Clone

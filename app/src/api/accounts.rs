@@ -72,7 +72,7 @@ fn remember_interface_locale(locale: &str) {
 
 /// Where a user goes after logging in: the terms first, if they have not accepted them.
 #[cfg(feature = "ssr")]
-fn landing_page(user: &engine::accounts::User) -> String {
+pub(crate) fn landing_page(user: &engine::accounts::User) -> String {
     let page = if user.has_accepted_terms() {
         "/dashboard"
     } else {

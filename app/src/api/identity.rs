@@ -106,13 +106,7 @@ pub async fn confirm_link() -> Result<String, AppError> {
         .link_identity(offer.user, &offer.provider, offer.profile)
         .await?;
     session.log_in(&user).await?;
-    let next = if user.has_accepted_terms() {
-        "/dashboard"
-    } else {
-        "/terms"
-    };
-    redirect_plain_form(next);
-    Ok(next.to_owned())
+    Ok(crate::api::accounts::landing_page(&user))
 }
 
 /// Declines the offer: nothing is linked, nobody is signed in.

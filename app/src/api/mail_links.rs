@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "ssr")]
-use crate::session::{engine, redirect_plain_form, require_user, UserSession};
+use crate::session::{engine, require_user, UserSession};
 
 /// What the sign-in page can offer besides username and password.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -71,13 +71,7 @@ pub async fn link_usable(
 pub async fn reset_password(token: String, new_password: String) -> Result<String, AppError> {
     let user = engine()?.reset_password(&token, new_password).await?;
     UserSession::from_request().await?.log_in(&user).await?;
-    let next = if user.has_accepted_terms() {
-        "/dashboard"
-    } else {
-        "/terms"
-    };
-    redirect_plain_form(next);
-    Ok(next.to_owned())
+    Ok(crate::api::accounts::landing_page(&user))
 }
 
 /// Signs in with a link (once); the page to go to next.
@@ -85,13 +79,7 @@ pub async fn reset_password(token: String, new_password: String) -> Result<Strin
 pub async fn use_login_link(token: String) -> Result<String, AppError> {
     let user = engine()?.use_login_link(&token).await?;
     UserSession::from_request().await?.log_in(&user).await?;
-    let next = if user.has_accepted_terms() {
-        "/dashboard"
-    } else {
-        "/terms"
-    };
-    redirect_plain_form(next);
-    Ok(next.to_owned())
+    Ok(crate::api::accounts::landing_page(&user))
 }
 
 /// Uses a verification link: the address now verified.

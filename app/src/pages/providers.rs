@@ -15,7 +15,6 @@ use crate::{
         guard::RequireUser,
         password_meter::PasswordMeter,
     },
-    error::AppError,
     i18n::*,
     tr,
 };
@@ -68,22 +67,6 @@ pub fn ProviderError() -> impl IntoView {
     }
 }
 
-/// Once `action` succeeds, loads the page it names (browser only).
-fn go_to_next<A>(action: ServerAction<A>)
-where
-    A: leptos::server_fn::ServerFn<Output = String, Error = AppError>
-        + Clone
-        + Send
-        + Sync
-        + 'static,
-{
-    Effect::new(move |_| {
-        if let Some(Ok(next)) = action.value().get() {
-            let _ = window().location().assign(&next);
-        }
-    });
-}
-
 /// `/login/connect`: the provider vouched for an address an account here has verified. Link
 /// the provider to that account (and sign in), or not.
 #[component]
@@ -92,8 +75,8 @@ pub fn ConnectPage() -> impl IntoView {
     let offer = Resource::new(|| (), |()| link_offer());
     let confirm = ServerAction::<ConfirmLink>::new();
     let cancel = ServerAction::<CancelLink>::new();
-    go_to_next(confirm);
-    go_to_next(cancel);
+    crate::auth::load_next_page_after(confirm);
+    crate::auth::load_next_page_after(cancel);
     view! {
         <Title text=move || t_string!(i18n, connect.title).to_string() />
         <section class="auth-card card" data-test="connect">

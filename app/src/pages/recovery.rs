@@ -8,7 +8,6 @@ use crate::{
         ResetPassword, UseLoginLink,
     },
     components::{feedback::ActionError, password_meter::PasswordMeter},
-    error::AppError,
     i18n::*,
     tr,
 };
@@ -21,22 +20,6 @@ use leptos_router::{components::A, hooks::use_query_map};
 fn token() -> impl Fn() -> String + Copy + Send + Sync + 'static {
     let query = use_query_map();
     move || query.read().get("token").unwrap_or_default()
-}
-
-/// Once `action` succeeds, loads the page it names (browser only).
-fn go_to_next<A>(action: ServerAction<A>)
-where
-    A: leptos::server_fn::ServerFn<Output = String, Error = AppError>
-        + Clone
-        + Send
-        + Sync
-        + 'static,
-{
-    Effect::new(move |_| {
-        if let Some(Ok(next)) = action.value().get() {
-            let _ = window().location().assign(&next);
-        }
-    });
 }
 
 /// Shown instead of a form when this Grove sends no mail.
@@ -146,7 +129,7 @@ pub fn ResetPage() -> impl IntoView {
         link_usable(token, LinkPurpose::ResetPassword)
     });
     let action = ServerAction::<ResetPassword>::new();
-    go_to_next(action);
+    crate::auth::load_next_page_after(action);
     let password = RwSignal::new(String::new());
     view! {
         <Title text=move || t_string!(i18n, recovery.reset_title).to_string() />
@@ -179,7 +162,7 @@ pub fn LinkSignInPage() -> impl IntoView {
     let token = token();
     let usable = Resource::new(token, |token| link_usable(token, LinkPurpose::LoginLink));
     let action = ServerAction::<UseLoginLink>::new();
-    go_to_next(action);
+    crate::auth::load_next_page_after(action);
     // the link signs in only when its button is pressed: a mail scanner opening it does not
     view! {
         <Title text=move || t_string!(i18n, recovery.use_title).to_string() />

@@ -21,6 +21,7 @@ pub mod model_jobs;
 pub mod moderation;
 mod password;
 pub mod quality;
+pub mod rate_limits;
 pub mod reactions;
 pub mod seed;
 pub mod simulate;
@@ -48,6 +49,8 @@ pub struct Engine {
     /// The key of the export pseudonyms, when configured (`GROVE_EXPORT_SECRET`); without
     /// one the instance makes its own (`export`).
     export_secret: Option<Redacted>,
+    /// Where export files go, and this process's export job runners.
+    exports: export::ExportRunner,
 }
 
 /// A secret that debug output does not show.
@@ -80,6 +83,18 @@ impl Engine {
             config: Arc::new(config),
             counters: Arc::default(),
             export_secret: None,
+            exports: export::ExportRunner::default(),
+        }
+    }
+
+    /// The same engine keeping export files in `store`.
+    pub fn with_export_store(self, store: export::ExportStore) -> Self {
+        Self {
+            exports: export::ExportRunner {
+                store,
+                ..self.exports
+            },
+            ..self
         }
     }
 

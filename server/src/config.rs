@@ -303,6 +303,19 @@ pub struct Config {
         global = true
     )]
     pub rate_limit_scale: f64,
+    /// Where dashboard export files are kept: `postgres:` (in the database, so every server
+    /// can serve every file) or `file:///folder` (a folder every server must mount).
+    #[arg(
+        long,
+        env = "GROVE_EXPORT_STORE",
+        default_value = "postgres:",
+        value_parser = engine::export::ExportStore::parse,
+        global = true
+    )]
+    pub export_store: engine::export::ExportStore,
+    /// Serve `/metrics` on this address only (an internal one), not beside the app.
+    #[arg(long, env = "GROVE_METRICS_ADDR", global = true)]
+    pub metrics_addr: Option<SocketAddr>,
     /// Take the client address from `X-Forwarded-For` (set only behind a proxy that writes it).
     #[arg(long, env = "GROVE_TRUST_FORWARDED_FOR", global = true)]
     pub trust_forwarded_for: bool,
@@ -442,6 +455,7 @@ impl Config {
         engine
             .with_tree_config(self.tree_config())
             .with_export_secret(self.export_secret.as_ref().map(|s| s.expose().to_owned()))
+            .with_export_store(self.export_store.clone())
     }
 
     /// Whether cookies must only travel over TLS.

@@ -3,7 +3,10 @@
 //! sign-ins through identity providers,
 //! task requests and submits (bots flooding the queue). Token buckets per client
 //! address, per session or API key, and for logins per username; a refused request gets 429
-//! `rate_limited` with `Retry-After`. Kept in memory: one process is one limit.
+//! `rate_limited` with `Retry-After`. The buckets are kept in Postgres (`rate_bucket`), so every
+//! server behind a proxy counts the same attempts: a guesser gains nothing by spreading
+//! attempts over servers. Each limited request costs one short transaction (an upsert per
+//! bucket); requests without a rule cost nothing.
 
 use app::error::AppError;
 use axum::{
@@ -13,12 +16,8 @@ use axum::{
     middleware::Next,
     response::{IntoResponse, Response},
 };
-use std::{
-    collections::HashMap,
-    net::SocketAddr,
-    sync::{Arc, Mutex},
-    time::{Duration, Instant},
-};
+use engine::{rate_limits::Draw, Engine};
+use std::{net::SocketAddr, time::Duration};
 
 /// What a request does, as far as limits go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -110,79 +109,56 @@ fn rule(action: Action, scope: Scope) -> Option<Rule> {
     Some(Rule { burst, per_minute })
 }
 
-#[derive(Debug, Clone, Copy)]
-struct Bucket {
-    tokens: f64,
-    updated: Instant,
-}
-
-/// One bucket per action, scope and key (an address, a session, a username).
-type Buckets = HashMap<(Action, Scope, String), Bucket>;
-
-/// Buckets beyond this many trigger a sweep of the full ones (memory stays bounded).
-const SWEEP_AT: usize = 100_000;
-
 #[derive(Clone)]
 pub struct RateLimits {
     scale: f64,
     /// Take the client address from `X-Forwarded-For` (only behind a proxy that sets it).
     trust_forwarded: bool,
-    buckets: Arc<Mutex<Buckets>>,
+    /// The buckets live in Postgres, shared by every server.
+    engine: Engine,
+}
+
+/// What the buckets of one request look like in the shared store: one per scope that has a
+/// rule, named by action, scope and key.
+fn draws(action: Action, keys: &[(Scope, String)], scale: f64) -> Vec<Draw> {
+    keys.iter()
+        .filter_map(|(scope, key)| {
+            let rule = rule(action, *scope)?;
+            Some(Draw {
+                bucket: format!("{action:?}|{scope:?}|{key}"),
+                burst: rule.burst * scale,
+                per_second: rule.per_minute * scale / 60.0,
+            })
+        })
+        .collect()
 }
 
 impl RateLimits {
-    pub fn new(scale: f64, trust_forwarded: bool) -> Self {
+    pub fn new(scale: f64, trust_forwarded: bool, engine: Engine) -> Self {
         Self {
             scale,
             trust_forwarded,
-            buckets: Arc::default(),
+            engine,
         }
     }
 
-    /// Takes one token from every bucket the request falls in; the longest wait if any is empty.
-    fn take(&self, action: Action, keys: &[(Scope, String)], now: Instant) -> Result<(), Duration> {
+    /// Takes one token from every bucket the request falls in; the longest wait if any is
+    /// empty. A database that cannot answer lets the request through (it fails on its own).
+    async fn take(&self, action: Action, keys: &[(Scope, String)]) -> Result<(), Duration> {
         if self.scale <= 0.0 {
             return Ok(());
         }
-        let Ok(mut buckets) = self.buckets.lock() else {
-            return Ok(());
-        };
-        if buckets.len() > SWEEP_AT {
-            let scale = self.scale;
-            buckets.retain(|(action, scope, _), bucket| {
-                rule(*action, *scope)
-                    .is_some_and(|r| refilled(bucket, r, scale, now) < r.burst * scale)
-            });
-        }
-        let mut wait = Duration::ZERO;
-        let mut updates = Vec::with_capacity(keys.len());
-        for (scope, key) in keys {
-            let Some(rule) = rule(action, *scope) else {
-                continue;
-            };
-            let entry = (action, *scope, key.clone());
-            let tokens = buckets.get(&entry).map_or(rule.burst * self.scale, |b| {
-                refilled(b, rule, self.scale, now)
-            });
-            if tokens < 1.0 {
-                let per_second = rule.per_minute * self.scale / 60.0;
-                wait = wait.max(Duration::from_secs_f64((1.0 - tokens) / per_second));
+        match self
+            .engine
+            .take_rate_tokens(&draws(action, keys, self.scale))
+            .await
+        {
+            Ok(verdict) => verdict,
+            Err(error) => {
+                tracing::warn!(error.cause_chain = ?error, "rate limits unavailable");
+                Ok(())
             }
-            updates.push((entry, tokens));
         }
-        if wait > Duration::ZERO {
-            return Err(wait);
-        }
-        for (entry, tokens) in updates {
-            buckets.insert(
-                entry,
-                Bucket {
-                    tokens: tokens - 1.0,
-                    updated: now,
-                },
-            );
-        }
-        Ok(())
     }
 
     fn address(&self, request: &Request) -> String {
@@ -226,11 +202,6 @@ fn forwarded_client(headers: &axum::http::HeaderMap) -> Option<String> {
         .find(|ip| !ours(ip))
         .or(hops.first())
         .map(|ip| ip.to_string())
-}
-
-fn refilled(bucket: &Bucket, rule: Rule, scale: f64, now: Instant) -> f64 {
-    let elapsed = now.saturating_duration_since(bucket.updated).as_secs_f64();
-    (bucket.tokens + elapsed * rule.per_minute * scale / 60.0).min(rule.burst * scale)
 }
 
 /// The session cookie or API key: a client without logging in to the database.
@@ -303,7 +274,7 @@ pub async fn enforce(State(limits): State<RateLimits>, request: Request, next: N
         }
         None => request,
     };
-    match limits.take(action, &keys, Instant::now()) {
+    match limits.take(action, &keys).await {
         Ok(()) => next.run(request).await,
         Err(wait) => {
             let seconds = wait.as_secs().max(1);
@@ -335,63 +306,36 @@ mod tests {
     }
 
     #[test]
-    fn a_burst_passes_then_the_rate_holds() {
-        let limits = RateLimits::new(1.0, false);
-        let start = Instant::now();
-        let me = keys("10.0.0.1", Some("session:a"));
-        for _ in 0..30 {
-            assert_eq!(limits.take(Action::Submit, &me, start), Ok(()));
-        }
-        let wait = limits.take(Action::Submit, &me, start).unwrap_err();
-        assert!(
-            wait > Duration::from_millis(1900) && wait <= Duration::from_secs(2),
-            "{wait:?}"
-        );
-        // two seconds later one more token (30 per minute)
+    fn a_request_draws_from_one_bucket_per_scope_with_a_rule() {
+        let drawn = draws(Action::Submit, &keys("10.0.0.1", Some("session:a")), 2.0);
         assert_eq!(
-            limits.take(Action::Submit, &me, start + Duration::from_secs(2)),
-            Ok(())
-        );
-        // another session on the same address is not held back by the first one's bucket
-        assert_eq!(
-            limits.take(Action::Submit, &keys("10.0.0.1", Some("session:b")), start),
-            Ok(())
-        );
-    }
-
-    #[test]
-    fn a_refused_request_takes_no_token_elsewhere() {
-        let limits = RateLimits::new(1.0, false);
-        let now = Instant::now();
-        let user = |name: &str| {
+            drawn,
             vec![
-                (Scope::Address, "10.0.0.9".to_owned()),
-                (Scope::Username, name.to_owned()),
+                Draw {
+                    bucket: "Submit|Address|10.0.0.1".to_owned(),
+                    burst: 600.0,
+                    per_second: 10.0,
+                },
+                Draw {
+                    bucket: "Submit|Client|session:a".to_owned(),
+                    burst: 60.0,
+                    per_second: 1.0,
+                },
             ]
-        };
-        for _ in 0..10 {
-            assert!(limits.take(Action::Login, &user("ada"), now).is_ok());
-        }
-        assert!(limits.take(Action::Login, &user("ada"), now).is_err());
-        // the address bucket (30) was not charged for the refused attempt: 20 left for others
-        for _ in 0..10 {
-            assert!(limits.take(Action::Login, &user("bob"), now).is_ok());
-        }
-        for _ in 0..10 {
-            assert!(limits.take(Action::Login, &user("cy"), now).is_ok());
-        }
-        assert!(limits.take(Action::Login, &user("dee"), now).is_err());
-    }
-
-    #[test]
-    fn scale_zero_turns_limits_off() {
-        let limits = RateLimits::new(0.0, false);
-        let now = Instant::now();
-        for _ in 0..1000 {
-            assert!(limits
-                .take(Action::Register, &keys("10.0.0.2", None), now)
-                .is_ok());
-        }
+        );
+        // registrations have no per-session rule
+        assert_eq!(draws(Action::Register, &keys("10.0.0.2", Some("s")), 1.0).len(), 1);
+        // a login draws on the name too
+        let login = draws(
+            Action::Login,
+            &[
+                (Scope::Address, "10.0.0.3".to_owned()),
+                (Scope::Username, "ada".to_owned()),
+            ],
+            1.0,
+        );
+        assert_eq!(login.len(), 2);
+        assert_eq!(login.get(1).map(|d| d.burst), Some(10.0));
     }
 
     #[test]

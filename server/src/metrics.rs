@@ -1,16 +1,19 @@
 //! Prometheus metrics at `/metrics`: HTTP requests and their latency by route, the tasks the
 //! engine handed out by kind and language, and the database pool. Kept in memory (one process,
-//! counters since start), rendered in the text exposition format.
+//! counters since start), rendered in the text exposition format. The number of series is
+//! bounded whatever clients send: routes are patterns or one of the server functions' fixed
+//! paths, everything else is one `unmatched` series; methods outside the standard few are
+//! `other`. With `GROVE_METRICS_ADDR` the page is served on that (internal) address only.
 
 use axum::{
     extract::{MatchedPath, Request, State},
-    http::header,
+    http::{header, Method},
     middleware::Next,
     response::{IntoResponse, Response},
 };
 use engine::Engine;
 use std::{
-    collections::BTreeMap,
+    collections::{BTreeMap, HashSet},
     fmt::Write,
     sync::{Arc, Mutex},
     time::Instant,
@@ -49,14 +52,24 @@ struct RouteStats {
 
 #[derive(Clone, Default)]
 pub struct HttpMetrics {
-    routes: Arc<Mutex<BTreeMap<(String, String), RouteStats>>>,
+    routes: Arc<Mutex<BTreeMap<(&'static str, String), RouteStats>>>,
+    /// The paths of the server functions (fixed at build time).
+    server_fns: Arc<HashSet<String>>,
 }
 
 impl HttpMetrics {
-    fn record(&self, method: &str, route: &str, status: u16, seconds: f64) {
+    /// Metrics that know the server functions' paths, so those get a series each.
+    pub fn new(server_fns: impl IntoIterator<Item = String>) -> Self {
+        Self {
+            routes: Arc::default(),
+            server_fns: Arc::new(server_fns.into_iter().collect()),
+        }
+    }
+
+    fn record(&self, method: &'static str, route: &str, status: u16, seconds: f64) {
         if let Ok(mut routes) = self.routes.lock() {
             let stats = routes
-                .entry((method.to_owned(), route.to_owned()))
+                .entry((method, route.to_owned()))
                 .or_default();
             *stats.statuses.entry(status).or_default() += 1;
             stats.latency.observe(seconds);
@@ -68,12 +81,12 @@ impl HttpMetrics {
 /// paths, so ids do not blow up the number of series; unmatched paths count as `unmatched`.
 pub async fn track(State(metrics): State<HttpMetrics>, request: Request, next: Next) -> Response {
     let started = Instant::now();
-    let method = request.method().as_str().to_owned();
+    let method = method_label(request.method());
     let path = request.uri().path();
     let route = match request.extensions().get::<MatchedPath>() {
         // server functions share one catch-all pattern: their own paths are few and fixed
         Some(matched) if !matched.as_str().contains("{*") => matched.as_str().to_owned(),
-        _ => route_of_unmatched(path),
+        _ => route_of_unmatched(path, &metrics.server_fns),
     };
     let response = next.run(request).await;
     metrics.record(
@@ -85,10 +98,24 @@ pub async fn track(State(metrics): State<HttpMetrics>, request: Request, next: N
     response
 }
 
+/// The method as a label: the standard ones, anything else `other`.
+fn method_label(method: &Method) -> &'static str {
+    match *method {
+        Method::GET => "GET",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::DELETE => "DELETE",
+        Method::PATCH => "PATCH",
+        Method::HEAD => "HEAD",
+        Method::OPTIONS => "OPTIONS",
+        _ => "other",
+    }
+}
+
 /// Server functions and static files have no pattern of their own but a small, fixed set of
-/// paths; anything else (404s) is one series.
-fn route_of_unmatched(path: &str) -> String {
-    if path.starts_with("/api/") && !path.starts_with("/api/v1/") {
+/// paths; anything else (404s, made-up `/api/...` paths) is one series.
+fn route_of_unmatched(path: &str, server_fns: &HashSet<String>) -> String {
+    if server_fns.contains(path) {
         path.to_owned()
     } else if path.starts_with("/pkg/") {
         "/pkg/*".to_owned()
@@ -213,9 +240,27 @@ mod tests {
 
     #[test]
     fn unmatched_paths_collapse_to_few_series() {
-        assert_eq!(route_of_unmatched("/api/tasks/submit"), "/api/tasks/submit");
-        assert_eq!(route_of_unmatched("/pkg/grove.wasm"), "/pkg/*");
-        assert_eq!(route_of_unmatched("/no/such/page/123"), "unmatched");
+        let known: HashSet<String> = ["/api/tasks/submit".to_owned()].into();
+        assert_eq!(
+            route_of_unmatched("/api/tasks/submit", &known),
+            "/api/tasks/submit"
+        );
+        assert_eq!(route_of_unmatched("/pkg/grove.wasm", &known), "/pkg/*");
+        assert_eq!(route_of_unmatched("/no/such/page/123", &known), "unmatched");
+        assert_eq!(route_of_unmatched("/api/junk-1", &known), "unmatched");
+        assert_eq!(route_of_unmatched("/api/v1/junk", &known), "unmatched");
+    }
+
+    #[test]
+    fn junk_requests_add_no_series() {
+        let metrics = HttpMetrics::new(["/api/tasks/submit".to_owned()]);
+        for i in 0..1000 {
+            let route = route_of_unmatched(&format!("/api/junk{i}"), &metrics.server_fns);
+            metrics.record(method_label(&Method::POST), &route, 404, 0.001);
+            let odd = Method::from_bytes(format!("X{i}").as_bytes()).unwrap();
+            metrics.record(method_label(&odd), &route, 404, 0.001);
+        }
+        assert_eq!(metrics.routes.lock().unwrap().len(), 2);
     }
 
     #[test]

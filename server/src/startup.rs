@@ -62,6 +62,8 @@ impl Database {
 /// A built server, bound to its port, not yet serving.
 pub struct Application {
     listener: TcpListener,
+    /// `/metrics` on an internal address of its own.
+    metrics: Option<(TcpListener, Router)>,
     router: Router,
     database: Database,
     url: String,
@@ -79,27 +81,51 @@ impl Application {
             .await
             .context("cannot re-check the active trees")?;
         tracing::info!(trees_moved = moved, "start-up sweep done");
-        database
-            .engine
-            .fail_interrupted_exports()
-            .await
-            .context("cannot check export jobs")?;
+        // export jobs started on any server (or left by one that died) are written here too
+        tokio::spawn(
+            database
+                .engine
+                .clone()
+                .run_export_jobs(tokio::time::Duration::from_secs(2)),
+        );
+        // full rate buckets are forgotten now and then (any server may do it)
+        let sweeper = database.engine.clone();
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(tokio::time::Duration::from_secs(300));
+            loop {
+                every.tick().await;
+                if let Err(error) = sweeper.sweep_rate_buckets().await {
+                    tracing::warn!(error.cause_chain = ?error, "cannot sweep rate buckets");
+                }
+            }
+        });
         let sessions = PostgresStore::new(database.engine.pool().clone());
         tokio::spawn(
             sessions
                 .clone()
                 .continuously_delete_expired(tokio::time::Duration::from_secs(3600)),
         );
-        let router = routes::router(&config, database.engine.clone(), sessions);
+        let routers = routes::routers(&config, database.engine.clone(), sessions);
+        let router = routers.app;
         let listener = TcpListener::bind(config.addr)
             .await
             .with_context(|| format!("cannot listen on {}", config.addr))?;
+        let metrics = match (routers.metrics, config.metrics_addr) {
+            (Some(page), Some(addr)) => {
+                let listener = TcpListener::bind(addr)
+                    .await
+                    .with_context(|| format!("cannot listen on {addr} (metrics)"))?;
+                Some((listener, page))
+            }
+            _ => None,
+        };
         let url = match config.public_url.clone() {
             Some(url) => url,
             None => format!("http://{}", listener.local_addr()?),
         };
         Ok(Self {
             listener,
+            metrics,
             router,
             database,
             url,
@@ -114,6 +140,16 @@ impl Application {
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         tracing::info!(url = %self.url, "Grove is listening");
         println!("Grove is running at {}", self.url);
+        if let Some((listener, page)) = self.metrics {
+            if let Ok(addr) = listener.local_addr() {
+                tracing::info!(%addr, "metrics are served apart");
+            }
+            tokio::spawn(async move {
+                if let Err(error) = axum::serve(listener, page).await {
+                    tracing::error!(%error, "the metrics listener stopped");
+                }
+            });
+        }
         // rate limits need the client address
         let service = self
             .router

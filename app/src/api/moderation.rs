@@ -251,20 +251,14 @@ pub async fn load_trollboard(window: Window, banned: bool) -> Result<Vec<TrollRo
     Ok(engine()?.trollboard(me.id, window, banned).await?)
 }
 
-/// Where export jobs write their files (provided by the server).
-#[cfg(feature = "ssr")]
-#[derive(Debug, Clone)]
-pub struct ExportDir(pub std::path::PathBuf);
-
 #[server(endpoint = "moderation/export_start", input = Json)]
 pub async fn moderation_export_start(
     query: domain::moderation::ExportQuery,
 ) -> Result<String, AppError> {
     let me = require_role(Role::Moderator).await?;
     let options = engine::export::ExportOptions::from_query(&query)?;
-    let dir = use_context::<ExportDir>().ok_or_else(AppError::internal)?;
     Ok(engine()?
-        .start_export_job(me.id, options, dir.0)
+        .start_export_job(me.id, options)
         .await?
         .to_string())
 }

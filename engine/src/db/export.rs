@@ -228,37 +228,47 @@ pub(crate) async fn insert_job(
     .await?)
 }
 
+/// Renews the lease with the progress; false when the lease is no longer this owner's.
 pub(crate) async fn job_progress(
     executor: impl PgExecutor<'_>,
     id: Uuid,
+    owner: &str,
+    lease_secs: f64,
     trees_done: i64,
     records: i64,
     bytes: i64,
-) -> Result<(), Error> {
-    sqlx::query!(
-        "update export_job set trees_done = $2, records = $3, bytes = $4 where export_job_id = $1",
+) -> Result<bool, Error> {
+    let result = sqlx::query!(
+        "update export_job
+         set trees_done = $3, records = $4, bytes = $5,
+             lease_until = now() + make_interval(secs => $6)
+         where export_job_id = $1 and lease_owner = $2 and status = 'running'",
         id,
+        owner,
         trees_done,
         records,
         bytes,
+        lease_secs,
     )
     .execute(executor)
     .await?;
-    Ok(())
+    Ok(result.rows_affected() == 1)
 }
 
 pub(crate) async fn finish_job(
     executor: impl PgExecutor<'_>,
     id: Uuid,
+    owner: &str,
     file_name: Option<&str>,
     error: Option<&str>,
 ) -> Result<(), Error> {
     sqlx::query!(
         "update export_job
-         set status = case when $3::text is null then 'done' else 'failed' end,
-             file_name = $2, error = $3, finished_at = now()
-         where export_job_id = $1",
+         set status = case when $4::text is null then 'done' else 'failed' end,
+             file_name = $3, error = $4, finished_at = now(), lease_until = null
+         where export_job_id = $1 and lease_owner = $2 and status = 'running'",
         id,
+        owner,
         file_name,
         error,
     )
@@ -267,15 +277,94 @@ pub(crate) async fn finish_job(
     Ok(())
 }
 
-/// Jobs a previous run of the server left running can never finish.
-pub(crate) async fn fail_interrupted_jobs(executor: impl PgExecutor<'_>) -> Result<u64, Error> {
-    let result = sqlx::query!(
-        "update export_job set status = 'failed', error = 'interrupted by a server restart', finished_at = now()
-         where status = 'running'"
+pub(crate) struct Claim {
+    pub export_job_id: Uuid,
+    pub options: serde_json::Value,
+    /// The job died too often and was failed instead of claimed.
+    pub gave_up: bool,
+}
+
+/// Claims the oldest job nobody holds (never claimed, or its lease ran out), skipping jobs
+/// another server is claiming this instant. Jobs that died `max_attempts` times are failed.
+pub(crate) async fn claim_job(
+    executor: impl PgExecutor<'_>,
+    owner: &str,
+    lease_secs: f64,
+    max_attempts: i32,
+) -> Result<Option<Claim>, Error> {
+    Ok(sqlx::query_as!(
+        Claim,
+        "with next as (
+             select export_job_id from export_job
+             where status = 'running' and (lease_until is null or lease_until < now())
+             order by created_at
+             for update skip locked
+             limit 1
+         )
+         update export_job j
+         set lease_owner = $1, lease_until = now() + make_interval(secs => $2),
+             attempts = j.attempts + 1, trees_done = 0, records = 0, bytes = 0,
+             status = case when j.attempts >= $3 then 'failed' else 'running' end,
+             error = case when j.attempts >= $3
+                          then 'the servers writing this export stopped ' || j.attempts || ' times'
+                     end,
+             finished_at = case when j.attempts >= $3 then now() end
+         from next where j.export_job_id = next.export_job_id
+         returning j.export_job_id, j.options, j.status = 'failed' as \"gave_up!\"",
+        owner,
+        lease_secs,
+        max_attempts,
+    )
+    .fetch_optional(executor)
+    .await?)
+}
+
+pub(crate) async fn drop_chunks(executor: impl PgExecutor<'_>, id: Uuid) -> Result<(), Error> {
+    sqlx::query!("delete from export_chunk where export_job_id = $1", id)
+        .execute(executor)
+        .await?;
+    Ok(())
+}
+
+pub(crate) async fn insert_chunk(
+    executor: impl PgExecutor<'_>,
+    id: Uuid,
+    seq: i32,
+    data: &[u8],
+) -> Result<(), Error> {
+    sqlx::query!(
+        "insert into export_chunk (export_job_id, seq, data) values ($1, $2, $3)",
+        id,
+        seq,
+        data,
     )
     .execute(executor)
     .await?;
-    Ok(result.rows_affected())
+    Ok(())
+}
+
+pub(crate) async fn chunk_count(executor: impl PgExecutor<'_>, id: Uuid) -> Result<i32, Error> {
+    let count = sqlx::query_scalar!(
+        "select count(*) as \"count!\" from export_chunk where export_job_id = $1",
+        id
+    )
+    .fetch_one(executor)
+    .await?;
+    Ok(i32::try_from(count).unwrap_or(i32::MAX))
+}
+
+pub(crate) async fn chunk(
+    executor: impl PgExecutor<'_>,
+    id: Uuid,
+    seq: i32,
+) -> Result<Option<Vec<u8>>, Error> {
+    Ok(sqlx::query_scalar!(
+        "select data from export_chunk where export_job_id = $1 and seq = $2",
+        id,
+        seq
+    )
+    .fetch_optional(executor)
+    .await?)
 }
 
 pub(crate) struct JobRow {

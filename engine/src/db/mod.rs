@@ -19,6 +19,7 @@ pub(crate) mod moderation;
 pub(crate) mod names;
 pub(crate) mod provision;
 pub(crate) mod quality;
+pub(crate) mod rate_limits;
 pub(crate) mod rankings;
 pub(crate) mod reactions;
 pub(crate) mod reports;

@@ -5,6 +5,9 @@
 
 mod assemble;
 mod jobs;
+
+pub use jobs::{ExportDownload, ExportStore, LEASE as EXPORT_LEASE};
+pub(crate) use jobs::ExportRunner;
 mod pseudonym;
 mod query;
 pub mod schema;

@@ -379,3 +379,68 @@ async fn the_filters_say_what_they_leave_out(pool: PgPool) -> Result<(), Error> 
     assert!(engine.export_left_out(&all).await?.is_empty());
     Ok(())
 }
+
+/// Two engines on one database stand for two servers: a job started on one is written by
+/// whichever claims it, served from the database by either, and a job whose writer died (its
+/// lease ran out) is written again by the other.
+#[sqlx::test(migrator = "crate::MIGRATOR")]
+async fn export_jobs_are_claimed_under_a_lease_and_served_by_any_server(
+    pool: PgPool,
+) -> Result<(), Error> {
+    use std::io::Read;
+    let one = grown(&pool, 4).await?;
+    let two = Engine::new(pool.clone());
+    let moderator = one
+        .register(crate::accounts::Registration {
+            username: "mod".to_owned(),
+            email: String::new(),
+            password: "lemon-stand-7".to_owned(),
+            role: Some(domain::account::Role::Moderator),
+        })
+        .await?
+        .id;
+    let expected = export(&one, ExportOptions::new(ExportFormat::Trees)).await?;
+
+    let job = one
+        .start_export_job(moderator, ExportOptions::new(ExportFormat::Trees))
+        .await?;
+    // the other server's runner claims it; the first finds nothing left to claim
+    assert!(two.run_one_export_job().await?);
+    assert!(!one.run_one_export_job().await?);
+    let download = one.export_job_download(moderator, job).await?;
+    let super::ExportDownload::Database { chunks, .. } = download else {
+        panic!("the default store is the database");
+    };
+    let mut gz = Vec::new();
+    for seq in 0..chunks {
+        gz.extend(two.export_chunk(job, seq).await?);
+    }
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(gz.as_slice())
+        .read_to_string(&mut text)
+        .map_err(|e| Error::Internal(e.to_string()))?;
+    assert_eq!(normalise(&text), normalise(&expected));
+
+    // a writer that died: claimed, then its lease ran out with nothing finished
+    let job = two
+        .start_export_job(moderator, ExportOptions::new(ExportFormat::Trees))
+        .await?;
+    sqlx::query!(
+        "update export_job set lease_owner = 'dead server', lease_until = now() + interval '1 hour', attempts = 1
+         where export_job_id = $1",
+        job
+    )
+    .execute(&pool)
+    .await?;
+    assert!(!one.run_one_export_job().await?, "a live lease is respected");
+    sqlx::query!("update export_job set lease_until = now() - interval '1 second' where export_job_id = $1", job)
+        .execute(&pool)
+        .await?;
+    assert!(one.run_one_export_job().await?);
+    let jobs = one.export_jobs(moderator).await?;
+    let done = jobs.iter().find(|j| j.id == job.to_string()).map(|j| j.status.as_str());
+    assert_eq!(done, Some("done"));
+    // the dead server's late progress no longer counts
+    assert!(!crate::db::export::job_progress(&pool, job, "dead server", 60.0, 1, 1, 1).await?);
+    Ok(())
+}

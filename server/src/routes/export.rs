@@ -3,16 +3,19 @@
 //! started from the dashboard.
 
 use super::api::{ApiError, ApiQuery, ApiUser};
-use app::{api::moderation::ExportDir, error::AppError};
+use app::error::AppError;
 use axum::{
     body::Body,
     extract::{FromRef, FromRequestParts, Path, State},
     http::{header, request::Parts, HeaderValue},
     response::Response,
-    Extension,
+
 };
 use domain::{account::Role, moderation::ExportQuery};
-use engine::{export::ExportOptions, Engine};
+use engine::{
+    export::{ExportDownload, ExportOptions},
+    Engine,
+};
 use flate2::{write::GzEncoder, Compression};
 use serde::Deserialize;
 use std::io::Write;
@@ -158,23 +161,44 @@ pub async fn stream(
     download(Body::from_stream(body), &file_name, gzip)
 }
 
-/// `GET /moderation/exports/{id}/download`: the file of a finished export job.
+/// `GET /moderation/exports/{id}/download`: the file of a finished export job, from whichever
+/// store keeps it (any server can serve any file).
 pub async fn job_file(
     State(engine): State<Engine>,
-    Extension(dir): Extension<ExportDir>,
     ApiUser(user): ApiUser,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let job = super::api::parse_id::<uuid::Uuid>(&id)?;
-    let (path, name) = engine.export_job_file(user, job, &dir.0).await?;
-    let file = tokio::fs::File::open(&path).await.map_err(|_| {
-        ApiError(AppError::new(
-            410,
-            "export_gone",
-            "The export file is no longer there.",
-        ))
-    })?;
-    download(Body::from_stream(ReaderStream::new(file)), &name, true)
+    match engine.export_job_download(user, job).await? {
+        ExportDownload::File { path, name } => {
+            let file = tokio::fs::File::open(&path).await.map_err(|_| {
+                ApiError(AppError::new(
+                    410,
+                    "export_gone",
+                    "The export file is no longer there.",
+                ))
+            })?;
+            download(Body::from_stream(ReaderStream::new(file)), &name, true)
+        }
+        ExportDownload::Database { job, chunks, name } => {
+            // one piece (1 MiB) in memory at a time
+            let pieces = futures::stream::unfold(0, move |seq| {
+                let engine = engine.clone();
+                async move {
+                    if seq >= chunks {
+                        return None;
+                    }
+                    let piece = engine
+                        .export_chunk(job, seq)
+                        .await
+                        .map(axum::body::Bytes::from)
+                        .map_err(|e| std::io::Error::other(e.public_message()));
+                    Some((piece, seq + 1))
+                }
+            });
+            download(Body::from_stream(pieces), &name, true)
+        }
+    }
 }
 
 fn download(body: Body, file_name: &str, gzip: bool) -> Result<Response, ApiError> {

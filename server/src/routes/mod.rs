@@ -10,7 +10,7 @@ mod models;
 mod security;
 
 use crate::{config::Config, limits::RateLimits, metrics::HttpMetrics};
-use app::{api::moderation::ExportDir, shell, App};
+use app::{shell, App};
 use axum::{middleware, routing::get, Router};
 use engine::Engine;
 use leptos::prelude::*;
@@ -21,6 +21,16 @@ use tower_sessions_sqlx_store::PostgresStore;
 
 /// Builds the whole HTTP surface. Tests call this with a test database.
 pub fn router(config: &Config, engine: Engine, sessions: PostgresStore) -> Router {
+    routers(config, engine, sessions).app
+}
+
+/// The app, and `/metrics` apart when it has an internal address of its own.
+pub struct Routers {
+    pub app: Router,
+    pub metrics: Option<Router>,
+}
+
+pub fn routers(config: &Config, engine: Engine, sessions: PostgresStore) -> Routers {
     let leptos_options = LeptosOptions::builder()
         .output_name(delivery::output_name(&config.site_root))
         .site_root(config.site_root.to_string_lossy().into_owned())
@@ -58,13 +68,20 @@ pub fn router(config: &Config, engine: Engine, sessions: PostgresStore) -> Route
             });
     let provider_buttons = providers.buttons();
     let context_engine = engine.clone();
-    let export_dir = ExportDir(config.data_dir.join("exports"));
-    let context_dir = export_dir.clone();
-    let metrics = HttpMetrics::default();
+    let limits_engine = engine.clone();
+    let metrics = HttpMetrics::new(
+        leptos::server_fn::axum::server_fn_paths().map(|(path, _)| path.to_owned()),
+    );
     let metrics_page = Router::new()
         .route("/metrics", get(crate::metrics::render))
         .with_state((metrics.clone(), engine.clone()));
-    Router::new()
+    // on an internal address of its own, or beside the app
+    let (internal, beside_app) = if config.metrics_addr.is_some() {
+        (Some(metrics_page), Router::new())
+    } else {
+        (None, metrics_page)
+    };
+    let app = Router::new()
         .route("/healthz", get(health::health))
         .nest("/api/v1", api::router())
         .nest("/auth", crate::sso::router(providers, engine.clone()))
@@ -78,7 +95,6 @@ pub fn router(config: &Config, engine: Engine, sessions: PostgresStore) -> Route
             routes,
             move || {
                 provide_context(context_engine.clone());
-                provide_context(context_dir.clone());
                 provide_context(mailer.clone());
                 provide_context(site_url.clone());
                 provide_context(provider_buttons.clone());
@@ -90,17 +106,20 @@ pub fn router(config: &Config, engine: Engine, sessions: PostgresStore) -> Route
         )
         .fallback(leptos_axum::file_and_error_handler(shell))
         .with_state(leptos_options)
-        .merge(metrics_page)
+        .merge(beside_app)
         .layer(middleware::from_fn(delivery::validators))
         .layer(middleware::from_fn_with_state(
-            RateLimits::new(config.rate_limit_scale, config.trust_forwarded_for),
+            RateLimits::new(
+                config.rate_limit_scale,
+                config.trust_forwarded_for,
+                limits_engine,
+            ),
             crate::limits::enforce,
         ))
         .layer(middleware::from_fn_with_state(
             metrics,
             crate::metrics::track,
         ))
-        .layer(axum::Extension(export_dir))
         .layer(middleware::from_fn_with_state(
             config.public_origin(),
             security::refuse_cross_site_writes,
@@ -111,7 +130,11 @@ pub fn router(config: &Config, engine: Engine, sessions: PostgresStore) -> Route
         .layer(middleware::from_fn(security::security_headers))
         .layer(delivery::compression())
         .layer(TraceLayer::new_for_http())
-        .layer(CatchPanicLayer::custom(internal_error_page))
+        .layer(CatchPanicLayer::custom(internal_error_page));
+    Routers {
+        app,
+        metrics: internal,
+    }
 }
 
 /// A panic anywhere becomes a plain 500 that says nothing about the cause.

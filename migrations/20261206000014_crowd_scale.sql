@@ -27,3 +27,8 @@ create table export_chunk (
     data          bytea not null,
     primary key (export_job_id, seq)
 );
+
+-- The open tasks of a language: the reservations the shared survey of available work reads
+-- once a second, and the crowd (people holding a task there) that decides how many trees grow.
+create index task_open_by_lang_idx on task (lang, created_at) include (user_id, message_id, kind, gold_id)
+    where done_at is null and skipped_at is null;

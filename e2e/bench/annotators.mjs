@@ -6,9 +6,15 @@
 //   node e2e/bench/annotators.mjs --base http://127.0.0.1:3000 --users 50 --duration 30 \
 //        [--lang en] [--log acks.jsonl] [--think-ms 0]
 //
+// `--base` may list several servers of one database, comma-separated: annotators are spread
+// over them, and one whose server does not answer goes on through the next (as a proxy would
+// send them). The report then also counts completed tasks per server.
+//
 // Run the server with GROVE_RATE_LIMIT_SCALE=0: this is one address doing a crowd's work.
 import { appendFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import zlib from 'node:zlib';
 
 const args = Object.fromEntries(
   process.argv.slice(2).reduce((pairs, arg, i, all) => {
@@ -16,7 +22,7 @@ const args = Object.fromEntries(
     return pairs;
   }, []),
 );
-const BASE = args.base ?? 'http://127.0.0.1:3000';
+const BASES = (args.base ?? 'http://127.0.0.1:3000').split(',');
 const USERS = Number(args.users ?? 20);
 const DURATION_MS = Number(args.duration ?? 20) * 1000;
 const LANG = args.lang ?? 'en';
@@ -24,38 +30,64 @@ const LOG = args.log;
 const THINK_MS = Number(args['think-ms'] ?? 0);
 const PASSWORD = 'load-test-password-1';
 
+const AGENT = new http.Agent({ keepAlive: true, maxSockets: Infinity });
+const decode = (bytes, encoding) => (encoding === 'br' ? zlib.brotliDecompressSync(bytes)
+  : encoding === 'gzip' ? zlib.gunzipSync(bytes) : bytes).toString('utf8');
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const latencies = { request: [], submit: [] };
 const errors = new Map();
 let completed = 0;
+let requests = 0;
+const perServer = new Map();
 
 function countError(what) {
   errors.set(what, (errors.get(what) ?? 0) + 1);
 }
 
 class Annotator {
-  constructor(name) {
+  constructor(name, index) {
     this.name = name;
     this.cookie = null;
+    this.server = index % BASES.length;
   }
 
-  /** One HTTP call; network failures and 5xx come back as `{ status: 0 | 5xx }`. */
+  /** One HTTP call (node:http on a kept-alive connection: the generator should leave the
+   *  CPU to the server); network failures and 5xx come back as `{ status: 0 | 5xx }`. */
   async call(path, body, contentType = 'application/json') {
-    const headers = { accept: 'application/json', 'content-type': contentType };
+    const headers = {
+      accept: 'application/json',
+      'accept-encoding': 'gzip, br',
+      'content-type': contentType,
+      'content-length': Buffer.byteLength(body ?? ''),
+    };
     if (this.cookie) headers.cookie = this.cookie;
-    let response;
-    try {
-      response = await fetch(BASE + path, { method: 'POST', headers, body, redirect: 'manual' });
-    } catch {
+    const base = new URL(BASES[this.server]);
+    const answer = await new Promise((resolve) => {
+      const request = http.request({
+        host: base.hostname, port: base.port, path, method: 'POST', headers, agent: AGENT,
+      }, (response) => {
+        const chunks = [];
+        response.on('data', (chunk) => chunks.push(chunk));
+        response.on('end', () => resolve({ response, bytes: Buffer.concat(chunks) }));
+        response.on('error', () => resolve(null));
+      });
+      request.on('error', () => resolve(null));
+      request.end(body ?? '');
+    });
+    if (!answer) {
+      // the server is gone: the next one (the session lives in the database)
+      this.server = (this.server + 1) % BASES.length;
       return { status: 0, body: null };
     }
-    for (const cookie of response.headers.getSetCookie?.() ?? []) {
+    const { response, bytes } = answer;
+    for (const cookie of [response.headers['set-cookie'] ?? []].flat()) {
       if (cookie.startsWith('grove_session=')) this.cookie = cookie.split(';')[0];
     }
-    const text = await response.text().catch(() => '');
+    let text = '';
+    try { text = decode(bytes, response.headers['content-encoding']); } catch { text = ''; }
     let parsed = null;
     try { parsed = text ? JSON.parse(text) : null; } catch { parsed = null; }
-    return { status: response.status, body: parsed };
+    return { status: response.statusCode, body: parsed };
   }
 
   async join() {
@@ -79,6 +111,7 @@ class Annotator {
     while (Date.now() < deadline) {
       const started = performance.now();
       const task = await this.call('/api/v1/tasks', JSON.stringify({ lang: LANG }));
+      requests++;
       if (task.status !== 200) {
         countError(`request ${task.status} ${task.body?.code ?? ''}`.trim());
         await sleep(task.status === 404 ? 50 : 200);
@@ -98,6 +131,7 @@ class Annotator {
         if (submit.status === 200) {
           latencies.submit.push(performance.now() - sent);
           completed++;
+          perServer.set(BASES[this.server], (perServer.get(BASES[this.server]) ?? 0) + 1);
           if (LOG) {
             appendFileSync(LOG, `${JSON.stringify({
               task_id: task.body.task_id, kind: task.body.kind, text: answer.text ?? null, at: Date.now(),
@@ -136,7 +170,7 @@ function percentile(values, p) {
 }
 
 const run = `${Date.now().toString(36)}`;
-const annotators = Array.from({ length: USERS }, (_, i) => new Annotator(`load${run}u${i}`));
+const annotators = Array.from({ length: USERS }, (_, i) => new Annotator(`load${run}u${i}`, i));
 // join in waves so registration does not become the benchmark
 for (let i = 0; i < annotators.length; i += 50) {
   await Promise.all(annotators.slice(i, i + 50).map((a) => a.join()));
@@ -155,5 +189,9 @@ const report = {
   request_ms: { p50: ms(percentile(latencies.request, 50)), p99: ms(percentile(latencies.request, 99)) },
   submit_ms: { p50: ms(percentile(latencies.submit, 50)), p99: ms(percentile(latencies.submit, 99)) },
   errors: Object.fromEntries(errors),
+  task_requests: requests,
+  no_task_share: Number(((errors.get('request 404 no_task_available') ?? 0) / Math.max(1, requests)).toFixed(4)),
+  server_errors: [...errors].filter(([what]) => / 5\d\d/.test(what)).reduce((n, [, count]) => n + count, 0),
 };
+if (BASES.length > 1) report.completed_per_server = Object.fromEntries(perServer);
 console.log(JSON.stringify(report, null, 2));

@@ -46,6 +46,8 @@ pub struct Engine {
     pool: PgPool,
     config: Arc<TreeConfig>,
     counters: Arc<counters::TaskCounters>,
+    /// This process's shared surveys of available work, per language.
+    surveys: Arc<tasks::Surveys>,
     /// The key of the export pseudonyms, when configured (`GROVE_EXPORT_SECRET`); without
     /// one the instance makes its own (`export`).
     export_secret: Option<Redacted>,
@@ -82,6 +84,7 @@ impl Engine {
             pool,
             config: Arc::new(config),
             counters: Arc::default(),
+            surveys: Arc::default(),
             export_secret: None,
             exports: export::ExportRunner::default(),
         }

@@ -235,13 +235,19 @@ pub(crate) async fn run_lottery(
     max_activate: u32,
 ) -> Result<u32, Error> {
     let growing = db::trees::count_in_state(&mut *conn, lang, "growing").await?;
-    if growing >= i64::from(config.max_active_trees) {
+    // as many trees grow as the language's crowd keeps busy (domain::tree::config)
+    let active = db::tasks::active_annotators(&mut *conn, lang).await?;
+    let target = i64::from(domain::tree::config::active_trees(
+        config,
+        u32::try_from(active).unwrap_or(u32::MAX),
+    ));
+    if growing >= target {
         return Ok(0);
     }
     db::trees::lock_lottery(&mut *conn, lang).await?;
     let mut growing = db::trees::count_in_state(&mut *conn, lang, "growing").await?;
     let mut activated = 0;
-    while growing < i64::from(config.max_active_trees) && activated < max_activate {
+    while growing < target && activated < max_activate {
         let Some(winner) = db::trees::draw_lottery_winner(&mut *conn, lang).await? else {
             break;
         };

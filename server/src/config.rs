@@ -355,7 +355,7 @@ pub struct Config {
         global = true
     )]
     pub rankings_per_parent: u32,
-    /// Trees growing at once per language.
+    /// Trees growing at once per language when few annotators are active (the least).
     #[arg(
         long,
         env = "GROVE_MAX_ACTIVE_TREES",
@@ -363,6 +363,15 @@ pub struct Config {
         global = true
     )]
     pub max_active_trees: u32,
+    /// The most trees growing at once per language however many annotators are active (one
+    /// more tree per three active annotators above the minimum).
+    #[arg(
+        long,
+        env = "GROVE_ACTIVE_TREES_CEILING",
+        default_value_t = 400,
+        global = true
+    )]
+    pub active_trees_ceiling: u32,
     /// Chance that a task is a gold item once an annotator is calibrated.
     #[arg(long, env = "GROVE_GOLD_SHARE", default_value_t = 0.05, global = true)]
     pub gold_share: f64,
@@ -435,6 +444,7 @@ impl Config {
             num_reviews_reply: self.reviews_per_message.max(1),
             num_required_rankings: self.rankings_per_parent.max(1),
             max_active_trees: self.max_active_trees.max(1),
+            active_trees_ceiling: self.active_trees_ceiling,
             gold_share: self.gold_share.clamp(0.0, 1.0),
             calibration_tasks: self.calibration_tasks,
             calibration_gold_share: self.calibration_gold_share.clamp(0.0, 1.0),

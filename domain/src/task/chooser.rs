@@ -6,13 +6,14 @@
 //! then picks a category with weights that follow the bottleneck:
 //!
 //! ```text
-//! prompt_need        = max(0, 2 · max_active_trees − prompts_in_review − prompts_waiting)
-//! w(initial_prompt)  = BASE_PROMPT · prompt_need / (2 · max_active_trees)
+//! prompt_need        = max(0, 2 · active_trees − prompts_in_review − prompts_waiting)
+//! w(initial_prompt)  = BASE_PROMPT · prompt_need / (2 · active_trees)
 //! w(c)               = BASE_c · (1 + missing_c / (1 + mean(missing)))   for c in reply, label
 //!                      prompt, label reply, ranking
 //! ```
 //!
-//! `missing_c` counts the language's outstanding units of work in category `c` (replies still
+//! `active_trees` is the number of trees growing at once for the language's crowd
+//! (`tree::config::active_trees`). `missing_c` counts the language's outstanding units of work in category `c` (replies still
 //! needed by growing trees, reviews still needed, rankings still needed), and `mean(missing)` is
 //! their average over those four categories. A category is weighed only when the annotator has
 //! an item in it. New prompts are asked for only while fewer than two per growing slot are
@@ -53,6 +54,9 @@ pub struct Backlog {
     /// An admin paused new conversations in this language.
     #[serde(default)]
     pub prompts_paused: bool,
+    /// People who asked for a task in the language in the last ten minutes.
+    #[serde(default)]
+    pub active_annotators: u32,
 }
 
 /// Items of each category one annotator may take right now.
@@ -77,12 +81,17 @@ pub enum NothingToDo {
 }
 
 impl Backlog {
+    /// Trees that grow at once for this language's crowd.
+    pub fn active_trees(&self, config: &TreeConfig) -> u32 {
+        crate::tree::config::active_trees(config, self.active_annotators)
+    }
+
     /// How many new prompts the language needs: none while two per growing slot are queued.
     pub fn prompt_need(&self, config: &TreeConfig) -> u32 {
         if self.prompts_paused {
             return 0;
         }
-        let target = 2 * config.max_active_trees;
+        let target = 2 * self.active_trees(config);
         let queued = self.prompts_in_review + self.prompts_waiting;
         let under_caps = self.prompts_in_review < config.max_initial_prompt_review
             && self.prompts_waiting < config.max_prompt_lottery_waiting;
@@ -120,7 +129,7 @@ pub fn weights(backlog: &Backlog, offer: &Offer, config: &TreeConfig) -> Vec<(Ta
     ];
     let mean = f64::from(missing.iter().sum::<u32>()) / missing.len() as f64;
     let pressure = |missing: u32| 1.0 + f64::from(missing) / (1.0 + mean);
-    let target = f64::from(2 * config.max_active_trees.max(1));
+    let target = f64::from(2 * backlog.active_trees(config).max(1));
     let candidates = [
         (
             TaskCategory::InitialPrompt,

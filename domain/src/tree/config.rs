@@ -5,8 +5,13 @@ use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TreeConfig {
-    /// Trees growing at once per language; the prompt lottery fills up to this.
+    /// Trees growing at once per language when few annotators are active; the prompt lottery
+    /// fills up to this, or more for a crowd (`active_trees`).
     pub max_active_trees: u32,
+    /// Active annotators per growing tree: with more of them more trees grow at once.
+    pub annotators_per_growing_tree: u32,
+    /// The most trees that grow at once per language, however large the crowd.
+    pub active_trees_ceiling: u32,
     /// Prompts under review per language before no more prompts are asked for.
     pub max_initial_prompt_review: u32,
     /// Prompts accepted and waiting for the lottery per language, at most.
@@ -77,6 +82,8 @@ impl Default for TreeConfig {
     fn default() -> Self {
         Self {
             max_active_trees: 10,
+            annotators_per_growing_tree: 3,
+            active_trees_ceiling: 400,
             max_initial_prompt_review: 100,
             max_prompt_lottery_waiting: 250,
             max_depth: 5,
@@ -174,5 +181,46 @@ mod tests {
             0,
             "depth 5 is the deepest"
         );
+    }
+}
+
+/// How many trees grow at once in a language with `active_annotators` (distinct people who
+/// asked for a task there in the last ten minutes):
+///
+/// ```text
+/// active_trees = min(ceiling, max(max_active_trees, ⌈active_annotators / annotators_per_tree⌉))
+/// ```
+///
+/// A growing tree offers only a few reply slots at a time (its open parents' free children) and
+/// the reviews of its new replies; about three annotators keep one busy. Ten trees, the
+/// OpenAssistant default, leave a crowd of hundreds without work (`no_task_available`), while
+/// thousands of growing trees would finish none. The ceiling bounds the work in progress.
+pub fn active_trees(config: &TreeConfig, active_annotators: u32) -> u32 {
+    let per_tree = config.annotators_per_growing_tree.max(1);
+    let wanted = active_annotators.div_ceil(per_tree);
+    wanted
+        .max(config.max_active_trees)
+        .min(config.active_trees_ceiling.max(config.max_active_trees))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn more_trees_grow_for_a_crowd_up_to_the_ceiling() {
+        let config = TreeConfig::default();
+        assert_eq!(active_trees(&config, 0), 10);
+        assert_eq!(active_trees(&config, 30), 10);
+        assert_eq!(active_trees(&config, 31), 11);
+        assert_eq!(active_trees(&config, 200), 67);
+        assert_eq!(active_trees(&config, 1000), 334);
+        assert_eq!(active_trees(&config, 100_000), 400);
+        // a ceiling below the minimum never lowers the minimum
+        let small = TreeConfig {
+            active_trees_ceiling: 2,
+            ..TreeConfig::default()
+        };
+        assert_eq!(active_trees(&small, 1000), 10);
     }
 }

@@ -51,7 +51,10 @@ pub(crate) async fn backlog(
                   where t.lang = $1 and t.state = 'ranking' and not c.deleted and c.review_result
                     and c.parent_id is not null and (c.role = 'assistant' or $5)
                   group by c.parent_id having count(*) >= 2) p)::bigint as \"rankings_missing!\",
-           exists (select 1 from language_pause where lang = $1) as \"prompts_paused!\"",
+           exists (select 1 from language_pause where lang = $1) as \"prompts_paused!\",
+           (select count(distinct user_id) from task
+            where lang = $1 and done_at is null and skipped_at is null
+              and created_at > now() - interval '10 minutes') as \"active_annotators!\"",
         lang,
         limits.reviews_prompt,
         limits.reviews_reply,
@@ -69,16 +72,11 @@ pub(crate) async fn backlog(
         reply_reviews_missing: count(row.reply_reviews_missing),
         rankings_missing: count(row.rankings_missing),
         prompts_paused: row.prompts_paused,
+        active_annotators: count(row.active_annotators),
     })
 }
 
-/// Messages the user may review: their number, and one drawn at random.
-pub(crate) struct Pick {
-    pub count: u32,
-    pub pick: Option<Uuid>,
-}
-
-/// Prompts to review (`reply_role` none: roots of trees under prompt review) or replies in
+/// How many prompts the user may review (`reply_role` none: roots of trees under prompt review) or replies in
 /// that role (in growing trees).
 pub(crate) async fn reviews(
     executor: impl PgExecutor<'_>,
@@ -86,14 +84,14 @@ pub(crate) async fn reviews(
     lang: &str,
     reply_role: Option<&str>,
     limits: &Limits,
-) -> Result<Pick, Error> {
+) -> Result<u32, Error> {
     let root = reply_role.is_none();
     let needed = if root {
         limits.reviews_prompt
     } else {
         limits.reviews_reply
     };
-    let row = sqlx::query!(
+    let row = sqlx::query_scalar!(
         "with candidates as (
              select m.message_id
              from message m join message_tree t on t.message_tree_id = m.message_tree_id
@@ -111,8 +109,7 @@ pub(crate) async fn reviews(
                and not exists (select 1 from reaction r
                                where r.message_id = m.message_id and r.user_id = $1 and r.kind = 'skip_labeling')
          )
-         select (select count(*) from candidates) as \"count!\",
-                (select message_id from candidates order by random() limit 1) as pick",
+         select count(*) as \"count!\" from candidates",
         user,
         lang,
         root,
@@ -122,29 +119,18 @@ pub(crate) async fn reviews(
     )
     .fetch_one(executor)
     .await?;
-    Ok(Pick {
-        count: count(row.count),
-        pick: row.pick,
-    })
+    Ok(count(row))
 }
 
-/// Messages the user may reply to.
-pub(crate) struct ParentPick {
-    pub count: u32,
-    pub lonely: u32,
-    pub any: Option<Uuid>,
-    pub lonely_pick: Option<Uuid>,
-}
-
-/// Messages in `parent_role` the user may reply to.
+/// How many messages in `parent_role` the user may reply to.
 pub(crate) async fn parents(
     executor: impl PgExecutor<'_>,
     user: Uuid,
     lang: &str,
     parent_role: &str,
     limits: &Limits,
-) -> Result<ParentPick, Error> {
-    let row = sqlx::query!(
+) -> Result<u32, Error> {
+    let row = sqlx::query_scalar!(
         "with growing as (
              select t.* from message_tree t where t.lang = $2 and t.state = 'growing'
          ),
@@ -178,10 +164,7 @@ pub(crate) async fn parents(
              select message_id, role = 'prompter' and children >= 1 and children < $4 as lonely
              from parents where children + reserved < slots
          )
-         select (select count(*) from candidates) as \"count!\",
-                (select count(*) from candidates where lonely) as \"lonely!\",
-                (select message_id from candidates order by random() limit 1) as any_pick,
-                (select message_id from candidates where lonely order by random() limit 1) as lonely_pick",
+         select count(*) as \"count!\" from candidates",
         user,
         lang,
         limits.span_secs,
@@ -190,22 +173,17 @@ pub(crate) async fn parents(
     )
     .fetch_one(executor)
     .await?;
-    Ok(ParentPick {
-        count: count(row.count),
-        lonely: count(row.lonely),
-        any: row.any_pick,
-        lonely_pick: row.lonely_pick,
-    })
+    Ok(count(row))
 }
 
-/// Parents whose replies the user may rank (none of which the user wrote).
+/// How many parents' replies the user may rank (none of which the user wrote).
 pub(crate) async fn rankings(
     executor: impl PgExecutor<'_>,
     user: Uuid,
     lang: &str,
     limits: &Limits,
-) -> Result<Pick, Error> {
-    let row = sqlx::query!(
+) -> Result<u32, Error> {
+    let row = sqlx::query_scalar!(
         "with parents as (
              select c.parent_id
              from message c join message_tree t on t.message_tree_id = c.message_tree_id
@@ -228,8 +206,7 @@ pub(crate) async fn rankings(
                and not exists (select 1 from reaction r
                                where r.message_id = p.parent_id and r.user_id = $1 and r.kind = 'skip_ranking')
          )
-         select (select count(*) from candidates) as \"count!\",
-                (select parent_id from candidates order by random() limit 1) as pick",
+         select count(*) as \"count!\" from candidates",
         user,
         lang,
         limits.span_secs,
@@ -238,10 +215,7 @@ pub(crate) async fn rankings(
     )
     .fetch_one(executor)
     .await?;
-    Ok(Pick {
-        count: count(row.count),
-        pick: row.pick,
-    })
+    Ok(count(row))
 }
 
 /// Locks the tree of `target` and tells whether a task of `kind` on it still has a free slot,
@@ -266,9 +240,175 @@ pub(crate) async fn claim(
     if crate::db::trees::lock(&mut *conn, tree).await?.is_none() {
         return Ok(false);
     }
+    // the tree is ours now: the guarded room check of `try_claim` sees it
+    Ok(try_claim(conn, user, target, kind, limits).await? == Claim::Taken)
+}
+
+/// One item of the language survey: open work on a message, before anyone's own exclusions.
+pub(crate) struct OpenItem {
+    /// `label_prompt`, `label_assistant`, `label_prompter`, `reply_to_prompter`,
+    /// `reply_to_assistant` or `rank`.
+    pub work: String,
+    pub message_id: Uuid,
+    pub author: Uuid,
+    /// The parent's role (`rank`: whose children are ranked).
+    pub role: String,
+    /// Units of work still free: reviews, reply slots or rankings, less open reservations.
+    pub free: i64,
+    /// A prompter message with one reply so far (only `reply_to_prompter`).
+    pub lonely: bool,
+}
+
+/// Every item of a language with work still free, for all annotators at once: prompts to
+/// review, replies to review, parents with reply slots, sibling sets to rank. Reservations are
+/// everyone's open tasks of the span; an annotator's own exclusions (what they wrote, did or
+/// skipped) are checked per request by [`eligible`]. At most `per_work` items of each kind,
+/// drawn at random.
+pub(crate) async fn open_items(
+    executor: impl PgExecutor<'_>,
+    lang: &str,
+    limits: &Limits,
+    per_work: i64,
+) -> Result<Vec<OpenItem>, Error> {
+    Ok(sqlx::query_as!(
+        OpenItem,
+        "with reserved as (
+             select k.message_id,
+                    count(*) filter (where k.kind in ('assistant_reply', 'prompter_reply')) as replies,
+                    count(*) filter (where k.kind like 'label_%' and k.gold_id is null) as reviews,
+                    count(*) filter (where k.kind like 'rank_%' and k.gold_id is null) as ranks
+             from task k
+             where k.lang = $1 and k.done_at is null and k.skipped_at is null
+               and k.created_at > now() - make_interval(secs => $2) and k.message_id is not null
+             group by k.message_id
+         ),
+         trees as (
+             select t.* from message_tree t
+             where t.lang = $1 and t.state in ('initial_prompt_review', 'growing', 'ranking')
+         ),
+         live as (
+             select m.*, t.state, t.goal_tree_size, t.max_depth, t.max_children_count, t.num_prompter_replies
+             from message m join trees t on t.message_tree_id = m.message_tree_id
+             where not m.deleted
+         ),
+         sizes as (
+             select message_tree_id, count(*) as size from live
+             where state = 'growing' and review_result is not false
+             group by message_tree_id
+         ),
+         children as (
+             select parent_id,
+                    count(*) filter (where review_result is not false) as kept,
+                    count(*) filter (where review_result and (role = 'assistant' or $7)) as rankable
+             from live where parent_id is not null
+             group by parent_id
+         ),
+         items as (
+             select case when m.depth = 0 then 'label_prompt' else 'label_' || m.role end as work,
+                    m.message_id, m.user_id as author, m.role,
+                    (case when m.depth = 0 then $3::bigint else $4::bigint end) - m.review_count
+                      - coalesce(r.reviews, 0) as free,
+                    false as lonely
+             from live m left join reserved r on r.message_id = m.message_id
+             where m.review_result is null
+               and ((m.depth = 0 and m.state = 'initial_prompt_review') or (m.depth > 0 and m.state = 'growing'))
+             union all
+             select case p.role when 'prompter' then 'reply_to_prompter' else 'reply_to_assistant' end,
+                    p.message_id, p.user_id, p.role,
+                    (case p.role when 'prompter' then p.max_children_count
+                                 else least(p.num_prompter_replies, p.max_children_count) end)::bigint
+                      - coalesce(c.kept, 0) - coalesce(r.replies, 0),
+                    p.role = 'prompter' and coalesce(c.kept, 0) >= 1 and coalesce(c.kept, 0) < $6
+             from live p
+             join sizes s on s.message_tree_id = p.message_tree_id
+             left join children c on c.parent_id = p.message_id
+             left join reserved r on r.message_id = p.message_id
+             where p.state = 'growing' and p.review_result and p.depth < p.max_depth
+               and s.size < p.goal_tree_size
+             union all
+             select 'rank', p.message_id, p.user_id, p.role,
+                    $5::bigint - (select count(*) from ranking k where k.parent_id = p.message_id)
+                      - coalesce(r.ranks, 0),
+                    false
+             from live p
+             join children c on c.parent_id = p.message_id
+             left join reserved r on r.message_id = p.message_id
+             where p.state = 'ranking' and c.rankable >= 2
+         ),
+         drawn as (
+             select i.*, row_number() over (partition by i.work order by random()) as n
+             from items i where i.free > 0
+         )
+         select work as \"work!\", message_id as \"message_id!\", author as \"author!\", role as \"role!\",
+                free as \"free!\", lonely as \"lonely!\"
+         from drawn where n <= $8",
+        lang,
+        limits.span_secs,
+        i64::from(limits.reviews_prompt),
+        i64::from(limits.reviews_reply),
+        limits.rankings,
+        i64::from(limits.lonely_children),
+        limits.rank_prompter_replies,
+        per_work,
+    )
+    .fetch_all(executor)
+    .await?)
+}
+
+/// Which of `items` (in order) the user may take for `work`: not one they already reviewed,
+/// replied to or ranked, nor one they skipped. Authorship is checked from the survey.
+pub(crate) async fn eligible(
+    executor: impl PgExecutor<'_>,
+    user: Uuid,
+    items: &[Uuid],
+    category: &str,
+) -> Result<Vec<Uuid>, Error> {
+    Ok(sqlx::query_scalar!(
+        "select c.id as \"id!\" from unnest($2::uuid[]) with ordinality as c(id, n)
+         where ($3 <> 'label' or not exists (select 1 from label l
+                   where l.message_id = c.id and l.user_id = $1 and l.task_id is not null))
+           and ($3 = 'label' or not exists (select 1 from message ch
+                   where ch.parent_id = c.id and ch.user_id = $1 and not ch.deleted))
+           and ($3 <> 'rank' or not exists (select 1 from ranking r
+                   where r.parent_id = c.id and r.user_id = $1))
+           and not exists (select 1 from reaction r
+                   where r.message_id = c.id and r.user_id = $1
+                     and r.kind = case $3 when 'label' then 'skip_labeling'
+                                          when 'reply' then 'skip_reply' else 'skip_ranking' end)
+         order by c.n",
+        user,
+        items,
+        category,
+    )
+    .fetch_all(executor)
+    .await?)
+}
+
+/// The outcome of trying to claim an item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Claim {
+    /// The tree is locked by this transaction and the item has room.
+    Taken,
+    /// Another transaction holds the tree right now: try another item.
+    Busy,
+    /// No room left (or the item is gone).
+    Full,
+}
+
+/// Like [`claim`], but passes a tree another transaction holds instead of waiting for it:
+/// the lock and the room check in one statement.
+pub(crate) async fn try_claim(
+    conn: &mut sqlx::PgConnection,
+    user: Uuid,
+    target: Uuid,
+    kind: TaskKind,
+    limits: &Limits,
+) -> Result<Claim, Error> {
     let room = sqlx::query_scalar!(
         "select case
+             when p.deleted then false
              when $3::text in ('assistant_reply', 'prompter_reply') then
+                 t.state = 'growing' and p.review_result is true and p.depth < t.max_depth and
                  (select count(*) from message c
                   where c.parent_id = p.message_id and not c.deleted and c.review_result is not false)
                  + (select count(*) from task k
@@ -278,13 +418,16 @@ pub(crate) async fn claim(
                  < case p.role when 'prompter' then t.max_children_count
                                else least(t.num_prompter_replies, t.max_children_count) end
              when $3 like 'label_%' then
-                 p.review_count
+                 p.review_result is null
+                 and t.state = case when p.depth = 0 then 'initial_prompt_review' else 'growing' end
+                 and p.review_count
                  + (select count(*) from task k
                     where k.message_id = p.message_id and k.kind like 'label_%' and k.user_id <> $2
                       and k.done_at is null and k.skipped_at is null and k.gold_id is null
                       and k.created_at > now() - make_interval(secs => $4::float8))
                  < case when p.depth = 0 then $5::bigint else $6::bigint end
              else
+                 t.state = 'ranking' and
                  (select count(*) from ranking r where r.parent_id = p.message_id)
                  + (select count(*) from task k
                     where k.message_id = p.message_id and k.kind like 'rank_%' and k.user_id <> $2
@@ -293,7 +436,8 @@ pub(crate) async fn claim(
                  < $7::bigint
          end as \"room!\"
          from message p join message_tree t on t.message_tree_id = p.message_tree_id
-         where p.message_id = $1",
+         where p.message_id = $1
+         for no key update of t skip locked",
         target,
         user,
         kind.as_str(),
@@ -304,5 +448,11 @@ pub(crate) async fn claim(
     )
     .fetch_optional(&mut *conn)
     .await?;
-    Ok(room.unwrap_or(false))
+    // no row: the tree is held by another transaction (or the message is gone; the waiting
+    // claim tells)
+    Ok(match room {
+        None => Claim::Busy,
+        Some(true) => Claim::Taken,
+        Some(false) => Claim::Full,
+    })
 }

@@ -92,9 +92,15 @@ pub(crate) async fn thread(
     Ok(sqlx::query_as!(
         MessageRow,
         "with recursive path as (
-             select m.*, 0 as hops from message m where m.message_id = $1
+             select m.message_id, m.message_tree_id, m.parent_id, m.user_id, m.role, m.depth, m.lang,
+                    m.text, m.review_result, m.deleted, m.synthetic, m.thumbs_up, m.thumbs_down,
+                    0 as hops
+             from message m where m.message_id = $1
              union all
-             select p.*, path.hops + 1 from message p join path on p.message_id = path.parent_id
+             select p.message_id, p.message_tree_id, p.parent_id, p.user_id, p.role, p.depth, p.lang,
+                    p.text, p.review_result, p.deleted, p.synthetic, p.thumbs_up, p.thumbs_down,
+                    path.hops + 1
+             from message p join path on p.message_id = path.parent_id
          )
          select message_id as \"message_id!\", message_tree_id as \"message_tree_id!\",
                 parent_id, user_id as \"user_id!\", role as \"role!\", depth as \"depth!\",

@@ -167,16 +167,6 @@ pub(crate) async fn count_task(
     .await?)
 }
 
-/// Tasks the user completed so far.
-pub(crate) async fn tasks_done(executor: impl PgExecutor<'_>, user: Uuid) -> Result<i32, Error> {
-    Ok(sqlx::query_scalar!(
-        "select coalesce((select tasks_done from annotator_quality where user_id = $1), 0) as \"n!\"",
-        user,
-    )
-    .fetch_one(executor)
-    .await?)
-}
-
 /// Each review of a message: its reviewer, label id, the two deciding answers and the
 /// reviewer's label weight (`None` for a reviewer without evidence yet).
 pub(crate) struct WeightedReview {

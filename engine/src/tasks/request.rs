@@ -1,14 +1,16 @@
 //! Requesting a task, and what is available.
 
-use super::{view, TaskRequest, TaskView};
+use super::{
+    survey::{Item, Survey, Work},
+    view, TaskRequest, TaskView,
+};
 use crate::{
     contributors::require_contributor,
     db::{
         self,
-        candidates::{self, Limits, ParentPick, Pick},
+        candidates::{self, Claim, Limits},
         tasks::{NewTask, TaskRow},
     },
-    trees::run_lottery,
     Engine, Error, ErrorKind,
 };
 use domain::{
@@ -25,7 +27,7 @@ use domain::{
 };
 use rand::{rngs::StdRng, seq::SliceRandom, Rng, SeedableRng};
 use sqlx::PgConnection;
-use std::collections::BTreeMap;
+use std::{collections::BTreeMap, sync::atomic::Ordering};
 use time::{Duration, OffsetDateTime};
 use tracing::instrument;
 use uuid::Uuid;
@@ -41,23 +43,46 @@ impl Engine {
         request: TaskRequest,
     ) -> Result<TaskView, Error> {
         let lang = LanguageTag::parse(&request.lang)?;
-        let config = self.config.clone();
         let asked_lang = lang.clone();
-        let outcome = self
-            .transaction(move |conn| {
-                let config = config.clone();
-                let lang = lang.clone();
-                Box::pin(async move { request_in(conn, &config, user, request.kind, &lang).await })
-            })
-            .await;
+        let started = std::time::Instant::now();
+        // taken (or shared) before the transaction: no connection is held while waiting for it
+        let survey = self.survey(lang.as_str()).await?;
+        let fresh_enough = survey.taken > started;
+        let mut outcome = self.request_with(user, &request, &lang, survey).await;
+        if !fresh_enough && matches!(&outcome, Err(e) if e.code() == NO_TASK) {
+            // nothing in a survey older than the request: look again in one that is not
+            let survey = self
+                .survey_taken_after(lang.as_str(), Some(started))
+                .await?;
+            outcome = self.request_with(user, &request, &lang, survey).await;
+        }
         match &outcome {
             Ok(task) => self.counters.served(task.kind.as_str(), &task.lang),
-            Err(e) if e.code() == "no_task_available" => {
+            Err(e) if e.code() == NO_TASK => {
                 self.counters.none_available(asked_lang.as_str())
             }
             Err(_) => {}
         }
         outcome
+    }
+
+    async fn request_with(
+        &self,
+        user: UserId,
+        request: &TaskRequest,
+        lang: &LanguageTag,
+        survey: std::sync::Arc<Survey>,
+    ) -> Result<TaskView, Error> {
+        let config = self.config.clone();
+        let lang = lang.clone();
+        let kind = request.kind;
+        self.transaction(move |conn| {
+            let config = config.clone();
+            let lang = lang.clone();
+            let survey = survey.clone();
+            Box::pin(async move { request_in(conn, &config, user, kind, &lang, &survey).await })
+        })
+        .await
     }
 
     /// How many tasks of each kind the user could get now in a language.
@@ -69,18 +94,18 @@ impl Engine {
             let lang = lang.clone();
             Box::pin(async move {
                 require_contributor(conn, user).await?;
-                let survey = survey(conn, &config, user.as_uuid(), lang.as_str(), None).await?;
+                let survey = user_survey(conn, &config, user.as_uuid(), lang.as_str(), None).await?;
                 let mut counts = BTreeMap::new();
                 counts.insert(TaskKind::InitialPrompt, survey.backlog.prompt_need(&config));
-                counts.insert(TaskKind::AssistantReply, survey.assistant_parents.count);
-                counts.insert(TaskKind::PrompterReply, survey.prompter_parents.count);
-                counts.insert(TaskKind::LabelInitialPrompt, survey.prompt_reviews.count);
+                counts.insert(TaskKind::AssistantReply, survey.assistant_parents);
+                counts.insert(TaskKind::PrompterReply, survey.prompter_parents);
+                counts.insert(TaskKind::LabelInitialPrompt, survey.prompt_reviews);
                 counts.insert(
                     TaskKind::LabelAssistantReply,
-                    survey.assistant_reviews.count,
+                    survey.assistant_reviews,
                 );
-                counts.insert(TaskKind::LabelPrompterReply, survey.prompter_reviews.count);
-                counts.insert(TaskKind::RankAssistantReplies, survey.rankings.count);
+                counts.insert(TaskKind::LabelPrompterReply, survey.prompter_reviews);
+                counts.insert(TaskKind::RankAssistantReplies, survey.rankings);
                 let total = counts.values().sum();
                 let backlog = &survey.backlog;
                 let pause = if backlog.prompts_paused {
@@ -116,7 +141,7 @@ impl Engine {
     }
 }
 
-fn limits(config: &TreeConfig) -> Limits {
+pub(super) fn limits(config: &TreeConfig) -> Limits {
     Limits {
         span_secs: f64::from(config.task_reservation_secs),
         reviews_prompt: i32::try_from(config.num_reviews_initial_prompt).unwrap_or(i32::MAX),
@@ -127,48 +152,29 @@ fn limits(config: &TreeConfig) -> Limits {
     }
 }
 
-/// Everything the chooser needs about a language and a user.
-struct Survey {
+/// Everything the chooser needs about a language and a user, counted exactly (for the
+/// availability page; task requests use the shared survey).
+struct UserSurvey {
     backlog: Backlog,
-    prompt_reviews: Pick,
-    assistant_reviews: Pick,
-    prompter_reviews: Pick,
-    assistant_parents: ParentPick,
-    prompter_parents: ParentPick,
-    rankings: Pick,
+    prompt_reviews: u32,
+    assistant_reviews: u32,
+    prompter_reviews: u32,
+    assistant_parents: u32,
+    prompter_parents: u32,
+    rankings: u32,
 }
 
-impl Survey {
-    fn offer(&self) -> Offer {
-        Offer {
-            replies: self.assistant_parents.count + self.prompter_parents.count,
-            lonely_replies: self.assistant_parents.lonely,
-            label_prompts: self.prompt_reviews.count,
-            label_replies: self.assistant_reviews.count + self.prompter_reviews.count,
-            rankings: self.rankings.count,
-        }
-    }
-}
-
-async fn survey(
+async fn user_survey(
     conn: &mut PgConnection,
     config: &TreeConfig,
     user: Uuid,
     lang: &str,
     only: Option<TaskKind>,
-) -> Result<Survey, Error> {
+) -> Result<UserSurvey, Error> {
     let limits = limits(config);
     let wants = |kind: TaskKind| only.is_none_or(|only| only == kind);
-    let empty = || Pick {
-        count: 0,
-        pick: None,
-    };
-    let no_parents = || ParentPick {
-        count: 0,
-        lonely: 0,
-        any: None,
-        lonely_pick: None,
-    };
+    let empty = || 0;
+    let no_parents = || 0;
     let backlog = candidates::backlog(&mut *conn, lang, &limits).await?;
     let prompt_reviews = if wants(TaskKind::LabelInitialPrompt) {
         candidates::reviews(&mut *conn, user, lang, None, &limits).await?
@@ -201,7 +207,7 @@ async fn survey(
     } else {
         empty()
     };
-    Ok(Survey {
+    Ok(UserSurvey {
         backlog,
         prompt_reviews,
         assistant_reviews,
@@ -218,6 +224,7 @@ async fn request_in(
     user_id: UserId,
     kind: Option<TaskKind>,
     lang: &LanguageTag,
+    survey: &Survey,
 ) -> Result<TaskView, Error> {
     require_contributor(conn, user_id).await?;
     let user = user_id.as_uuid();
@@ -230,105 +237,41 @@ async fn request_in(
             .map(|k| k.as_str().to_owned())
             .collect(),
     };
-    if let Some(open) = db::tasks::open_for_user(&mut *conn, user, lang.as_str(), &kinds).await? {
+    // the held task, the pending count and the finished count in one round trip
+    let mine = db::tasks::user_tasks(
+        &mut *conn,
+        user,
+        lang.as_str(),
+        &kinds,
+        i32::try_from(config.recent_tasks_span_secs).unwrap_or(i32::MAX),
+    )
+    .await?;
+    let mut pending = mine.pending;
+    if let Some(open) = mine.open {
         if still_valid(conn, &open).await? {
             return serde_json::from_value(open.payload)
                 .map_err(|e| Error::Internal(format!("stored task unreadable: {e}")));
         }
         db::tasks::mark_skipped(&mut *conn, open.task_id, "stale").await?;
+        // rare: count again without the task just skipped
+        pending = db::tasks::pending_count(
+            &mut *conn,
+            user,
+            i32::try_from(config.recent_tasks_span_secs).unwrap_or(i32::MAX),
+        )
+        .await?;
     }
-    let pending = db::tasks::pending_count(
-        &mut *conn,
-        user,
-        i32::try_from(config.recent_tasks_span_secs).unwrap_or(i32::MAX),
-    )
-    .await?;
-    chooser::check_pending(u32::try_from(pending).unwrap_or(u32::MAX), config)
+    chooser::check_pending(u32::try_from(pending.max(0)).unwrap_or(u32::MAX), config)
         .map_err(|invalid| Error::rule(ErrorKind::TooMany, invalid.code, invalid.message))?;
 
     let mut rng = StdRng::from_entropy();
-    let done = u32::try_from(db::quality::tasks_done(&mut *conn, user).await?).unwrap_or(0);
+    let done = u32::try_from(mine.done).unwrap_or(0);
     if rng.gen_bool(gold::gold_share(done, config)) {
         if let Some(task) = gold_task(conn, config, user, kind, lang, now, &mut rng).await? {
             return Ok(task);
         }
     }
-    run_lottery(conn, config, lang.as_str(), 2).await?;
-    // The choice reads counts without locks, so two annotators can pick the last free slot of
-    // the same message at once; the claim below settles it under the tree's lock, and the
-    // loser chooses again rather than write a reply that would be refused as `parent_full`.
-    let mut attempts = 0;
-    let (task_kind, target) = loop {
-        attempts += 1;
-        let survey = survey(conn, config, user, lang.as_str(), kind).await?;
-        let category = chooser::choose_category(
-            kind.map(TaskKind::category),
-            &survey.backlog,
-            &survey.offer(),
-            config,
-            &mut rng,
-        )
-        .map_err(|nothing| no_task(nothing, lang))?;
-
-        let (task_kind, target) = match category {
-            TaskCategory::InitialPrompt => (TaskKind::InitialPrompt, None),
-            TaskCategory::Reply => {
-                let lonely = chooser::prefer_lonely_child(
-                    &Offer {
-                        lonely_replies: survey.assistant_parents.lonely,
-                        ..survey.offer()
-                    },
-                    config,
-                    &mut rng,
-                );
-                let assistant_share = survey.assistant_parents.count;
-                let total = assistant_share + survey.prompter_parents.count;
-                let pick = if lonely {
-                    survey
-                        .assistant_parents
-                        .lonely_pick
-                        .map(|id| (TaskKind::AssistantReply, id))
-                } else if rng.gen_range(0..total.max(1)) < assistant_share {
-                    survey
-                        .assistant_parents
-                        .any
-                        .map(|id| (TaskKind::AssistantReply, id))
-                } else {
-                    survey
-                        .prompter_parents
-                        .any
-                        .map(|id| (TaskKind::PrompterReply, id))
-                };
-                let (kind, id) = pick.ok_or_else(|| no_task(NothingToDo::AllTaken, lang))?;
-                (kind, Some(id))
-            }
-            TaskCategory::LabelPrompt => (TaskKind::LabelInitialPrompt, survey.prompt_reviews.pick),
-            TaskCategory::LabelReply => {
-                let assistant_share = survey.assistant_reviews.count;
-                let total = assistant_share + survey.prompter_reviews.count;
-                if rng.gen_range(0..total.max(1)) < assistant_share {
-                    (TaskKind::LabelAssistantReply, survey.assistant_reviews.pick)
-                } else {
-                    (TaskKind::LabelPrompterReply, survey.prompter_reviews.pick)
-                }
-            }
-            TaskCategory::Ranking => (TaskKind::RankAssistantReplies, survey.rankings.pick),
-        };
-        if task_kind != TaskKind::InitialPrompt && target.is_none() {
-            return Err(no_task(NothingToDo::AllTaken, lang));
-        }
-        match target {
-            Some(target)
-                if !db::candidates::claim(&mut *conn, user, target, task_kind, &limits(config))
-                    .await? =>
-            {
-                if attempts >= 3 {
-                    return Err(no_task(NothingToDo::AllTaken, lang));
-                }
-            }
-            _ => break (task_kind, target),
-        }
-    };
+    let (task_kind, target) = choose_and_claim(conn, config, user, kind, lang, survey, &mut rng).await?;
     let random_request = kind.is_none();
     create_task(
         conn,
@@ -343,6 +286,180 @@ async fn request_in(
         None,
     )
     .await
+}
+
+/// Chooses a category with the chooser's weights over the shared survey, then claims an item
+/// of it for the user; a category where nothing is left for them is dropped and the choice
+/// made again (no new survey).
+async fn choose_and_claim(
+    conn: &mut PgConnection,
+    config: &TreeConfig,
+    user: Uuid,
+    kind: Option<TaskKind>,
+    lang: &LanguageTag,
+    survey: &Survey,
+    rng: &mut StdRng,
+) -> Result<(TaskKind, Option<Uuid>), Error> {
+    let backlog = survey.backlog_now();
+    let wanted = |work: Work| kind.is_none_or(|k| work_kind(work, "prompter") == k || (work == Work::Rank && k.category() == TaskCategory::Ranking));
+    let count = |work: Work| if wanted(work) { survey.count_for(work, user) } else { 0 };
+    let mut offer = Offer {
+        replies: count(Work::ReplyToPrompter) + count(Work::ReplyToAssistant),
+        lonely_replies: if wanted(Work::ReplyToPrompter) {
+            u32::try_from(
+                survey
+                    .items(Work::ReplyToPrompter)
+                    .iter()
+                    .filter(|i| i.lonely && i.author != user && i.free.load(Ordering::Relaxed) > 0)
+                    .count(),
+            )
+            .unwrap_or(u32::MAX)
+        } else {
+            0
+        },
+        label_prompts: count(Work::LabelPrompt),
+        label_replies: count(Work::LabelAssistant) + count(Work::LabelPrompter),
+        rankings: count(Work::Rank),
+    };
+    loop {
+        let category = chooser::choose_category(
+            kind.map(TaskKind::category),
+            &backlog,
+            &offer,
+            config,
+            rng,
+        )
+        .map_err(|nothing| no_task(nothing, lang))?;
+        if category == TaskCategory::InitialPrompt {
+            survey.prompts_handed.fetch_add(1, Ordering::Relaxed);
+            return Ok((TaskKind::InitialPrompt, None));
+        }
+        // the works of the category in the order to try them
+        let mut works: Vec<(Work, bool)> = match category {
+            TaskCategory::Reply => {
+                let lonely = chooser::prefer_lonely_child(&offer, config, rng);
+                let prompter = count(Work::ReplyToPrompter);
+                let assistant = count(Work::ReplyToAssistant);
+                let mut order = if rng.gen_range(0..(prompter + assistant).max(1)) < prompter {
+                    vec![(Work::ReplyToPrompter, false), (Work::ReplyToAssistant, false)]
+                } else {
+                    vec![(Work::ReplyToAssistant, false), (Work::ReplyToPrompter, false)]
+                };
+                if lonely {
+                    order.insert(0, (Work::ReplyToPrompter, true));
+                }
+                order
+            }
+            TaskCategory::LabelReply => {
+                let assistant = count(Work::LabelAssistant);
+                let prompter = count(Work::LabelPrompter);
+                if rng.gen_range(0..(assistant + prompter).max(1)) < assistant {
+                    vec![(Work::LabelAssistant, false), (Work::LabelPrompter, false)]
+                } else {
+                    vec![(Work::LabelPrompter, false), (Work::LabelAssistant, false)]
+                }
+            }
+            TaskCategory::LabelPrompt => vec![(Work::LabelPrompt, false)],
+            TaskCategory::Ranking => vec![(Work::Rank, false)],
+            TaskCategory::InitialPrompt => Vec::new(),
+        };
+        works.retain(|(work, _)| wanted(*work));
+        for (work, lonely_only) in works {
+            if let Some(claimed) = claim_from(conn, config, user, survey, work, lonely_only, rng).await? {
+                return Ok(claimed);
+            }
+        }
+        // nothing of this category is left for the user: choose among the others
+        match category {
+            TaskCategory::Reply => {
+                offer.replies = 0;
+                offer.lonely_replies = 0;
+            }
+            TaskCategory::LabelPrompt => offer.label_prompts = 0,
+            TaskCategory::LabelReply => offer.label_replies = 0,
+            TaskCategory::Ranking => offer.rankings = 0,
+            TaskCategory::InitialPrompt => {}
+        }
+    }
+}
+
+/// Candidates checked for the user per query.
+const BATCH: usize = 8;
+
+/// Claims one item of `work` for the user: candidates from a random place in the survey's
+/// list, the user's exclusions checked a batch at a time, each claimed under its tree's lock
+/// without waiting for a tree another transaction holds. If every candidate's tree was busy,
+/// waits for the first one's.
+async fn claim_from(
+    conn: &mut PgConnection,
+    config: &TreeConfig,
+    user: Uuid,
+    survey: &Survey,
+    work: Work,
+    lonely_only: bool,
+    rng: &mut StdRng,
+) -> Result<Option<(TaskKind, Option<Uuid>)>, Error> {
+    let items = survey.items(work);
+    if items.is_empty() {
+        return Ok(None);
+    }
+    let limits = limits(config);
+    let start = rng.gen_range(0..items.len());
+    let mut open = items
+        .iter()
+        .cycle()
+        .skip(start)
+        .take(items.len())
+        .filter(|i| {
+            i.author != user && i.free.load(Ordering::Relaxed) > 0 && (!lonely_only || i.lonely)
+        });
+    let mut busy: Option<&Item> = None;
+    for _ in 0..2 {
+        let batch: Vec<&Item> = open.by_ref().take(BATCH).collect();
+        if batch.is_empty() {
+            break;
+        }
+        let ids: Vec<Uuid> = batch.iter().map(|i| i.message_id).collect();
+        let eligible = db::candidates::eligible(&mut *conn, user, &ids, work.check()).await?;
+        for item in batch.into_iter().filter(|i| eligible.contains(&i.message_id)) {
+            let kind = work_kind(work, &item.role);
+            match db::candidates::try_claim(&mut *conn, user, item.message_id, kind, &limits).await? {
+                Claim::Taken => {
+                    item.free.fetch_sub(1, Ordering::Relaxed);
+                    return Ok(Some((kind, Some(item.message_id))));
+                }
+                Claim::Busy => {
+                    busy.get_or_insert(item);
+                }
+                Claim::Full => item.free.store(0, Ordering::Relaxed),
+            }
+        }
+    }
+    if let Some(item) = busy {
+        let kind = work_kind(work, &item.role);
+        if db::candidates::claim(&mut *conn, user, item.message_id, kind, &limits).await? {
+            item.free.fetch_sub(1, Ordering::Relaxed);
+            return Ok(Some((kind, Some(item.message_id))));
+        }
+        item.free.store(0, Ordering::Relaxed);
+    }
+    Ok(None)
+}
+
+/// The task kind for an item of `work` whose message has `role`.
+fn work_kind(work: Work, role: &str) -> TaskKind {
+    match work {
+        Work::LabelPrompt => TaskKind::LabelInitialPrompt,
+        Work::LabelAssistant => TaskKind::LabelAssistantReply,
+        Work::LabelPrompter => TaskKind::LabelPrompterReply,
+        Work::ReplyToPrompter => TaskKind::AssistantReply,
+        Work::ReplyToAssistant => TaskKind::PrompterReply,
+        Work::Rank => TaskKind::rank_children_of(if role == "assistant" {
+            Role::Assistant
+        } else {
+            Role::Prompter
+        }),
+    }
 }
 
 /// A gold item for the user as a task of its kind (`kind`, when one was asked for), if any is
@@ -391,6 +508,8 @@ async fn gold_task(
     Ok(Some(task))
 }
 
+const NO_TASK: &str = "no_task_available";
+
 fn no_task(nothing: NothingToDo, lang: &LanguageTag) -> Error {
     let message = match nothing {
         NothingToDo::PromptsQueued => format!(
@@ -402,7 +521,7 @@ fn no_task(nothing: NothingToDo, lang: &LanguageTag) -> Error {
             lang.english_name()
         ),
     };
-    Error::not_found("no_task_available", message)
+    Error::not_found(NO_TASK, message)
 }
 
 /// Whether a held task can still be done (its message may have been deleted, its slot filled,

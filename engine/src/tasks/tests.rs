@@ -705,3 +705,47 @@ async fn annotators_asking_at_once_never_share_the_last_slot(pool: PgPool) -> Re
         .await?;
     Ok(())
 }
+
+/// More annotators, more trees growing at once (`domain::tree::config::active_trees`): with a
+/// minimum of two trees and one more per two annotators holding a task, three accepted
+/// prompts wait for a crowd: six annotators at work let the third grow.
+#[sqlx::test(migrator = "crate::MIGRATOR")]
+async fn a_crowd_lets_more_trees_grow(pool: PgPool) -> Result<(), Error> {
+    let engine = Engine::with_config(
+        pool.clone(),
+        TreeConfig {
+            max_active_trees: 2,
+            annotators_per_growing_tree: 2,
+            num_reviews_initial_prompt: 1,
+            ..TreeConfig::default()
+        },
+    );
+    let growing = || async {
+        sqlx::query_scalar!("select count(*) as \"n!\" from message_tree where state = 'growing'")
+            .fetch_one(&pool)
+            .await
+    };
+    let users = futures_join(&engine, &["ada", "bob", "cyd", "dee"]).await?;
+    for (i, user) in users.iter().take(3).enumerate() {
+        write(&engine, *user, TaskKind::InitialPrompt, &format!("Question number {i} for the crowd?")).await?;
+    }
+    for _ in 0..3 {
+        review_as(&engine, users[3], TaskKind::LabelInitialPrompt, 0.0).await?;
+    }
+    assert_eq!(growing().await?, 2, "nobody is at work: the minimum grows");
+
+    // six annotators take the six reply slots of the two trees and write
+    let crowd = futures_join(&engine, &["eve", "fay", "gus", "hal", "ivy", "jon"]).await?;
+    for user in &crowd {
+        engine.forget_surveys();
+        engine.request_task(*user, request(TaskKind::AssistantReply)).await?;
+    }
+    // the next survey runs the lottery for six annotators at work: three trees
+    engine.forget_surveys();
+    let _ = engine
+        .request_task(users[3], request(TaskKind::AssistantReply))
+        .await;
+    assert_eq!(growing().await?, 3);
+    assert_eq!(engine.check_invariants().await?, Vec::<String>::new());
+    Ok(())
+}

@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 use std::path::Path;
 use tower_http::{
     compression::{
-        predicate::{DefaultPredicate, NotForContentType, Predicate},
+        predicate::{NotForContentType, Predicate, SizeAbove},
         CompressionLayer,
     },
     services::ServeDir,
@@ -91,7 +91,12 @@ pub async fn texts(axum::extract::Path(file): axum::extract::Path<String>) -> Re
 /// compressed already or streamed in bulk: the front end's files (precompressed), exports and
 /// model archives.
 pub fn compression() -> CompressionLayer<impl Predicate> {
-    let predicate = DefaultPredicate::new()
+    // small answers (a task, a submit's outcome) cost more CPU to compress than they save on
+    // the wire; pages and anything streamed (no size known) are still compressed
+    let predicate = SizeAbove::new(1024)
+        .and(NotForContentType::GRPC)
+        .and(NotForContentType::IMAGES)
+        .and(NotForContentType::SSE)
         .and(NotForContentType::const_new("application/gzip"))
         .and(NotForContentType::const_new("application/x-tar"))
         .and(NotForContentType::const_new("application/octet-stream"))

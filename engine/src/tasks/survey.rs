@@ -1,0 +1,227 @@
+//! The shared survey of available work in a language. Task requests used to run the candidate
+//! queries of every kind each; now one request a second per language and server runs one query
+//! listing every item with work still free ([`db::candidates::open_items`]) plus the backlog,
+//! and every request in that second shares it. A request then checks only what concerns its
+//! annotator (authorship from the survey; what they already did or skipped, in one query over
+//! a handful of candidates) and claims one candidate under its tree's lock, passing trees
+//! other transactions hold (`SKIP LOCKED`).
+//!
+//! Staleness: a survey is at most [`MAX_AGE`] old. It can list an item filled or reserved
+//! since; the claim re-checks the room under the tree's lock, so nothing is handed out twice.
+//! Within a process every handed-out task takes one unit off its item's `free` count at once,
+//! so requests sharing a survey do not all try the same last slot. It can miss items that
+//! appeared since (for at most [`MAX_AGE`]).
+
+use crate::{
+    db::{self, candidates::OpenItem},
+    trees::run_lottery,
+    Engine, Error,
+};
+use domain::{
+    task::{chooser::Backlog, TaskCategory},
+};
+use std::{
+    collections::HashMap,
+    sync::{
+        atomic::{AtomicI64, Ordering},
+        Arc, Mutex,
+    },
+    time::{Duration, Instant},
+};
+use uuid::Uuid;
+
+/// How old a shared survey may get before a request takes a new one.
+pub const MAX_AGE: Duration = Duration::from_secs(1);
+/// Items of each kind a survey keeps (drawn at random when a language has more).
+const PER_WORK: i64 = 2000;
+
+/// Work of one kind on one message.
+pub(crate) struct Item {
+    pub message_id: Uuid,
+    pub author: Uuid,
+    pub role: String,
+    pub lonely: bool,
+    /// Units still free as far as this process knows.
+    pub free: AtomicI64,
+}
+
+/// The kinds of work a survey lists, as the chooser's categories split them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum Work {
+    LabelPrompt,
+    LabelAssistant,
+    LabelPrompter,
+    ReplyToPrompter,
+    ReplyToAssistant,
+    Rank,
+}
+
+impl Work {
+    fn parse(raw: &str) -> Option<Self> {
+        Some(match raw {
+            "label_prompt" => Self::LabelPrompt,
+            "label_assistant" => Self::LabelAssistant,
+            "label_prompter" => Self::LabelPrompter,
+            "reply_to_prompter" => Self::ReplyToPrompter,
+            "reply_to_assistant" => Self::ReplyToAssistant,
+            "rank" => Self::Rank,
+            _ => return None,
+        })
+    }
+
+    pub(crate) fn category(self) -> TaskCategory {
+        match self {
+            Self::LabelPrompt => TaskCategory::LabelPrompt,
+            Self::LabelAssistant | Self::LabelPrompter => TaskCategory::LabelReply,
+            Self::ReplyToPrompter | Self::ReplyToAssistant => TaskCategory::Reply,
+            Self::Rank => TaskCategory::Ranking,
+        }
+    }
+
+    /// The group [`db::candidates::eligible`] checks.
+    pub(crate) fn check(self) -> &'static str {
+        match self.category() {
+            TaskCategory::LabelPrompt | TaskCategory::LabelReply => "label",
+            TaskCategory::Reply | TaskCategory::InitialPrompt => "reply",
+            TaskCategory::Ranking => "rank",
+        }
+    }
+}
+
+/// Available work in a language at one moment, shared by the requests of the next second.
+pub(crate) struct Survey {
+    pub taken: Instant,
+    pub backlog: Backlog,
+    /// Prompt tasks handed out since the survey (they count as queued prompts).
+    pub prompts_handed: AtomicI64,
+    pub items: HashMap<Work, Vec<Item>>,
+}
+
+impl Survey {
+    pub(crate) fn items(&self, work: Work) -> &[Item] {
+        self.items.get(&work).map_or(&[], Vec::as_slice)
+    }
+
+    /// Items of `work` with something free, not written by `user`.
+    pub(crate) fn count_for(&self, work: Work, user: Uuid) -> u32 {
+        let n = self
+            .items(work)
+            .iter()
+            .filter(|i| i.author != user && i.free.load(Ordering::Relaxed) > 0)
+            .count();
+        u32::try_from(n).unwrap_or(u32::MAX)
+    }
+}
+
+/// This process's surveys, one per language, each refreshed by one request at a time.
+#[derive(Default)]
+pub(crate) struct Surveys {
+    languages: Mutex<HashMap<String, Arc<tokio::sync::Mutex<Option<Arc<Survey>>>>>>,
+}
+
+impl std::fmt::Debug for Surveys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Surveys")
+    }
+}
+
+impl Engine {
+    /// The language's survey: the shared one if it is fresh, otherwise a new one (taken by
+    /// one request while the others of the moment wait for it). Holds no connection while
+    /// waiting, so waiting requests cannot starve the refresh of connections.
+    pub(crate) async fn survey(&self, lang: &str) -> Result<Arc<Survey>, Error> {
+        let oldest = Instant::now().checked_sub(MAX_AGE);
+        self.survey_taken_after(lang, oldest).await
+    }
+
+    /// A survey taken after `oldest` (a new one if the shared one is older). A request that
+    /// found nothing in its survey asks for one taken after it started: either another
+    /// request refreshed it meanwhile, or it takes one itself. So "nothing to do" is never
+    /// older than the request, and a crowd that runs out of work refreshes the survey at most
+    /// once per refresh, not once per request.
+    pub(crate) async fn survey_taken_after(
+        &self,
+        lang: &str,
+        oldest: Option<Instant>,
+    ) -> Result<Arc<Survey>, Error> {
+        let slot = {
+            let mut languages = self
+                .surveys
+                .languages
+                .lock()
+                .map_err(|_| Error::Internal("survey cache poisoned".to_owned()))?;
+            languages.entry(lang.to_owned()).or_default().clone()
+        };
+        let mut current = slot.lock().await;
+        if let Some(survey) = current.as_ref() {
+            if oldest.is_some_and(|oldest| survey.taken > oldest) {
+                return Ok(survey.clone());
+            }
+        }
+        let fresh = Arc::new(self.take_survey(lang).await?);
+        *current = Some(fresh.clone());
+        Ok(fresh)
+    }
+
+    /// Forgets this process's surveys (tests that change the data under them).
+    pub fn forget_surveys(&self) {
+        if let Ok(mut languages) = self.surveys.languages.lock() {
+            languages.clear();
+        }
+    }
+
+    async fn take_survey(&self, lang: &str) -> Result<Survey, Error> {
+        let started = Instant::now();
+        let config = self.config.clone();
+        let owned = lang.to_owned();
+        // the lottery lets more trees grow when the crowd grew (in its own transaction)
+        self.transaction(move |conn| {
+            let config = config.clone();
+            let lang = owned.clone();
+            Box::pin(async move { run_lottery(conn, &config, &lang, 4).await })
+        })
+        .await?;
+        let limits = super::request::limits(&self.config);
+        let mut conn = self.pool.acquire().await?;
+        let backlog = db::candidates::backlog(&mut *conn, lang, &limits).await?;
+        let rows = db::candidates::open_items(&mut *conn, lang, &limits, PER_WORK).await?;
+        Ok(assemble(backlog, rows, started))
+    }
+}
+
+fn assemble(backlog: Backlog, rows: Vec<OpenItem>, taken: Instant) -> Survey {
+    let mut items: HashMap<Work, Vec<Item>> = HashMap::new();
+    for row in rows {
+        let Some(work) = Work::parse(&row.work) else {
+            continue;
+        };
+        items.entry(work).or_default().push(Item {
+            message_id: row.message_id,
+            author: row.author,
+            role: row.role,
+            lonely: row.lonely,
+            free: AtomicI64::new(row.free),
+        });
+    }
+    Survey {
+        taken,
+        prompts_handed: AtomicI64::new(0),
+        backlog,
+        items,
+    }
+}
+
+impl Survey {
+    /// The backlog as the chooser should see it now: prompts handed out since the survey
+    /// count as queued, so a second of requests does not all get prompts.
+    pub(crate) fn backlog_now(&self) -> Backlog {
+        let handed = self.prompts_handed.load(Ordering::Relaxed);
+        Backlog {
+            prompts_in_review: self
+                .backlog
+                .prompts_in_review
+                .saturating_add(u32::try_from(handed.max(0)).unwrap_or(u32::MAX)),
+            ..self.backlog
+        }
+    }
+}

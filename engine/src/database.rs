@@ -1,16 +1,28 @@
 //! Connecting to Postgres and creating Grove's database on a server that lacks it.
 
 use crate::{Engine, Error};
-use sqlx::{postgres::PgPoolOptions, Connection, PgConnection};
+use sqlx::{
+    postgres::{PgConnectOptions, PgPoolOptions},
+    Connection, PgConnection,
+};
 use std::time::Duration;
 
 impl Engine {
     /// Connects a pool of at most `max_connections` to `url`.
     pub async fn connect(url: &str, max_connections: u32) -> Result<Self, Error> {
+        // Grove's statements are prepared once per connection; Postgres would plan many of them
+        // again on every execution (custom plans for their parameters), which cost more CPU
+        // than running them (BENCHMARKS.md, "Annotators over HTTP")
+        // and with sqlx's default of 100 prepared statements per connection, the ~180 that a
+        // busy server uses pushed each other out and were prepared again and again
+        let options = url
+            .parse::<PgConnectOptions>()?
+            .options([("plan_cache_mode", "force_generic_plan")])
+            .statement_cache_capacity(1024);
         let pool = PgPoolOptions::new()
             .max_connections(max_connections)
             .acquire_timeout(Duration::from_secs(10))
-            .connect(url)
+            .connect_with(options)
             .await?;
         Ok(Self::new(pool))
     }

@@ -91,9 +91,10 @@ pub async fn texts(axum::extract::Path(file): axum::extract::Path<String>) -> Re
 /// compressed already or streamed in bulk: the front end's files (precompressed), exports and
 /// model archives.
 pub fn compression() -> CompressionLayer<impl Predicate> {
-    // small answers (a task, a submit's outcome) cost more CPU to compress than they save on
+    // small answers (a task, a submit's outcome: under 4 KiB) cost more CPU to compress (a
+    // brotli encoder allocates and clears its tables per response) than they save on
     // the wire; pages and anything streamed (no size known) are still compressed
-    let predicate = SizeAbove::new(1024)
+    let predicate = SizeAbove::new(4096)
         .and(NotForContentType::GRPC)
         .and(NotForContentType::IMAGES)
         .and(NotForContentType::SSE)

@@ -144,6 +144,11 @@ async fn metrics_count_requests_tasks_and_connections(pool: PgPool) {
     assert_eq!(task.status, StatusCode::OK, "{}", task.body);
     let missing = app.post_json("/api/v1/tasks/not-an-id/submit", "{}").await;
     assert_eq!(missing.status, StatusCode::BAD_REQUEST);
+    // made-up paths add no series of their own
+    for i in 0..50 {
+        app.post_json(&format!("/api/junk{i}"), "{}").await;
+        app.get(&format!("/api/v1/junk/{i}")).await;
+    }
 
     let metrics = app.get("/metrics").await;
     assert_eq!(metrics.status, StatusCode::OK);
@@ -159,6 +164,11 @@ async fn metrics_count_requests_tasks_and_connections(pool: PgPool) {
     }
     assert!(
         text.contains(r#"grove_db_connections{state="max"} "#),
+        "{text}"
+    );
+    assert!(!text.contains("junk"), "{text}");
+    assert!(
+        text.contains(r#"grove_http_requests_total{method="POST",route="unmatched",status="#),
         "{text}"
     );
 }

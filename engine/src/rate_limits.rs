@@ -66,9 +66,24 @@ mod tests {
         let two = Engine::new(pool);
         let user = draw("login|user|ada", 3.0, 0.001);
         let address = |n: &str| draw(&format!("login|address|{n}"), 100.0, 1.0);
-        assert_eq!(one.take_rate_tokens(&[user.clone(), address("a")]).await.unwrap(), Ok(()));
-        assert_eq!(two.take_rate_tokens(&[user.clone(), address("b")]).await.unwrap(), Ok(()));
-        assert_eq!(one.take_rate_tokens(&[user.clone(), address("a")]).await.unwrap(), Ok(()));
+        assert_eq!(
+            one.take_rate_tokens(&[user.clone(), address("a")])
+                .await
+                .unwrap(),
+            Ok(())
+        );
+        assert_eq!(
+            two.take_rate_tokens(&[user.clone(), address("b")])
+                .await
+                .unwrap(),
+            Ok(())
+        );
+        assert_eq!(
+            one.take_rate_tokens(&[user.clone(), address("a")])
+                .await
+                .unwrap(),
+            Ok(())
+        );
         // the fourth attempt at the name is refused on either server, with a long wait
         let wait = two
             .take_rate_tokens(&[user.clone(), address("b")])
@@ -79,10 +94,11 @@ mod tests {
         // and the refused attempt charged no other bucket: "b" still has 99 of 100
         let full = |n: &str| draw(&format!("login|address|{n}"), 99.0, 0.0);
         assert_eq!(two.take_rate_tokens(&[full("b")]).await.unwrap(), Ok(()));
-        let left: f64 = sqlx::query_scalar("select tokens from rate_bucket where bucket = 'login|address|b'")
-            .fetch_one(&two.pool)
-            .await
-            .unwrap();
+        let left: f64 =
+            sqlx::query_scalar("select tokens from rate_bucket where bucket = 'login|address|b'")
+                .fetch_one(&two.pool)
+                .await
+                .unwrap();
         assert!((left - 98.0).abs() < 0.01, "{left}");
     }
 

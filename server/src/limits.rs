@@ -324,7 +324,10 @@ mod tests {
             ]
         );
         // registrations have no per-session rule
-        assert_eq!(draws(Action::Register, &keys("10.0.0.2", Some("s")), 1.0).len(), 1);
+        assert_eq!(
+            draws(Action::Register, &keys("10.0.0.2", Some("s")), 1.0).len(),
+            1
+        );
         // a login draws on the name too
         let login = draws(
             Action::Login,

@@ -68,9 +68,7 @@ impl HttpMetrics {
 
     fn record(&self, method: &'static str, route: &str, status: u16, seconds: f64) {
         if let Ok(mut routes) = self.routes.lock() {
-            let stats = routes
-                .entry((method, route.to_owned()))
-                .or_default();
+            let stats = routes.entry((method, route.to_owned())).or_default();
             *stats.statuses.entry(status).or_default() += 1;
             stats.latency.observe(seconds);
         }
@@ -90,7 +88,7 @@ pub async fn track(State(metrics): State<HttpMetrics>, request: Request, next: N
     };
     let response = next.run(request).await;
     metrics.record(
-        &method,
+        method,
         &route,
         response.status().as_u16(),
         started.elapsed().as_secs_f64(),

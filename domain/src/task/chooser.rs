@@ -93,8 +93,10 @@ impl Backlog {
         }
         let target = 2 * self.active_trees(config);
         let queued = self.prompts_in_review + self.prompts_waiting;
-        let under_caps = self.prompts_in_review < config.max_initial_prompt_review
-            && self.prompts_waiting < config.max_prompt_lottery_waiting;
+        // the caps grow with the crowd: a pipeline feeding hundreds of growing trees needs
+        // more prompts in review than one feeding ten
+        let under_caps = self.prompts_in_review < config.max_initial_prompt_review.max(target)
+            && self.prompts_waiting < config.max_prompt_lottery_waiting.max(target);
         if under_caps {
             target.saturating_sub(queued)
         } else {
@@ -234,6 +236,23 @@ mod tests {
             &mut rng,
         );
         assert_eq!(choice, Ok(TaskCategory::InitialPrompt));
+    }
+
+    #[test]
+    fn a_crowd_wants_more_prompts_queued() {
+        let queued = Backlog {
+            prompts_in_review: 100,
+            prompts_waiting: 10,
+            ..Backlog::default()
+        };
+        // ten trees for a few annotators: 100 prompts in review is the cap
+        assert_eq!(queued.prompt_need(&config()), 0);
+        // 600 annotators at work keep 200 trees busy: up to 400 prompts queued
+        let crowd = Backlog {
+            active_annotators: 600,
+            ..queued
+        };
+        assert_eq!(crowd.prompt_need(&config()), 400 - 110);
     }
 
     #[test]

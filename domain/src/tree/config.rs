@@ -154,6 +154,25 @@ impl TreeLimits {
     }
 }
 
+/// How many trees grow at once in a language with `active_annotators` (distinct people holding
+/// a task there that they asked for in the last ten minutes):
+///
+/// ```text
+/// active_trees = min(ceiling, max(max_active_trees, ⌈active_annotators / annotators_per_tree⌉))
+/// ```
+///
+/// A growing tree offers only a few reply slots at a time (its open parents' free children) and
+/// the reviews of its new replies; about three annotators keep one busy. Ten trees, the
+/// OpenAssistant default, leave a crowd of hundreds without work (`no_task_available`), while
+/// thousands of growing trees would finish none. The ceiling bounds the work in progress.
+pub fn active_trees(config: &TreeConfig, active_annotators: u32) -> u32 {
+    let per_tree = config.annotators_per_growing_tree.max(1);
+    let wanted = active_annotators.div_ceil(per_tree);
+    wanted
+        .max(config.max_active_trees)
+        .min(config.active_trees_ceiling.max(config.max_active_trees))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -182,30 +201,6 @@ mod tests {
             "depth 5 is the deepest"
         );
     }
-}
-
-/// How many trees grow at once in a language with `active_annotators` (distinct people who
-/// asked for a task there in the last ten minutes):
-///
-/// ```text
-/// active_trees = min(ceiling, max(max_active_trees, ⌈active_annotators / annotators_per_tree⌉))
-/// ```
-///
-/// A growing tree offers only a few reply slots at a time (its open parents' free children) and
-/// the reviews of its new replies; about three annotators keep one busy. Ten trees, the
-/// OpenAssistant default, leave a crowd of hundreds without work (`no_task_available`), while
-/// thousands of growing trees would finish none. The ceiling bounds the work in progress.
-pub fn active_trees(config: &TreeConfig, active_annotators: u32) -> u32 {
-    let per_tree = config.annotators_per_growing_tree.max(1);
-    let wanted = active_annotators.div_ceil(per_tree);
-    wanted
-        .max(config.max_active_trees)
-        .min(config.active_trees_ceiling.max(config.max_active_trees))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
 
     #[test]
     fn more_trees_grow_for_a_crowd_up_to_the_ceiling() {

@@ -240,8 +240,7 @@ pub(crate) async fn claim(
     if crate::db::trees::lock(&mut *conn, tree).await?.is_none() {
         return Ok(false);
     }
-    // the tree is ours now: the guarded room check of `try_claim` sees it
-    Ok(try_claim(conn, user, target, kind, limits).await? == Claim::Taken)
+    room(conn, user, target, kind, limits).await
 }
 
 /// One item of the language survey: open work on a message, before anyone's own exclusions.
@@ -395,8 +394,10 @@ pub(crate) enum Claim {
     Full,
 }
 
-/// Like [`claim`], but passes a tree another transaction holds instead of waiting for it:
-/// the lock and the room check in one statement.
+/// Like [`claim`], but passes a tree another transaction holds instead of waiting for it.
+/// The room is counted in a statement after the lock is taken: a statement's snapshot is taken
+/// when it starts, so counting in the locking statement itself could miss a task another
+/// transaction committed just before releasing the tree.
 pub(crate) async fn try_claim(
     conn: &mut sqlx::PgConnection,
     user: Uuid,
@@ -404,6 +405,35 @@ pub(crate) async fn try_claim(
     kind: TaskKind,
     limits: &Limits,
 ) -> Result<Claim, Error> {
+    let locked = sqlx::query_scalar!(
+        "select t.message_tree_id from message m join message_tree t on t.message_tree_id = m.message_tree_id
+         where m.message_id = $1
+         for no key update of t skip locked",
+        target
+    )
+    .fetch_optional(&mut *conn)
+    .await?;
+    if locked.is_none() {
+        // held by another transaction (or the message is gone; the waiting claim tells)
+        return Ok(Claim::Busy);
+    }
+    Ok(if room(conn, user, target, kind, limits).await? {
+        Claim::Taken
+    } else {
+        Claim::Full
+    })
+}
+
+/// Whether a task of `kind` on `target` still has a free slot, counting the open tasks others
+/// committed meanwhile, and whether its tree is still in the state the task needs. Call with
+/// the tree locked.
+async fn room(
+    conn: &mut sqlx::PgConnection,
+    user: Uuid,
+    target: Uuid,
+    kind: TaskKind,
+    limits: &Limits,
+) -> Result<bool, Error> {
     let room = sqlx::query_scalar!(
         "select case
              when p.deleted then false
@@ -436,8 +466,7 @@ pub(crate) async fn try_claim(
                  < $7::bigint
          end as \"room!\"
          from message p join message_tree t on t.message_tree_id = p.message_tree_id
-         where p.message_id = $1
-         for no key update of t skip locked",
+         where p.message_id = $1",
         target,
         user,
         kind.as_str(),
@@ -448,11 +477,5 @@ pub(crate) async fn try_claim(
     )
     .fetch_optional(&mut *conn)
     .await?;
-    // no row: the tree is held by another transaction (or the message is gone; the waiting
-    // claim tells)
-    Ok(match room {
-        None => Claim::Busy,
-        Some(true) => Claim::Taken,
-        Some(false) => Claim::Full,
-    })
+    Ok(room.unwrap_or(false))
 }

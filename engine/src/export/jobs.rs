@@ -59,7 +59,11 @@ impl Default for ExportRunner {
         Self {
             store: ExportStore::Database,
             bell: Arc::default(),
-            owner: Arc::from(format!("{}-{}", std::process::id(), Uuid::new_v4().simple())),
+            owner: Arc::from(format!(
+                "{}-{}",
+                std::process::id(),
+                Uuid::new_v4().simple()
+            )),
         }
     }
 }
@@ -67,8 +71,15 @@ impl Default for ExportRunner {
 /// A finished file, ready to be streamed.
 pub enum ExportDownload {
     /// Pieces `0..chunks` of the job in the database ([`Engine::export_chunk`]).
-    Database { job: Uuid, chunks: i32, name: String },
-    File { path: PathBuf, name: String },
+    Database {
+        job: Uuid,
+        chunks: i32,
+        name: String,
+    },
+    File {
+        path: PathBuf,
+        name: String,
+    },
 }
 
 impl Engine {
@@ -225,9 +236,11 @@ async fn write_job(
             std::fs::create_dir_all(dir)
                 .map_err(|e| Error::Internal(format!("cannot create {}: {e}", dir.display())))?;
             let path = dir.join(file_name);
-            Sink::File(std::fs::File::create(&path).map_err(|e| {
-                Error::Internal(format!("cannot create {}: {e}", path.display()))
-            })?)
+            Sink::File(
+                std::fs::File::create(&path).map_err(|e| {
+                    Error::Internal(format!("cannot create {}: {e}", path.display()))
+                })?,
+            )
         }
     };
     let owner = engine.exports.owner.clone();

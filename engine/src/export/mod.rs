@@ -6,8 +6,8 @@
 mod assemble;
 mod jobs;
 
-pub use jobs::{ExportDownload, ExportStore, LEASE as EXPORT_LEASE};
 pub(crate) use jobs::ExportRunner;
+pub use jobs::{ExportDownload, ExportStore, LEASE as EXPORT_LEASE};
 mod pseudonym;
 mod query;
 pub mod schema;

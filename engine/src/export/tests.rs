@@ -432,13 +432,22 @@ async fn export_jobs_are_claimed_under_a_lease_and_served_by_any_server(
     )
     .execute(&pool)
     .await?;
-    assert!(!one.run_one_export_job().await?, "a live lease is respected");
-    sqlx::query!("update export_job set lease_until = now() - interval '1 second' where export_job_id = $1", job)
-        .execute(&pool)
-        .await?;
+    assert!(
+        !one.run_one_export_job().await?,
+        "a live lease is respected"
+    );
+    sqlx::query!(
+        "update export_job set lease_until = now() - interval '1 second' where export_job_id = $1",
+        job
+    )
+    .execute(&pool)
+    .await?;
     assert!(one.run_one_export_job().await?);
     let jobs = one.export_jobs(moderator).await?;
-    let done = jobs.iter().find(|j| j.id == job.to_string()).map(|j| j.status.as_str());
+    let done = jobs
+        .iter()
+        .find(|j| j.id == job.to_string())
+        .map(|j| j.status.as_str());
     assert_eq!(done, Some("done"));
     // the dead server's late progress no longer counts
     assert!(!crate::db::export::job_progress(&pool, job, "dead server", 60.0, 1, 1, 1).await?);

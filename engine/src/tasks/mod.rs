@@ -2,13 +2,13 @@
 
 mod request;
 mod skip;
-mod survey;
 mod submit;
+mod survey;
 mod view;
 
 pub(crate) use survey::Surveys;
-pub(crate) use view::rfc3339 as view_time;
 pub use survey::MAX_AGE as SURVEY_MAX_AGE;
+pub(crate) use view::rfc3339 as view_time;
 
 pub use domain::task::view::{
     Availability, TaskAnswer, TaskOutcome, TaskRequest, TaskSkip, TaskView,

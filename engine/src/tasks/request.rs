@@ -58,9 +58,7 @@ impl Engine {
         }
         match &outcome {
             Ok(task) => self.counters.served(task.kind.as_str(), &task.lang),
-            Err(e) if e.code() == NO_TASK => {
-                self.counters.none_available(asked_lang.as_str())
-            }
+            Err(e) if e.code() == NO_TASK => self.counters.none_available(asked_lang.as_str()),
             Err(_) => {}
         }
         outcome
@@ -94,16 +92,14 @@ impl Engine {
             let lang = lang.clone();
             Box::pin(async move {
                 require_contributor(conn, user).await?;
-                let survey = user_survey(conn, &config, user.as_uuid(), lang.as_str(), None).await?;
+                let survey =
+                    user_survey(conn, &config, user.as_uuid(), lang.as_str(), None).await?;
                 let mut counts = BTreeMap::new();
                 counts.insert(TaskKind::InitialPrompt, survey.backlog.prompt_need(&config));
                 counts.insert(TaskKind::AssistantReply, survey.assistant_parents);
                 counts.insert(TaskKind::PrompterReply, survey.prompter_parents);
                 counts.insert(TaskKind::LabelInitialPrompt, survey.prompt_reviews);
-                counts.insert(
-                    TaskKind::LabelAssistantReply,
-                    survey.assistant_reviews,
-                );
+                counts.insert(TaskKind::LabelAssistantReply, survey.assistant_reviews);
                 counts.insert(TaskKind::LabelPrompterReply, survey.prompter_reviews);
                 counts.insert(TaskKind::RankAssistantReplies, survey.rankings);
                 let total = counts.values().sum();
@@ -271,7 +267,8 @@ async fn request_in(
             return Ok(task);
         }
     }
-    let (task_kind, target) = choose_and_claim(conn, config, user, kind, lang, survey, &mut rng).await?;
+    let (task_kind, target) =
+        choose_and_claim(conn, config, user, kind, lang, survey, &mut rng).await?;
     let random_request = kind.is_none();
     create_task(
         conn,
@@ -301,8 +298,19 @@ async fn choose_and_claim(
     rng: &mut StdRng,
 ) -> Result<(TaskKind, Option<Uuid>), Error> {
     let backlog = survey.backlog_now();
-    let wanted = |work: Work| kind.is_none_or(|k| work_kind(work, "prompter") == k || (work == Work::Rank && k.category() == TaskCategory::Ranking));
-    let count = |work: Work| if wanted(work) { survey.count_for(work, user) } else { 0 };
+    let wanted = |work: Work| {
+        kind.is_none_or(|k| {
+            work_kind(work, "prompter") == k
+                || (work == Work::Rank && k.category() == TaskCategory::Ranking)
+        })
+    };
+    let count = |work: Work| {
+        if wanted(work) {
+            survey.count_for(work, user)
+        } else {
+            0
+        }
+    };
     let mut offer = Offer {
         replies: count(Work::ReplyToPrompter) + count(Work::ReplyToAssistant),
         lonely_replies: if wanted(Work::ReplyToPrompter) {
@@ -322,14 +330,9 @@ async fn choose_and_claim(
         rankings: count(Work::Rank),
     };
     loop {
-        let category = chooser::choose_category(
-            kind.map(TaskKind::category),
-            &backlog,
-            &offer,
-            config,
-            rng,
-        )
-        .map_err(|nothing| no_task(nothing, lang))?;
+        let category =
+            chooser::choose_category(kind.map(TaskKind::category), &backlog, &offer, config, rng)
+                .map_err(|nothing| no_task(nothing, lang))?;
         if category == TaskCategory::InitialPrompt {
             survey.prompts_handed.fetch_add(1, Ordering::Relaxed);
             return Ok((TaskKind::InitialPrompt, None));
@@ -341,9 +344,15 @@ async fn choose_and_claim(
                 let prompter = count(Work::ReplyToPrompter);
                 let assistant = count(Work::ReplyToAssistant);
                 let mut order = if rng.gen_range(0..(prompter + assistant).max(1)) < prompter {
-                    vec![(Work::ReplyToPrompter, false), (Work::ReplyToAssistant, false)]
+                    vec![
+                        (Work::ReplyToPrompter, false),
+                        (Work::ReplyToAssistant, false),
+                    ]
                 } else {
-                    vec![(Work::ReplyToAssistant, false), (Work::ReplyToPrompter, false)]
+                    vec![
+                        (Work::ReplyToAssistant, false),
+                        (Work::ReplyToPrompter, false),
+                    ]
                 };
                 if lonely {
                     order.insert(0, (Work::ReplyToPrompter, true));
@@ -365,7 +374,9 @@ async fn choose_and_claim(
         };
         works.retain(|(work, _)| wanted(*work));
         for (work, lonely_only) in works {
-            if let Some(claimed) = claim_from(conn, config, user, survey, work, lonely_only, rng).await? {
+            if let Some(claimed) =
+                claim_from(conn, config, user, survey, work, lonely_only, rng).await?
+            {
                 return Ok(claimed);
             }
         }
@@ -421,9 +432,14 @@ async fn claim_from(
         }
         let ids: Vec<Uuid> = batch.iter().map(|i| i.message_id).collect();
         let eligible = db::candidates::eligible(&mut *conn, user, &ids, work.check()).await?;
-        for item in batch.into_iter().filter(|i| eligible.contains(&i.message_id)) {
+        for item in batch
+            .into_iter()
+            .filter(|i| eligible.contains(&i.message_id))
+        {
             let kind = work_kind(work, &item.role);
-            match db::candidates::try_claim(&mut *conn, user, item.message_id, kind, &limits).await? {
+            match db::candidates::try_claim(&mut *conn, user, item.message_id, kind, &limits)
+                .await?
+            {
                 Claim::Taken => {
                     item.free.fetch_sub(1, Ordering::Relaxed);
                     return Ok(Some((kind, Some(item.message_id))));

@@ -17,9 +17,7 @@ use crate::{
     trees::run_lottery,
     Engine, Error,
 };
-use domain::{
-    task::{chooser::Backlog, TaskCategory},
-};
+use domain::task::{chooser::Backlog, TaskCategory};
 use std::{
     collections::HashMap,
     sync::{
@@ -113,10 +111,13 @@ impl Survey {
     }
 }
 
+/// A language's current survey; the lock lets one request at a time take a new one.
+type Slot = Arc<tokio::sync::Mutex<Option<Arc<Survey>>>>;
+
 /// This process's surveys, one per language, each refreshed by one request at a time.
 #[derive(Default)]
 pub(crate) struct Surveys {
-    languages: Mutex<HashMap<String, Arc<tokio::sync::Mutex<Option<Arc<Survey>>>>>>,
+    languages: Mutex<HashMap<String, Slot>>,
 }
 
 impl std::fmt::Debug for Surveys {
@@ -178,7 +179,7 @@ impl Engine {
         self.transaction(move |conn| {
             let config = config.clone();
             let lang = owned.clone();
-            Box::pin(async move { run_lottery(conn, &config, &lang, 4).await })
+            Box::pin(async move { run_lottery(conn, &config, &lang, 16).await })
         })
         .await?;
         let limits = super::request::limits(&self.config);

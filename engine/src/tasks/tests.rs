@@ -727,7 +727,13 @@ async fn a_crowd_lets_more_trees_grow(pool: PgPool) -> Result<(), Error> {
     };
     let users = futures_join(&engine, &["ada", "bob", "cyd", "dee"]).await?;
     for (i, user) in users.iter().take(3).enumerate() {
-        write(&engine, *user, TaskKind::InitialPrompt, &format!("Question number {i} for the crowd?")).await?;
+        write(
+            &engine,
+            *user,
+            TaskKind::InitialPrompt,
+            &format!("Question number {i} for the crowd?"),
+        )
+        .await?;
     }
     for _ in 0..3 {
         review_as(&engine, users[3], TaskKind::LabelInitialPrompt, 0.0).await?;
@@ -738,7 +744,9 @@ async fn a_crowd_lets_more_trees_grow(pool: PgPool) -> Result<(), Error> {
     let crowd = futures_join(&engine, &["eve", "fay", "gus", "hal", "ivy", "jon"]).await?;
     for user in &crowd {
         engine.forget_surveys();
-        engine.request_task(*user, request(TaskKind::AssistantReply)).await?;
+        engine
+            .request_task(*user, request(TaskKind::AssistantReply))
+            .await?;
     }
     // the next survey runs the lottery for six annotators at work: three trees
     engine.forget_surveys();

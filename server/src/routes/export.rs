@@ -9,7 +9,6 @@ use axum::{
     extract::{FromRef, FromRequestParts, Path, State},
     http::{header, request::Parts, HeaderValue},
     response::Response,
-
 };
 use domain::{account::Role, moderation::ExportQuery};
 use engine::{

@@ -138,7 +138,9 @@ async fn pages_are_compressed_and_an_unchanged_page_is_a_304(pool: PgPool) {
     let br = app.get_with("/login", &[("accept-encoding", "br")]).await;
     assert_eq!(header(&br, header::CONTENT_ENCODING), "br");
     // a small answer is not worth the CPU: sent as it is
-    let small = app.get_with("/healthz", &[("accept-encoding", "br, gzip")]).await;
+    let small = app
+        .get_with("/healthz", &[("accept-encoding", "br, gzip")])
+        .await;
     assert_eq!(small.status, StatusCode::OK);
     assert!(small.headers.get(header::CONTENT_ENCODING).is_none());
 }

@@ -318,7 +318,7 @@ async fn choose_and_claim(
                 survey
                     .items(Work::ReplyToPrompter)
                     .iter()
-                    .filter(|i| i.lonely && i.author != user && i.free.load(Ordering::Relaxed) > 0)
+                    .filter(|i| i.lonely && i.open_to(Work::ReplyToPrompter, user))
                     .count(),
             )
             .unwrap_or(u32::MAX)
@@ -421,9 +421,7 @@ async fn claim_from(
         .cycle()
         .skip(start)
         .take(items.len())
-        .filter(|i| {
-            i.author != user && i.free.load(Ordering::Relaxed) > 0 && (!lonely_only || i.lonely)
-        });
+        .filter(|i| i.open_to(work, user) && (!lonely_only || i.lonely));
     let mut busy: Option<&Item> = None;
     for _ in 0..2 {
         let batch: Vec<&Item> = open.by_ref().take(BATCH).collect();

@@ -43,6 +43,16 @@ pub(crate) struct Item {
     pub free: AtomicI64,
 }
 
+impl Item {
+    /// Whether the item has work left that `user` may do as far as the survey knows: one
+    /// does not review or answer one's own message; the replies one ranks are under someone's
+    /// message, possibly one's own (whether one wrote a reply among them is checked per
+    /// request).
+    pub(crate) fn open_to(&self, work: Work, user: Uuid) -> bool {
+        (work == Work::Rank || self.author != user) && self.free.load(Ordering::Relaxed) > 0
+    }
+}
+
 /// The kinds of work a survey lists, as the chooser's categories split them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) enum Work {
@@ -100,12 +110,12 @@ impl Survey {
         self.items.get(&work).map_or(&[], Vec::as_slice)
     }
 
-    /// Items of `work` with something free, not written by `user`.
+    /// Items of `work` with something free that `user` did not write.
     pub(crate) fn count_for(&self, work: Work, user: Uuid) -> u32 {
         let n = self
             .items(work)
             .iter()
-            .filter(|i| i.author != user && i.free.load(Ordering::Relaxed) > 0)
+            .filter(|i| i.open_to(work, user))
             .count();
         u32::try_from(n).unwrap_or(u32::MAX)
     }

@@ -757,3 +757,55 @@ async fn a_crowd_lets_more_trees_grow(pool: PgPool) -> Result<(), Error> {
     assert_eq!(engine.check_invariants().await?, Vec::<String>::new());
     Ok(())
 }
+
+/// The author of a prompt may rank the replies under it (only the replies' authors may not).
+#[sqlx::test(migrator = "crate::MIGRATOR")]
+async fn a_prompt_author_ranks_the_replies_to_their_prompt(pool: PgPool) -> Result<(), Error> {
+    let engine = Engine::with_config(
+        pool.clone(),
+        TreeConfig {
+            num_reviews_initial_prompt: 1,
+            num_reviews_reply: 1,
+            num_required_rankings: 1,
+            ..small()
+        },
+    );
+    let users = futures_join(&engine, &["ana", "ben", "eva"]).await?;
+    let [ana, ben, eva] = users[..] else {
+        unreachable!()
+    };
+    write(
+        &engine,
+        ana,
+        TaskKind::InitialPrompt,
+        "How do I train for a first marathon?",
+    )
+    .await?;
+    review_as(&engine, ben, TaskKind::LabelInitialPrompt, 0.0).await?;
+    write(
+        &engine,
+        ben,
+        TaskKind::AssistantReply,
+        "Build up slowly, ten percent a week.",
+    )
+    .await?;
+    write(
+        &engine,
+        eva,
+        TaskKind::AssistantReply,
+        "Just run, and rest on the other days.",
+    )
+    .await?;
+    review_as(&engine, ana, TaskKind::LabelAssistantReply, 0.0).await?;
+    review_as(&engine, ana, TaskKind::LabelAssistantReply, 0.0).await?;
+    let task = engine
+        .request_task(ana, request(TaskKind::RankAssistantReplies))
+        .await?;
+    assert_eq!(task.replies.len(), 2);
+    // the replies' authors may not rank them
+    let refused = engine
+        .request_task(ben, request(TaskKind::RankAssistantReplies))
+        .await;
+    assert!(matches!(refused, Err(e) if e.code() == "no_task_available"));
+    Ok(())
+}

@@ -92,8 +92,7 @@ impl Engine {
             let lang = lang.clone();
             Box::pin(async move {
                 require_contributor(conn, user).await?;
-                let survey =
-                    user_survey(conn, &config, user.as_uuid(), lang.as_str(), None).await?;
+                let survey = user_survey(conn, &config, user.as_uuid(), lang.as_str()).await?;
                 let mut counts = BTreeMap::new();
                 counts.insert(TaskKind::InitialPrompt, survey.backlog.prompt_need(&config));
                 counts.insert(TaskKind::AssistantReply, survey.assistant_parents);
@@ -165,44 +164,19 @@ async fn user_survey(
     config: &TreeConfig,
     user: Uuid,
     lang: &str,
-    only: Option<TaskKind>,
 ) -> Result<UserSurvey, Error> {
     let limits = limits(config);
-    let wants = |kind: TaskKind| only.is_none_or(|only| only == kind);
-    let empty = || 0;
-    let no_parents = || 0;
     let backlog = candidates::backlog(&mut *conn, lang, &limits).await?;
-    let prompt_reviews = if wants(TaskKind::LabelInitialPrompt) {
-        candidates::reviews(&mut *conn, user, lang, None, &limits).await?
-    } else {
-        empty()
-    };
-    let assistant_reviews = if wants(TaskKind::LabelAssistantReply) {
-        candidates::reviews(&mut *conn, user, lang, Some("assistant"), &limits).await?
-    } else {
-        empty()
-    };
-    let prompter_reviews = if wants(TaskKind::LabelPrompterReply) {
-        candidates::reviews(&mut *conn, user, lang, Some("prompter"), &limits).await?
-    } else {
-        empty()
-    };
-    let assistant_parents = if wants(TaskKind::AssistantReply) {
-        candidates::parents(&mut *conn, user, lang, "prompter", &limits).await?
-    } else {
-        no_parents()
-    };
-    let prompter_parents = if wants(TaskKind::PrompterReply) {
-        candidates::parents(&mut *conn, user, lang, "assistant", &limits).await?
-    } else {
-        no_parents()
-    };
-    let rankings = if wants(TaskKind::RankAssistantReplies) || wants(TaskKind::RankPrompterReplies)
-    {
-        candidates::rankings(&mut *conn, user, lang, &limits).await?
-    } else {
-        empty()
-    };
+    let prompt_reviews = candidates::reviews(&mut *conn, user, lang, None, &limits).await?;
+    let assistant_reviews =
+        candidates::reviews(&mut *conn, user, lang, Some("assistant"), &limits).await?;
+    let prompter_reviews =
+        candidates::reviews(&mut *conn, user, lang, Some("prompter"), &limits).await?;
+    let assistant_parents =
+        candidates::parents(&mut *conn, user, lang, "prompter", &limits).await?;
+    let prompter_parents =
+        candidates::parents(&mut *conn, user, lang, "assistant", &limits).await?;
+    let rankings = candidates::rankings(&mut *conn, user, lang, &limits).await?;
     Ok(UserSurvey {
         backlog,
         prompt_reviews,
@@ -298,11 +272,11 @@ async fn choose_and_claim(
     rng: &mut StdRng,
 ) -> Result<(TaskKind, Option<Uuid>), Error> {
     let backlog = survey.backlog_now();
-    let wanted = |work: Work| {
-        kind.is_none_or(|k| {
-            work_kind(work, "prompter") == k
-                || (work == Work::Rank && k.category() == TaskCategory::Ranking)
-        })
+    // a ranking asked for by kind takes either ranking work; other kinds name their work
+    let wanted = |work: Work| match (kind, work) {
+        (None, _) => true,
+        (Some(k), Work::Rank) => k.category() == TaskCategory::Ranking,
+        (Some(k), _) => work_kind(work, "") == k,
     };
     let count = |work: Work| {
         if wanted(work) {

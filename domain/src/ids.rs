@@ -93,3 +93,8 @@ id_type!(
     /// A gold item: a message's expected labels or a parent's expected ranking.
     GoldId
 );
+
+id_type!(
+    /// A retraining run (train a candidate, score, promote or keep).
+    RunId
+);

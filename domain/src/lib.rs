@@ -13,6 +13,7 @@ pub mod moderation;
 pub mod quality;
 pub mod ranking;
 pub mod review;
+pub mod reward_loop;
 pub mod scoring;
 pub mod task;
 pub mod training;

@@ -147,8 +147,24 @@ impl TrainingSettings {
 pub enum JobSpec {
     /// Train a reward model from the rankings.
     Train(TrainingSettings),
-    /// Score messages with a trained model (the job that trained it).
-    Score { model_job: crate::ids::JobId },
+    /// Score messages with a trained model (the job that trained it): every visible
+    /// assistant reply, or those of `scope`.
+    Score {
+        model_job: crate::ids::JobId,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        scope: Option<ScoreScope>,
+    },
+}
+
+/// The replies a retraining run's scoring job scores: the held-out trees of its candidate
+/// (to compare models on them) and, for the candidate, the language's trees still open (for
+/// the chooser's active learning).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScoreScope {
+    pub lang: String,
+    /// The training job whose held-out trees are scored.
+    pub held_out_of: crate::ids::JobId,
+    pub open_trees: bool,
 }
 
 impl JobSpec {

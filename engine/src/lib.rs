@@ -23,6 +23,7 @@ mod password;
 pub mod quality;
 pub mod rate_limits;
 pub mod reactions;
+pub mod reward_loop;
 pub mod seed;
 pub mod simulate;
 pub mod stats;

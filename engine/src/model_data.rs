@@ -14,12 +14,12 @@ use domain::{
     ids::{JobId, MessageId, TreeId, UserId},
     message::Role,
     training::{
-        conversation_text, JobResult, RankedGroup, RankedReply, RankingSource, ScoringInput,
-        TrainingSettings, Turn,
+        conversation_text, JobResult, RankedGroup, RankedReply, RankingSource, ScoreScope,
+        ScoringInput, TrainingSettings, Turn,
     },
     tree::TreeState,
 };
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
 
 /// Archive chunk size: big enough for few rows, small enough for one message to Postgres.
@@ -175,13 +175,39 @@ impl Engine {
         Ok(groups)
     }
 
-    /// Every visible assistant reply with its conversation, for a scoring job.
-    pub async fn scoring_inputs(&self) -> Result<Vec<ScoringInput>, Error> {
+    /// Every visible assistant reply with its conversation, for a scoring job; with a scope,
+    /// only those of its trees (see [`ScoreScope`]).
+    pub async fn scoring_inputs(
+        &self,
+        scope: Option<&ScoreScope>,
+    ) -> Result<Vec<ScoringInput>, Error> {
         let states: Vec<String> = TreeState::ALL
             .iter()
             .map(|s| s.as_str().to_owned())
             .collect();
-        let forest = Forest::new(db::model_data::messages(&self.pool, &states, &[]).await?);
+        let (languages, trees) = match scope {
+            None => (Vec::new(), None),
+            Some(scope) => {
+                let mut trees: HashSet<Uuid> =
+                    db::reward_loop::held_out_trees(&self.pool, scope.held_out_of.as_uuid())
+                        .await?
+                        .into_iter()
+                        .collect();
+                if scope.open_trees {
+                    trees.extend(db::reward_loop::open_trees(&self.pool, &scope.lang).await?);
+                }
+                (vec![scope.lang.clone()], Some(trees))
+            }
+        };
+        let rows = db::model_data::messages(&self.pool, &states, &languages).await?;
+        let rows = match &trees {
+            None => rows,
+            Some(trees) => rows
+                .into_iter()
+                .filter(|row| trees.contains(&row.message_tree_id))
+                .collect(),
+        };
+        let forest = Forest::new(rows);
         let mut inputs: Vec<ScoringInput> = forest
             .by_id
             .values()
@@ -207,7 +233,9 @@ impl Engine {
         worker: &str,
         archive: &[u8],
         result: &JobResult,
+        held_out_trees: &[TreeId],
     ) -> Result<(), Error> {
+        let held_out: Vec<Uuid> = held_out_trees.iter().map(|t| t.as_uuid()).collect();
         let result = serde_json::to_value(result)
             .map_err(|e| Error::Internal(format!("job result not serialisable: {e}")))?;
         let total = i64::try_from(archive.len()).unwrap_or(i64::MAX);
@@ -215,8 +243,10 @@ impl Engine {
         let worker = worker.to_owned();
         self.transaction(move |conn| {
             let (worker, result, archive) = (worker.clone(), result.clone(), archive.clone());
+            let held_out = held_out.clone();
             Box::pin(async move {
                 require_held(&mut *conn, job, &worker).await?;
+                db::reward_loop::store_held_out(&mut *conn, job.as_uuid(), &held_out).await?;
                 let chunks: Vec<&[u8]> = archive.chunks(ARTIFACT_CHUNK).collect();
                 db::model_data::replace_artifact(&mut *conn, job.as_uuid(), &chunks, total, &result)
                     .await

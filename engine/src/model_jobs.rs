@@ -79,7 +79,7 @@ impl Engine {
             let spec = spec.clone();
             Box::pin(async move {
                 let actor = require_moderator(conn, actor).await?;
-                if let JobSpec::Score { model_job } = &spec {
+                if let JobSpec::Score { model_job, .. } = &spec {
                     let model = db::model_jobs::by_id(&mut *conn, model_job.as_uuid())
                         .await?
                         .ok_or_else(|| Error::not_found("job_not_found", "No such model job."))?;

@@ -1,7 +1,7 @@
 //! `grove bench tasks` times task requests and submits of simulated annotators on a database
 //! of a given size; `grove bench export` times an export. Run them against a throwaway
 //! database: they add seeded trees and users. `grove bench import` times an import of
-//! generated trees.
+//! generated trees. `grove bench active-learning` runs the active-learning simulation.
 
 use crate::{
     config::{BenchCommand, Config},
@@ -10,6 +10,26 @@ use crate::{
 use engine::simulate::Simulation;
 
 pub async fn run(config: Config, command: BenchCommand) -> anyhow::Result<()> {
+    if let BenchCommand::ActiveLearning {
+        parents,
+        weight,
+        model_noise,
+        target_per_parent,
+        seeds,
+    } = command
+    {
+        let report = engine::simulate::ActiveLearningSimulation {
+            parents,
+            weight,
+            model_noise,
+            target_per_parent,
+            seeds,
+            ..Default::default()
+        }
+        .run();
+        println!("{}", serde_json::to_string_pretty(&report)?);
+        return Ok(());
+    }
     let database = Database::open(&config).await?;
     let result = match command {
         BenchCommand::Tasks {
@@ -19,6 +39,7 @@ pub async fn run(config: Config, command: BenchCommand) -> anyhow::Result<()> {
         } => tasks(&database, messages, users, submits).await,
         BenchCommand::Export { messages, format } => export(&database, messages, &format).await,
         BenchCommand::Import { messages } => import(&database, messages).await,
+        BenchCommand::ActiveLearning { .. } => Ok(()),
     };
     database.close().await;
     result

@@ -207,6 +207,24 @@ impl ExportArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum BenchCommand {
+    /// The active-learning simulation (no database): rankings handed out at random against
+    /// rankings the reward model is least sure about first; prints both accuracy curves and
+    /// the rankings saved, as JSON.
+    ActiveLearning {
+        #[arg(long, default_value_t = 400)]
+        parents: usize,
+        /// The priority weight of the guided policy (GROVE_ACTIVE_LEARNING_WEIGHT's role).
+        #[arg(long, default_value_t = domain::ranking::active::DEFAULT_WEIGHT)]
+        weight: f64,
+        /// The simulated model's error, in quality units (quality spans 0..1).
+        #[arg(long, default_value_t = 0.1)]
+        model_noise: f64,
+        /// Rankings per parent at which the random policy's accuracy is the target.
+        #[arg(long, default_value_t = 2.0)]
+        target_per_parent: f64,
+        #[arg(long, default_value_t = 5)]
+        seeds: u64,
+    },
     /// Time task requests and submits of simulated annotators on a database of a given size.
     Tasks {
         /// Seed the database up to this many messages first.
@@ -372,6 +390,16 @@ pub struct Config {
         global = true
     )]
     pub active_trees_ceiling: u32,
+    /// How strongly ranking tasks the language's current reward model is least sure about are
+    /// preferred: a task's draw weight is 1 + weight × the model's uncertainty (0 to 1); 0
+    /// turns model guidance off.
+    #[arg(
+        long,
+        env = "GROVE_ACTIVE_LEARNING_WEIGHT",
+        default_value_t = domain::ranking::active::DEFAULT_WEIGHT,
+        global = true
+    )]
+    pub active_learning_weight: f64,
     /// Chance that a task is a gold item once an annotator is calibrated.
     #[arg(long, env = "GROVE_GOLD_SHARE", default_value_t = 0.05, global = true)]
     pub gold_share: f64,
@@ -445,6 +473,11 @@ impl Config {
             num_required_rankings: self.rankings_per_parent.max(1),
             max_active_trees: self.max_active_trees.max(1),
             active_trees_ceiling: self.active_trees_ceiling,
+            active_learning_weight: if self.active_learning_weight.is_finite() {
+                self.active_learning_weight.clamp(0.0, 1000.0)
+            } else {
+                0.0
+            },
             gold_share: self.gold_share.clamp(0.0, 1.0),
             calibration_tasks: self.calibration_tasks,
             calibration_gold_share: self.calibration_gold_share.clamp(0.0, 1.0),

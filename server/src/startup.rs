@@ -99,6 +99,18 @@ impl Application {
                 }
             }
         });
+        // retraining schedules and runs move on every few seconds (any server may do it; a
+        // worker does it too after each job)
+        let retrainer = database.engine.clone();
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(tokio::time::Duration::from_secs(5));
+            loop {
+                every.tick().await;
+                if let Err(error) = retrainer.tick_retraining().await {
+                    tracing::warn!(error.cause_chain = ?error, "cannot advance retraining");
+                }
+            }
+        });
         let sessions = PostgresStore::new(database.engine.pool().clone());
         tokio::spawn(
             sessions

@@ -70,8 +70,19 @@ pub async fn run(
                 }
                 done += 1;
             }
-            Ok(None) if config.until_idle => break,
-            Ok(None) => tokio::time::sleep(config.poll).await,
+            Ok(None) => {
+                // a finished job may move a retraining run on (queue its scoring, decide on
+                // its candidate), and a schedule may be due: that may queue more work
+                match engine.tick_retraining().await {
+                    Ok(moved) if moved > 0 => continue,
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "cannot advance retraining"),
+                }
+                if config.until_idle {
+                    break;
+                }
+                tokio::time::sleep(config.poll).await;
+            }
             Err(e) => {
                 tracing::warn!(error = %e, "cannot reach the queue; trying again");
                 tokio::time::sleep(config.poll).await;
@@ -108,7 +119,8 @@ impl Events for Channel {
 
 /// How the blocking work ended.
 enum WorkEnd {
-    Done(JobResult),
+    /// What the job produced, and a trained model's held-out trees.
+    Done(JobResult, Vec<domain::ids::TreeId>),
     Stopped,
     Failed(String),
 }
@@ -204,7 +216,7 @@ async fn run_job(engine: &Engine, config: &WorkerConfig, job: ClaimedJob) -> any
             "scores not stored: {}",
             score_failure.unwrap_or_default()
         )),
-        Ok(WorkEnd::Done(result)) => match store(engine, config, job.id, &result).await {
+        Ok(WorkEnd::Done(result, held_out)) => match store(engine, config, job.id, &result, &held_out).await {
             Ok(()) => JobOutcome::Succeeded,
             Err(reason) => JobOutcome::Failed(reason),
         },
@@ -262,7 +274,7 @@ async fn prepare(engine: &Engine, config: &WorkerConfig, job: &ClaimedJob) -> Re
                 output: model_folder(config, job.id),
             }))
         }
-        JobSpec::Score { model_job } => {
+        JobSpec::Score { model_job, scope } => {
             let folder = model_folder(config, *model_job);
             if check_model_folder(&folder).is_err() {
                 let archive = engine
@@ -273,7 +285,9 @@ async fn prepare(engine: &Engine, config: &WorkerConfig, job: &ClaimedJob) -> Re
                 archive::unpack(&archive, &folder)
                     .map_err(|e| format!("cannot unpack model {model_job}: {e}"))?;
             }
-            let inputs = engine.scoring_inputs().await.map_err(|e| e.to_string())?;
+            let inputs = engine
+                .scoring_inputs(scope.as_ref())
+                .await.map_err(|e| e.to_string())?;
             Ok(Work::Score(ScoreRequest {
                 model_job: *model_job,
                 model: folder,
@@ -322,7 +336,8 @@ impl OnBackend for Blocking {
                 let started = Instant::now();
                 let base_model = request.base_model.display().to_string();
                 match train::train::<B>(request, &device, &mut events, &stop) {
-                    Ok(report) => WorkEnd::Done(JobResult::Trained(TrainedModel {
+                    Ok(report) => WorkEnd::Done(
+                        JobResult::Trained(TrainedModel {
                         base_model,
                         device: device_name.to_owned(),
                         train_groups: report.train_groups as u64,
@@ -333,14 +348,16 @@ impl OnBackend for Blocking {
                         kendall_tau: report.held_out.kendall_tau,
                         tokens_per_second: report.tokens_per_second,
                         seconds: started.elapsed().as_secs_f64(),
-                    })),
+                        }),
+                        report.held_out_trees,
+                    ),
                     Err(TrainError::Stopped) => WorkEnd::Stopped,
                     Err(e) => WorkEnd::Failed(e.to_string()),
                 }
             }
             Work::Score(request) => {
                 match score::score::<B::InnerBackend>(request, &device, &mut events, &stop) {
-                    Ok(scored) => WorkEnd::Done(scored),
+                    Ok(scored) => WorkEnd::Done(scored, Vec::new()),
                     Err(score::ScoreError::Stopped) => WorkEnd::Stopped,
                     Err(e) => WorkEnd::Failed(e.to_string()),
                 }
@@ -356,6 +373,7 @@ async fn store(
     config: &WorkerConfig,
     job: JobId,
     result: &JobResult,
+    held_out: &[domain::ids::TreeId],
 ) -> Result<(), String> {
     match result {
         JobResult::Trained(_) => {
@@ -363,7 +381,7 @@ async fn store(
             let archive =
                 archive::pack(&folder).map_err(|e| format!("cannot pack the model: {e}"))?;
             engine
-                .store_model_artifact(job, &config.name, &archive, result)
+                .store_model_artifact(job, &config.name, &archive, result, held_out)
                 .await
                 .map_err(|e| e.to_string())
         }

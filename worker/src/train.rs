@@ -73,6 +73,8 @@ pub struct TrainingRecord {
 pub struct TrainReport {
     pub train_groups: usize,
     pub held_out_groups: usize,
+    /// The trees held out (the engine compares models on them).
+    pub held_out_trees: Vec<domain::ids::TreeId>,
     pub steps: u64,
     pub held_out: RankingMetrics,
     pub tokens_per_second: f64,
@@ -133,6 +135,12 @@ pub fn train<B: AutodiffBackend>(
     };
     let mut train_set = encode_all(&train_groups)?;
     let held_set = encode_all(&held_groups)?;
+    let held_out_trees: Vec<domain::ids::TreeId> = held_groups
+        .iter()
+        .map(|g| g.tree)
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
 
     let per_step = settings.batch_groups as usize;
     let steps_per_epoch = train_set.len().div_ceil(per_step) as u64;
@@ -223,6 +231,7 @@ pub fn train<B: AutodiffBackend>(
     Ok(TrainReport {
         train_groups: train_set.len(),
         held_out_groups: held_set.len(),
+        held_out_trees,
         steps: step,
         held_out,
         tokens_per_second: tokens_seen as f64 / started.elapsed().as_secs_f64().max(1e-9),

@@ -169,7 +169,10 @@ async fn minilm_learns_the_preference_and_scores_every_reply(pool: PgPool) -> Te
     // scoring with the trained model, by a worker that has to fetch the model from Postgres
     let other_data = Scratch::new();
     let score = engine
-        .create_model_job(mona, JobSpec::Score { model_job: train })
+        .create_model_job(mona, JobSpec::Score {
+            model_job: train,
+            scope: None,
+        })
         .await?;
     assert_eq!(
         jobs::run(&engine, &config("cpu-2", &other_data), &stop).await?,
@@ -177,7 +180,7 @@ async fn minilm_learns_the_preference_and_scores_every_reply(pool: PgPool) -> Te
     );
     let (view, _) = engine.model_job(mona, score).await?;
     assert_eq!(view.state, JobState::Succeeded, "{:?}", view.error);
-    let inputs = engine.scoring_inputs().await?;
+    let inputs = engine.scoring_inputs(None).await?;
     assert_eq!(
         view.result,
         Some(JobResult::Scored {

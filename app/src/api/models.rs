@@ -77,7 +77,10 @@ pub async fn start_training(settings: TrainingSettings) -> Result<JobId, AppErro
 pub async fn start_scoring(model_job: JobId) -> Result<JobId, AppError> {
     let me = require_role(Role::Moderator).await?;
     Ok(engine()?
-        .create_model_job(me.id, JobSpec::Score { model_job })
+        .create_model_job(me.id, JobSpec::Score {
+            model_job,
+            scope: None,
+        })
         .await?)
 }
 

@@ -1,5 +1,7 @@
-//! Rankings of sibling replies and the consensus merged from them.
+//! Rankings of sibling replies, the consensus merged from them, and how unsure a reward model
+//! is about them.
 
+pub mod active;
 pub mod consensus;
 
 pub use consensus::{ranked_pairs, ranked_pairs_weighted};

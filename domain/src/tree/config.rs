@@ -73,6 +73,10 @@ pub struct TreeConfig {
     /// Whether reviewer and ranker reliability weights decide acceptance and the consensus
     /// (`domain::quality::reliability`); off, every vote counts once as in OpenAssistant.
     pub reliability_weights: bool,
+    /// How strongly the chooser prefers ranking tasks the language's current reward model is
+    /// least sure about (`ranking::active`): a task's draw weight is `1 + weight ·
+    /// uncertainty`; 0 turns the preference off.
+    pub active_learning_weight: f64,
     /// Whether signed-in contributors see other people's display names beside their messages
     /// (`tree::audience`); visitors never do, moderators always.
     pub show_author_names: bool,
@@ -84,6 +88,7 @@ impl Default for TreeConfig {
             max_active_trees: 10,
             annotators_per_growing_tree: 3,
             active_trees_ceiling: 400,
+            active_learning_weight: crate::ranking::active::DEFAULT_WEIGHT,
             max_initial_prompt_review: 100,
             max_prompt_lottery_waiting: 250,
             max_depth: 5,

@@ -23,6 +23,7 @@ pub(crate) mod rankings;
 pub(crate) mod rate_limits;
 pub(crate) mod reactions;
 pub(crate) mod reports;
+pub(crate) mod reward_loop;
 pub(crate) mod scores;
 pub(crate) mod secrets;
 pub(crate) mod seed;

@@ -117,7 +117,7 @@ async fn ranked_groups_follow_the_rankings_of_assistant_replies(pool: PgPool) ->
         .await?;
     assert!(none.is_empty());
     // scoring reads every visible assistant reply with its conversation
-    let inputs = engine.scoring_inputs().await?;
+    let inputs = engine.scoring_inputs(None).await?;
     assert!(inputs.len() >= groups.iter().map(|g| g.replies.len()).sum::<usize>());
     assert!(inputs
         .iter()
@@ -136,17 +136,17 @@ async fn an_archive_is_stored_in_chunks_only_by_the_lease_holder(
         .collect();
     let result = JobResult::Scored { messages: 0 };
     let refused = engine
-        .store_model_artifact(job, "worker-b", &archive, &result)
+        .store_model_artifact(job, "worker-b", &archive, &result, &[])
         .await;
     assert_eq!(refused.map_err(|e| e.code()), Err("lease_lost"));
     assert_eq!(engine.model_artifact(job).await?, None);
 
     engine
-        .store_model_artifact(job, "worker-a", &archive, &result)
+        .store_model_artifact(job, "worker-a", &archive, &result, &[])
         .await?;
     // a retry replaces the first upload rather than appending to it
     engine
-        .store_model_artifact(job, "worker-a", &archive, &result)
+        .store_model_artifact(job, "worker-a", &archive, &result, &[])
         .await?;
     assert_eq!(engine.model_artifact(job).await?, Some(archive.clone()));
     assert!(engine.model_archive_chunk(job, 2).await?.is_some());
@@ -166,7 +166,7 @@ async fn an_archive_is_stored_in_chunks_only_by_the_lease_holder(
 #[sqlx::test(migrator = "crate::MIGRATOR")]
 async fn scores_are_stored_per_message_and_the_latest_is_read(pool: PgPool) -> Result<(), Error> {
     let engine = grown(&pool, 1).await?;
-    let inputs = engine.scoring_inputs().await?;
+    let inputs = engine.scoring_inputs(None).await?;
     let (_, job) = running_job(&engine, "worker-a").await?;
     let scores: Vec<_> = inputs.iter().map(|i| (i.message, 0.5f32)).collect();
     let refused = engine

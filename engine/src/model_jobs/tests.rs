@@ -187,7 +187,10 @@ async fn jobs_are_checked_and_only_moderators_manage_them(pool: PgPool) -> Resul
         Err("invalid_training_settings")
     );
     let trained = engine.create_model_job(mona, train()).await?;
-    let score = JobSpec::Score { model_job: trained };
+    let score = JobSpec::Score {
+        model_job: trained,
+        scope: None,
+    };
     assert_eq!(
         engine
             .create_model_job(mona, score.clone())

@@ -4,8 +4,10 @@
 //! annotator mix (`quality`), annotators of known kinds judge against a hidden truth and the
 //! run ends with a report of how well the decisions recovered it.
 
+mod active;
 mod quality;
 
+pub use active::{ActiveLearningReport, ActiveLearningSimulation, CurvePoint};
 pub use quality::{AnnotatorKind, AnnotatorMix, Behaviour, QualityReport};
 
 use crate::{

@@ -3,7 +3,7 @@
 mod request;
 mod skip;
 mod submit;
-mod survey;
+pub(crate) mod survey;
 mod view;
 
 pub(crate) use survey::Surveys;

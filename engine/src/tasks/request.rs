@@ -389,12 +389,8 @@ async fn claim_from(
         return Ok(None);
     }
     let limits = limits(config);
-    let start = rng.gen_range(0..items.len());
-    let mut open = items
-        .iter()
-        .cycle()
-        .skip(start)
-        .take(items.len())
+    let mut open = draw_order(items, rng)
+        .into_iter()
         .filter(|i| i.open_to(work, user) && (!lonely_only || i.lonely));
     let mut busy: Option<&Item> = None;
     for _ in 0..2 {
@@ -432,6 +428,26 @@ async fn claim_from(
         item.free.store(0, Ordering::Relaxed);
     }
     Ok(None)
+}
+
+/// The order in which a request tries the survey's items: from a random place onwards when
+/// every item weighs the same; otherwise a draw without replacement in proportion to the
+/// items' priorities (Efraimidis–Spirakis: the largest `u^(1/priority)` first), of which only
+/// the first [`BATCH`]` · 2` are ever tried.
+fn draw_order<'a>(items: &'a [Item], rng: &mut StdRng) -> Vec<&'a Item> {
+    let start = rng.gen_range(0..items.len().max(1));
+    if items.iter().all(|i| i.priority == 1.0) {
+        return items.iter().cycle().skip(start).take(items.len()).collect();
+    }
+    let mut keyed: Vec<(f64, &Item)> = items
+        .iter()
+        .map(|i| {
+            let u: f64 = rng.gen_range(f64::MIN_POSITIVE..1.0);
+            (u.ln() / i.priority.max(1e-9), i)
+        })
+        .collect();
+    keyed.sort_unstable_by(|a, b| b.0.total_cmp(&a.0));
+    keyed.into_iter().map(|(_, i)| i).collect()
 }
 
 /// The task kind for an item of `work` whose message has `role`.

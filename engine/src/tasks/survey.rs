@@ -17,7 +17,13 @@ use crate::{
     trees::run_lottery,
     Engine, Error,
 };
-use domain::task::{chooser::Backlog, TaskCategory};
+use domain::{
+    ranking::{
+        active::{priority, uncertainty},
+        consensus::Ballot,
+    },
+    task::{chooser::Backlog, TaskCategory},
+};
 use std::{
     collections::HashMap,
     sync::{
@@ -41,6 +47,9 @@ pub(crate) struct Item {
     pub lonely: bool,
     /// Units still free as far as this process knows.
     pub free: AtomicI64,
+    /// The item's draw weight: 1, or for ranking work `1 + weight · uncertainty` of the
+    /// language's current reward model (`domain::ranking::active`).
+    pub priority: f64,
 }
 
 impl Item {
@@ -196,11 +205,63 @@ impl Engine {
         let mut conn = self.pool.acquire().await?;
         let backlog = db::candidates::backlog(&mut *conn, lang, &limits).await?;
         let rows = db::candidates::open_items(&mut *conn, lang, &limits, PER_WORK).await?;
-        Ok(assemble(backlog, rows, started))
+        let priorities =
+            ranking_priorities(&mut conn, lang, &rows, self.config.active_learning_weight).await?;
+        Ok(assemble(backlog, rows, &priorities, started))
     }
 }
 
-fn assemble(backlog: Backlog, rows: Vec<OpenItem>, taken: Instant) -> Survey {
+/// The draw weight of each ranking item whose replies the language's current reward model
+/// scored (items left out weigh 1). Nothing is read when the weight is 0.
+async fn ranking_priorities(
+    conn: &mut sqlx::PgConnection,
+    lang: &str,
+    rows: &[OpenItem],
+    weight: f64,
+) -> Result<HashMap<Uuid, f64>, Error> {
+    let parents: Vec<Uuid> = rows
+        .iter()
+        .filter(|row| Work::parse(&row.work) == Some(Work::Rank))
+        .map(|row| row.message_id)
+        .collect();
+    if weight <= 0.0 || parents.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let mut scores: HashMap<Uuid, HashMap<Uuid, f64>> = HashMap::new();
+    for row in db::reward_loop::reply_scores(&mut *conn, lang, &parents).await? {
+        if let Some(score) = row.score {
+            scores
+                .entry(row.parent_id)
+                .or_default()
+                .insert(row.message_id, f64::from(score));
+        }
+    }
+    if scores.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let scored: Vec<Uuid> = scores.keys().copied().collect();
+    let mut ballots: HashMap<Uuid, Vec<Ballot<Uuid>>> = HashMap::new();
+    for row in db::reward_loop::ballots(&mut *conn, &scored).await? {
+        ballots
+            .entry(row.parent_id)
+            .or_default()
+            .push(crate::quality::report::ballot(&row.ranked_ids, &row.tie_groups));
+    }
+    Ok(scores
+        .into_iter()
+        .map(|(parent, scores)| {
+            let ballots = ballots.get(&parent).map_or(&[][..], Vec::as_slice);
+            (parent, priority(uncertainty(&scores, ballots), weight))
+        })
+        .collect())
+}
+
+fn assemble(
+    backlog: Backlog,
+    rows: Vec<OpenItem>,
+    priorities: &HashMap<Uuid, f64>,
+    taken: Instant,
+) -> Survey {
     let mut items: HashMap<Work, Vec<Item>> = HashMap::new();
     for row in rows {
         let Some(work) = Work::parse(&row.work) else {
@@ -212,6 +273,11 @@ fn assemble(backlog: Backlog, rows: Vec<OpenItem>, taken: Instant) -> Survey {
             role: row.role,
             lonely: row.lonely,
             free: AtomicI64::new(row.free),
+            priority: if work == Work::Rank {
+                priorities.get(&row.message_id).copied().unwrap_or(1.0)
+            } else {
+                1.0
+            },
         });
     }
     Survey {
@@ -235,4 +301,16 @@ impl Survey {
             ..self.backlog
         }
     }
+}
+
+/// [`ranking_priorities`] on a connection of the engine's pool (engine tests).
+#[cfg(test)]
+pub(crate) async fn ranking_priorities_for_test(
+    engine: &Engine,
+    lang: &str,
+    rows: &[OpenItem],
+    weight: f64,
+) -> Result<HashMap<Uuid, f64>, Error> {
+    let mut conn = engine.pool.acquire().await?;
+    ranking_priorities(&mut conn, lang, rows, weight).await
 }

@@ -45,7 +45,7 @@ async fn a_moderator_downloads_a_trained_model_archive(pool: PgPool) {
     assert_eq!(claimed.map(|c| c.id), Some(job));
     let archive: Vec<u8> = (0..3_000_000u32).map(|i| (i % 253) as u8).collect();
     engine
-        .store_model_artifact(job, "w", &archive, &JobResult::Scored { messages: 0 })
+        .store_model_artifact(job, "w", &archive, &JobResult::Scored { messages: 0 }, &[])
         .await
         .unwrap_or_else(|e| fail(e));
     engine

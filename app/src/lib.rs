@@ -246,6 +246,8 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/moderation/export") view=pages::moderate::export::ExportPage ssr=SsrMode::Async />
                 <Route path=path!("/moderation/models") view=pages::moderate::models::ModelsPage ssr=SsrMode::Async />
                 <Route path=path!("/moderation/models/:id") view=pages::moderate::models::ModelJobPage ssr=SsrMode::Async />
+                <Route path=path!("/moderation/registry") view=pages::moderate::registry::RegistryPage ssr=SsrMode::Async />
+                <Route path=path!("/moderation/disagreements") view=pages::moderate::registry::DisagreementsPage ssr=SsrMode::Async />
                 <Route path=path!("/stats") view=pages::stats::StatsPage ssr=SsrMode::Async />
                 <Route path=path!("/contributions") view=pages::contributions::ContributionsPage ssr=SsrMode::Async />
                 <Route path=path!("/leaderboard") view=pages::leaderboard::LeaderboardPage ssr=SsrMode::Async />

@@ -142,7 +142,7 @@ pub fn all_pairs_accuracy(groups: &[Vec<(u32, Option<f32>)>]) -> Option<(f64, u6
             .filter_map(|(tier, score)| score.filter(|s| s.is_finite()).map(|s| (*tier, s)))
             .collect();
         for (i, (tier_a, score_a)) in scored.iter().enumerate() {
-            for (tier_b, score_b) in &scored[i + 1..] {
+            for (tier_b, score_b) in scored.iter().skip(i + 1) {
                 if tier_a == tier_b {
                     continue;
                 }

@@ -92,7 +92,7 @@ export async function signInBrowser(context, user) {
 export const LANGS = {
   prompt: 'de', assistant: 'fr', prompter: 'es', dnd: 'it', keyboard: 'nl', label: 'pl',
   skip: 'pt', draft: 'sv', network: 'da', script: 'fi', journey: 'cs', message: 'ca',
-  moderation: 'ru', report: 'uk', export: 'el', pause: 'sk', models: 'hu', quality: 'ro', slow: 'bg',
+  moderation: 'ru', report: 'uk', export: 'el', pause: 'sk', models: 'hu', quality: 'ro', slow: 'bg', registry: 'tr',
 };
 
 /** A moderator (or another role, made with the grove CLI), logged in. */

@@ -25,7 +25,7 @@ use domain::{
     quality::agreement::ballot_tau_b,
     ranking::{consensus::Ballot, ranked_pairs},
     reward_loop::{
-        all_pairs_accuracy, is_due, Decision, DisagreementReview, Disagreement,
+        all_pairs_accuracy, is_due, Decision, Disagreement, DisagreementReview,
         DissentingAnnotator, LanguageModels, ReplyBrief, RunState, RunTrigger, RunView,
         ScheduleInput, ScheduleView, MAX_EVERY_RANKINGS,
     },
@@ -213,8 +213,10 @@ impl Engine {
                         if !is_due(true, in_flight, u64::try_from(new).unwrap_or(0), every) {
                             return Ok(false);
                         }
-                        let settings: TrainingSettings = serde_json::from_value(settings)
-                            .map_err(|e| Error::Internal(format!("stored settings unreadable: {e}")))?;
+                        let settings: TrainingSettings =
+                            serde_json::from_value(settings).map_err(|e| {
+                                Error::Internal(format!("stored settings unreadable: {e}"))
+                            })?;
                         start_run(conn, &lang, RunTrigger::Schedule, settings, by, new).await?;
                         Ok(true)
                     })
@@ -242,16 +244,19 @@ impl Engine {
         let settings = match db::model_jobs::by_id(&self.pool, run.train_job).await? {
             Some(row) => match serde_json::from_value::<JobSpec>(row.spec) {
                 Ok(JobSpec::Train(settings)) => settings,
-                _ => return Err(Error::Internal("a run's training job has no settings".into())),
+                _ => {
+                    return Err(Error::Internal(
+                        "a run's training job has no settings".into(),
+                    ))
+                }
             },
             None => return Err(Error::Internal("a run's training job is gone".into())),
         };
-        let held_out: HashSet<TreeId> =
-            db::reward_loop::held_out_trees(&self.pool, run.train_job)
-                .await?
-                .into_iter()
-                .map(TreeId::from_uuid)
-                .collect();
+        let held_out: HashSet<TreeId> = db::reward_loop::held_out_trees(&self.pool, run.train_job)
+            .await?
+            .into_iter()
+            .map(TreeId::from_uuid)
+            .collect();
         let groups: Vec<_> = self
             .ranked_groups(&settings)
             .await?
@@ -443,8 +448,14 @@ async fn advance(conn: &mut PgConnection) -> Result<(u32, Vec<Pending>), Error> 
                     Some(current) => Some(queue_score(conn, current, scope(true), by).await?),
                     None => None,
                 };
-                db::reward_loop::start_scoring(&mut *conn, row.run_id, score, current, baseline_score)
-                    .await?;
+                db::reward_loop::start_scoring(
+                    &mut *conn,
+                    row.run_id,
+                    score,
+                    current,
+                    baseline_score,
+                )
+                .await?;
                 moved += 1;
             }
             RunState::Training if failed(&row.train_state) => {
@@ -453,19 +464,26 @@ async fn advance(conn: &mut PgConnection) -> Result<(u32, Vec<Pending>), Error> 
                     row.train_state,
                     row.train_error.as_deref().unwrap_or("no error given")
                 );
-                db::reward_loop::decide(&mut *conn, row.run_id, "failed", &reason, None, None, None)
-                    .await?;
+                db::reward_loop::decide(
+                    &mut *conn, row.run_id, "failed", &reason, None, None, None,
+                )
+                .await?;
                 moved += 1;
             }
             RunState::Scoring => {
-                let states = [row.score_state.as_deref(), row.baseline_score_state.as_deref()];
+                let states = [
+                    row.score_state.as_deref(),
+                    row.baseline_score_state.as_deref(),
+                ];
                 if states.iter().flatten().any(|s| failed(s)) {
                     let reason = format!(
                         "scoring job failed: {}",
                         row.score_error.as_deref().unwrap_or("cancelled")
                     );
-                    db::reward_loop::decide(&mut *conn, row.run_id, "failed", &reason, None, None, None)
-                        .await?;
+                    db::reward_loop::decide(
+                        &mut *conn, row.run_id, "failed", &reason, None, None, None,
+                    )
+                    .await?;
                     moved += 1;
                 } else if row.score_state.as_deref().is_some_and(succeeded)
                     && (row.baseline_score_job.is_none()
@@ -528,7 +546,9 @@ async fn review(
         scored.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         scored.into_iter().map(|(id, _)| id).collect()
     };
-    let mut found: Vec<(f64, Uuid, Vec<Uuid>, Vec<Uuid>, u32)> = Vec::new();
+    // (tau, parent, consensus order, model order, rankings)
+    type Found = (f64, Uuid, Vec<Uuid>, Vec<Uuid>, u32);
+    let mut found: Vec<Found> = Vec::new();
     // per annotator: (rankings, sum of tau with the others' consensus, sum of tau with the model)
     let mut annotators: HashMap<Uuid, (u32, f64, f64)> = HashMap::new();
     for (parent, ballots) in &by_parent {
@@ -538,7 +558,10 @@ async fn review(
         if model.len() < 2 {
             continue;
         }
-        let consensus: Vec<Uuid> = consensus.into_iter().filter(|id| scores.contains_key(id)).collect();
+        let consensus: Vec<Uuid> = consensus
+            .into_iter()
+            .filter(|id| scores.contains_key(id))
+            .collect();
         if let Some(tau) = ballot_tau_b(&strict(&consensus), &strict(&model)) {
             found.push((tau, *parent, consensus, model.clone(), all.len() as u32));
         }
@@ -612,13 +635,15 @@ async fn review(
             .collect(),
         annotators: dissenting
             .into_iter()
-            .map(|(user, rankings, tau_consensus, tau_model)| DissentingAnnotator {
-                user: UserId::from_uuid(user),
-                display_name: names.get(&user).cloned().unwrap_or_default(),
-                rankings,
-                tau_consensus,
-                tau_model,
-            })
+            .map(
+                |(user, rankings, tau_consensus, tau_model)| DissentingAnnotator {
+                    user: UserId::from_uuid(user),
+                    display_name: names.get(&user).cloned().unwrap_or_default(),
+                    rankings,
+                    tau_consensus,
+                    tau_model,
+                },
+            )
             .collect(),
     })
 }

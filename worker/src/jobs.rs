@@ -216,10 +216,12 @@ async fn run_job(engine: &Engine, config: &WorkerConfig, job: ClaimedJob) -> any
             "scores not stored: {}",
             score_failure.unwrap_or_default()
         )),
-        Ok(WorkEnd::Done(result, held_out)) => match store(engine, config, job.id, &result, &held_out).await {
-            Ok(()) => JobOutcome::Succeeded,
-            Err(reason) => JobOutcome::Failed(reason),
-        },
+        Ok(WorkEnd::Done(result, held_out)) => {
+            match store(engine, config, job.id, &result, &held_out).await {
+                Ok(()) => JobOutcome::Succeeded,
+                Err(reason) => JobOutcome::Failed(reason),
+            }
+        }
         Ok(WorkEnd::Stopped) => JobOutcome::Cancelled,
         Ok(WorkEnd::Failed(reason)) => JobOutcome::Failed(reason),
         Err(panic) => JobOutcome::Failed(format!("the worker's job thread failed: {panic}")),
@@ -287,7 +289,8 @@ async fn prepare(engine: &Engine, config: &WorkerConfig, job: &ClaimedJob) -> Re
             }
             let inputs = engine
                 .scoring_inputs(scope.as_ref())
-                .await.map_err(|e| e.to_string())?;
+                .await
+                .map_err(|e| e.to_string())?;
             Ok(Work::Score(ScoreRequest {
                 model_job: *model_job,
                 model: folder,
@@ -338,16 +341,16 @@ impl OnBackend for Blocking {
                 match train::train::<B>(request, &device, &mut events, &stop) {
                     Ok(report) => WorkEnd::Done(
                         JobResult::Trained(TrainedModel {
-                        base_model,
-                        device: device_name.to_owned(),
-                        train_groups: report.train_groups as u64,
-                        held_out_groups: report.held_out_groups as u64,
-                        steps: report.steps,
-                        pairwise_accuracy: report.held_out.pairwise_accuracy,
-                        best_vs_worst_accuracy: report.held_out.best_vs_worst_accuracy,
-                        kendall_tau: report.held_out.kendall_tau,
-                        tokens_per_second: report.tokens_per_second,
-                        seconds: started.elapsed().as_secs_f64(),
+                            base_model,
+                            device: device_name.to_owned(),
+                            train_groups: report.train_groups as u64,
+                            held_out_groups: report.held_out_groups as u64,
+                            steps: report.steps,
+                            pairwise_accuracy: report.held_out.pairwise_accuracy,
+                            best_vs_worst_accuracy: report.held_out.best_vs_worst_accuracy,
+                            kendall_tau: report.held_out.kendall_tau,
+                            tokens_per_second: report.tokens_per_second,
+                            seconds: started.elapsed().as_secs_f64(),
                         }),
                         report.held_out_trees,
                     ),

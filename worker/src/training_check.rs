@@ -169,10 +169,13 @@ async fn minilm_learns_the_preference_and_scores_every_reply(pool: PgPool) -> Te
     // scoring with the trained model, by a worker that has to fetch the model from Postgres
     let other_data = Scratch::new();
     let score = engine
-        .create_model_job(mona, JobSpec::Score {
-            model_job: train,
-            scope: None,
-        })
+        .create_model_job(
+            mona,
+            JobSpec::Score {
+                model_job: train,
+                scope: None,
+            },
+        )
         .await?;
     assert_eq!(
         jobs::run(&engine, &config("cpu-2", &other_data), &stop).await?,

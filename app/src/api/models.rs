@@ -1,9 +1,11 @@
-//! Reward-model jobs from the dashboard: start training or scoring, watch, cancel. The worker
+//! Reward-model jobs from the dashboard: start training or scoring, watch, cancel; the model
+//! registry with its retraining schedules and runs; the disagreement review. The worker
 //! (`grove-worker run`) does the work; these only touch the queue.
 
 use crate::error::AppError;
 use domain::{
-    ids::JobId,
+    ids::{JobId, RunId},
+    reward_loop::{DisagreementReview, LanguageModels, ScheduleInput},
     training::{JobState, JobView, TrainingSettings},
 };
 use leptos::{prelude::*, server_fn::codec::Json};
@@ -77,10 +79,13 @@ pub async fn start_training(settings: TrainingSettings) -> Result<JobId, AppErro
 pub async fn start_scoring(model_job: JobId) -> Result<JobId, AppError> {
     let me = require_role(Role::Moderator).await?;
     Ok(engine()?
-        .create_model_job(me.id, JobSpec::Score {
-            model_job,
-            scope: None,
-        })
+        .create_model_job(
+            me.id,
+            JobSpec::Score {
+                model_job,
+                scope: None,
+            },
+        )
         .await?)
 }
 
@@ -88,6 +93,30 @@ pub async fn start_scoring(model_job: JobId) -> Result<JobId, AppError> {
 pub async fn cancel_model_job(job: JobId) -> Result<JobState, AppError> {
     let me = require_role(Role::Moderator).await?;
     Ok(engine()?.cancel_model_job(me.id, job).await?)
+}
+
+#[server(endpoint = "models/registry", input = Json)]
+pub async fn model_registry() -> Result<Vec<LanguageModels>, AppError> {
+    let me = require_role(Role::Moderator).await?;
+    Ok(engine()?.model_registry(me.id).await?)
+}
+
+#[server(endpoint = "models/schedule", input = Json)]
+pub async fn set_retrain_schedule(schedule: ScheduleInput) -> Result<(), AppError> {
+    let me = require_role(Role::Moderator).await?;
+    Ok(engine()?.set_retrain_schedule(me.id, schedule).await?)
+}
+
+#[server(endpoint = "models/retrain", input = Json)]
+pub async fn retrain_now(lang: String) -> Result<RunId, AppError> {
+    let me = require_role(Role::Moderator).await?;
+    Ok(engine()?.retrain_now(me.id, &lang).await?)
+}
+
+#[server(endpoint = "models/disagreements", input = Json)]
+pub async fn disagreements(lang: String) -> Result<DisagreementReview, AppError> {
+    let me = require_role(Role::Moderator).await?;
+    Ok(engine()?.disagreement_review(me.id, &lang).await?)
 }
 
 #[cfg(test)]

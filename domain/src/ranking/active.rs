@@ -55,7 +55,7 @@ pub fn uncertainty<T: Ord + Hash + Clone>(
     let position: HashMap<&T, usize> = consensus.iter().enumerate().map(|(i, r)| (r, i)).collect();
     let (mut total, mut pairs) = (0.0, 0u32);
     for (i, (a, score_a)) in scored.iter().enumerate() {
-        for (b, score_b) in &scored[i + 1..] {
+        for (b, score_b) in scored.iter().skip(i + 1) {
             pairs += 1;
             total += match (position.get(a), position.get(b)) {
                 (Some(pa), Some(pb)) if split(ballots, a, b) => {

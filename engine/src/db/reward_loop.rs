@@ -266,7 +266,10 @@ pub(crate) async fn current_model(
 }
 
 /// The latest runs of every language, newest first, up to `per_lang` each.
-pub(crate) async fn runs(executor: impl PgExecutor<'_>, per_lang: i64) -> Result<Vec<RunRow>, Error> {
+pub(crate) async fn runs(
+    executor: impl PgExecutor<'_>,
+    per_lang: i64,
+) -> Result<Vec<RunRow>, Error> {
     Ok(sqlx::query_as!(
         RunRow,
         "select run_id, lang, trigger, state, new_rankings, train_job, score_job, baseline_job,

@@ -95,7 +95,10 @@ async fn work_one(
         JobSpec::Score { model_job, scope } => {
             assert!(scope.is_some(), "a run scores its scope only");
             let inputs = engine.scoring_inputs(scope.as_ref()).await?;
-            assert!(!inputs.is_empty(), "the held-out trees have replies to score");
+            assert!(
+                !inputs.is_empty(),
+                "the held-out trees have replies to score"
+            );
             let judge = judge_of(*model_job);
             let scores: Vec<_> = inputs
                 .iter()
@@ -262,7 +265,11 @@ async fn a_failed_training_job_fails_its_run_and_the_schedule_starts_the_next(
         .await?
         .ok_or_else(|| Error::Internal("nothing queued".to_owned()))?;
     engine
-        .finish_model_job(job.id, "fake", JobOutcome::Failed("out of memory".to_owned()))
+        .finish_model_job(
+            job.id,
+            "fake",
+            JobOutcome::Failed("out of memory".to_owned()),
+        )
         .await?;
     assert_eq!(engine.tick_retraining().await?, 1);
     let registry = engine.model_registry(mona).await?;

@@ -93,13 +93,18 @@ fn gaussian(rng: &mut StdRng) -> f64 {
     (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
 }
 
+/// The hidden quality of reply `i`.
+fn q(quality: &[f64], i: usize) -> f64 {
+    quality.get(i).copied().unwrap_or(0.0)
+}
+
 fn ballot(quality: &[f64], kind: AnnotatorKind, rng: &mut StdRng) -> Ballot<usize> {
     let mut shown: Vec<usize> = (0..quality.len()).collect();
     shown.shuffle(rng);
     let noisy = |sigma: f64, rng: &mut StdRng, shown: &mut Vec<usize>| {
         let mut keyed: Vec<(usize, f64)> = shown
             .iter()
-            .map(|&i| (i, quality[i] + sigma * gaussian(rng)))
+            .map(|&i| (i, q(quality, i) + sigma * gaussian(rng)))
             .collect();
         keyed.sort_by(|a, b| b.1.total_cmp(&a.1));
         *shown = keyed.into_iter().map(|(i, _)| i).collect();
@@ -109,7 +114,9 @@ fn ballot(quality: &[f64], kind: AnnotatorKind, rng: &mut StdRng) -> Ballot<usiz
         AnnotatorKind::Noisy => noisy(0.25, rng, &mut shown),
         AnnotatorKind::Random => shown.shuffle(rng),
         AnnotatorKind::AlwaysFirst => {}
-        AnnotatorKind::Adversarial => shown.sort_by(|a, b| quality[*a].total_cmp(&quality[*b])),
+        AnnotatorKind::Adversarial => {
+            shown.sort_by(|a, b| q(quality, *a).total_cmp(&q(quality, *b)))
+        }
     }
     shown.into_iter().map(|i| vec![i]).collect()
 }
@@ -122,9 +129,9 @@ fn accuracy(parent: &Parent) -> f64 {
     let order = ranked_pairs(&parent.ballots);
     let (mut right, mut pairs) = (0u32, 0u32);
     for (i, a) in order.iter().enumerate() {
-        for b in &order[i + 1..] {
+        for b in order.iter().skip(i + 1) {
             pairs += 1;
-            if parent.quality[*a] > parent.quality[*b] {
+            if q(&parent.quality, *a) > q(&parent.quality, *b) {
                 right += 1;
             }
         }
@@ -179,15 +186,19 @@ fn run(sim: &ActiveLearningSimulation, seed: u64, guided: bool, step: usize) -> 
             }
             roll -= w;
         }
-        let kind = kinds[rng.gen_range(0..kinds.len())];
-        let parent = &mut parents[chosen];
-        let new = ballot(&parent.quality, kind, &mut rng);
-        parent.ballots.push(new);
-        weights[chosen] = if parent.ballots.len() >= sim.quota as usize {
-            0.0
-        } else {
-            priority(uncertainty(&parent.scores, &parent.ballots), weight)
-        };
+        let kind = kinds
+            .get(rng.gen_range(0..kinds.len()))
+            .copied()
+            .unwrap_or(AnnotatorKind::Careful);
+        if let (Some(parent), Some(slot)) = (parents.get_mut(chosen), weights.get_mut(chosen)) {
+            let new = ballot(&parent.quality, kind, &mut rng);
+            parent.ballots.push(new);
+            *slot = if parent.ballots.len() >= sim.quota as usize {
+                0.0
+            } else {
+                priority(uncertainty(&parent.scores, &parent.ballots), weight)
+            };
+        }
         if spent % step == 0 {
             let mean = parents.iter().map(accuracy).sum::<f64>() / parents.len() as f64;
             out.push(mean);
@@ -198,16 +209,20 @@ fn run(sim: &ActiveLearningSimulation, seed: u64, guided: bool, step: usize) -> 
 
 /// Rankings at which a curve (points every `step`) first reaches `target`, interpolated.
 fn reaching(curve: &[f64], step: usize, target: f64) -> Option<f64> {
-    curve.windows(2).enumerate().find_map(|(i, w)| {
-        (w[1] >= target).then(|| {
-            let within = if w[1] > w[0] {
-                ((target - w[0]) / (w[1] - w[0])).clamp(0.0, 1.0)
-            } else {
-                1.0
-            };
-            (i as f64 + within) * step as f64
+    curve
+        .iter()
+        .zip(curve.iter().skip(1))
+        .enumerate()
+        .find_map(|(i, (before, after))| {
+            (*after >= target).then(|| {
+                let within = if after > before {
+                    ((target - before) / (after - before)).clamp(0.0, 1.0)
+                } else {
+                    1.0
+                };
+                (i as f64 + within) * step as f64
+            })
         })
-    })
 }
 
 impl ActiveLearningSimulation {
@@ -224,7 +239,7 @@ impl ActiveLearningSimulation {
         let mean = |runs: &[Vec<f64>]| -> Vec<f64> {
             let len = runs.iter().map(Vec::len).min().unwrap_or(0);
             (0..len)
-                .map(|i| runs.iter().map(|r| r[i]).sum::<f64>() / runs.len() as f64)
+                .map(|i| runs.iter().filter_map(|r| r.get(i)).sum::<f64>() / runs.len() as f64)
                 .collect()
         };
         let (random, guided) = (mean(&random), mean(&guided));

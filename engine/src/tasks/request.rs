@@ -662,3 +662,51 @@ async fn create_task(
     .await?;
     Ok(view)
 }
+
+#[cfg(test)]
+mod draw_tests {
+    use super::{draw_order, Item};
+    use rand::{rngs::StdRng, SeedableRng};
+    use std::sync::atomic::AtomicI64;
+    use uuid::Uuid;
+
+    fn items(priorities: &[f64]) -> Vec<Item> {
+        priorities
+            .iter()
+            .map(|p| Item {
+                message_id: Uuid::new_v4(),
+                author: Uuid::nil(),
+                role: "prompter".to_owned(),
+                lonely: false,
+                free: AtomicI64::new(1),
+                priority: *p,
+            })
+            .collect()
+    }
+
+    /// How often the first item comes first in `draws` draws.
+    fn first_share(items: &[Item], draws: u32) -> f64 {
+        let mut rng = StdRng::seed_from_u64(3);
+        let first = items.first().map(|i| i.message_id);
+        let hits = (0..draws)
+            .filter(|_| draw_order(items, &mut rng).first().map(|i| i.message_id) == first)
+            .count();
+        hits as f64 / f64::from(draws)
+    }
+
+    #[test]
+    fn ranking_work_is_drawn_in_proportion_to_its_priority() {
+        // one item of weight 9 among nine of weight 1: first half of the time
+        let mut weighted = vec![9.0];
+        weighted.extend([1.0; 9]);
+        let share = first_share(&items(&weighted), 4000);
+        assert!((share - 0.5).abs() < 0.04, "{share}");
+        // equal weights: every item first equally often, and every item is in the order
+        let equal = items(&[1.0; 10]);
+        let share = first_share(&equal, 4000);
+        assert!((share - 0.1).abs() < 0.03, "{share}");
+        let mut rng = StdRng::seed_from_u64(1);
+        assert_eq!(draw_order(&equal, &mut rng).len(), 10);
+        assert_eq!(draw_order(&items(&weighted), &mut rng).len(), 10);
+    }
+}

@@ -245,7 +245,10 @@ async fn ranking_priorities(
         ballots
             .entry(row.parent_id)
             .or_default()
-            .push(crate::quality::report::ballot(&row.ranked_ids, &row.tie_groups));
+            .push(crate::quality::report::ballot(
+                &row.ranked_ids,
+                &row.tie_groups,
+            ));
     }
     Ok(scores
         .into_iter()

@@ -6,6 +6,7 @@ pub mod message;
 pub mod messages;
 pub mod models;
 pub mod quality;
+pub mod registry;
 pub mod reports;
 pub mod trollboard;
 pub mod user;
@@ -40,6 +41,8 @@ pub fn ModerationNav() -> impl IntoView {
             <A href="/moderation/trollboard">{tr(i18n, |i| t_string!(i, moderation.trollboard))}</A>
             <A href="/moderation/export">{tr(i18n, |i| t_string!(i, moderation.export))}</A>
             <A href="/moderation/models">{tr(i18n, |i| t_string!(i, moderation.models))}</A>
+            <A href="/moderation/registry">{tr(i18n, |i| t_string!(i, reward_loop.nav_registry))}</A>
+            <A href="/moderation/disagreements">{tr(i18n, |i| t_string!(i, reward_loop.nav_disagreements))}</A>
             <A href="/stats">{tr(i18n, |i| t_string!(i, moderation.stats))}</A>
         </nav>
     }

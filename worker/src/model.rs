@@ -147,6 +147,11 @@ pub struct Inputs<B: Backend> {
 impl<B: Backend> RewardModel<B> {
     /// One scalar reward per row: `[batch]`.
     pub fn forward(&self, inputs: Inputs<B>) -> Tensor<B, 1> {
+        self.head.forward(self.pooled(inputs)).squeeze_dim(1)
+    }
+
+    /// The encoder's masked mean over the real tokens of each row: `[batch, hidden]`.
+    pub fn pooled(&self, inputs: Inputs<B>) -> Tensor<B, 2> {
         let [batch, seq] = inputs.tokens.dims();
         let device = inputs.tokens.device();
         let positions = Tensor::<B, 1, Int>::arange(0..seq as i64, &device)
@@ -165,7 +170,6 @@ impl<B: Backend> RewardModel<B> {
         let keep = inputs.padding.bool_not().float().unsqueeze_dim::<3>(2);
         let summed = (hidden * keep.clone()).sum_dim(1);
         let counts = keep.sum_dim(1).clamp_min(1.0);
-        let pooled: Tensor<B, 2> = (summed / counts).squeeze_dim(1);
-        self.head.forward(pooled).squeeze_dim(1)
+        (summed / counts).squeeze_dim(1)
     }
 }

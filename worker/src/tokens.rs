@@ -1,6 +1,7 @@
 //! Text to token ids with the base model's `tokenizer.json`, and padded batches for the model.
 //!
-//! An input is `[CLS] conversation [SEP] reply [SEP]` (segments 0 and 1). When it is too long
+//! An input is `[CLS] conversation [SEP] reply [SEP]` (segments 0 and 1; `<s>` and `</s>` with
+//! a SentencePiece vocabulary). When it is too long
 //! the reply keeps its beginning and the conversation its end (the turns nearest the reply),
 //! the reply getting at least half of the room.
 
@@ -46,15 +47,17 @@ impl TextEncoder {
         tokenizer
             .with_truncation(None)
             .map_err(|e| TokenizerError::Encode(e.to_string()))?;
-        let special = |name: &'static str| {
-            tokenizer
-                .token_to_id(name)
-                .ok_or(TokenizerError::MissingSpecial(name))
+        // BERT's WordPiece names, or SentencePiece's (XLM-R's vocabulary, multilingual-e5)
+        let special = |names: [&'static str; 2]| {
+            names
+                .iter()
+                .find_map(|name| tokenizer.token_to_id(name))
+                .ok_or(TokenizerError::MissingSpecial(names[0]))
         };
         Ok(Self {
-            cls: special("[CLS]")?,
-            sep: special("[SEP]")?,
-            pad: special("[PAD]")?,
+            cls: special(["[CLS]", "<s>"])?,
+            sep: special(["[SEP]", "</s>"])?,
+            pad: special(["[PAD]", "<pad>"])?,
             tokenizer,
             max_tokens: max_tokens.max(8),
         })

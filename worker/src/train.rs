@@ -12,7 +12,7 @@ use crate::{
 };
 use burn::{
     grad_clipping::GradientClippingConfig,
-    module::AutodiffModule,
+    module::{AutodiffModule, Module},
     optim::{AdamWConfig, GradientsParams, Optimizer},
     tensor::{
         backend::{AutodiffBackend, Backend},
@@ -58,6 +58,8 @@ pub struct TrainRequest {
     pub settings: TrainingSettings,
     /// Where the trained model folder goes.
     pub output: PathBuf,
+    /// Whether it trains on the CPU (large vocabularies then keep their embeddings frozen).
+    pub on_cpu: bool,
 }
 
 /// `grove_training.json` in a trained model's folder: how it was made and how it did.
@@ -103,6 +105,35 @@ fn held_out_metrics(records: &RankingMetrics) -> [(&'static str, f64); 3] {
     ]
 }
 
+/// Vocabularies above this size keep their embeddings frozen on the CPU by default.
+const LARGE_VOCABULARY: usize = 100_000;
+
+/// Marks what the settings freeze as needing no gradient: the word embeddings (see
+/// [`TrainingSettings::freeze_word_embeddings`]) and the lowest `frozen_layers` encoder layers
+/// with all the embeddings. The optimiser then holds no state for them either.
+fn freeze<B: AutodiffBackend>(
+    mut model: RewardModel<B>,
+    settings: &TrainingSettings,
+    vocab_size: usize,
+    on_cpu: bool,
+) -> RewardModel<B> {
+    let words = settings
+        .freeze_word_embeddings
+        .unwrap_or(on_cpu && vocab_size > LARGE_VOCABULARY);
+    let layers = settings.frozen_layers as usize;
+    if layers > 0 {
+        model.bert.embeddings = model.bert.embeddings.no_grad();
+    } else if words {
+        model.bert.embeddings.word_embeddings = model.bert.embeddings.word_embeddings.no_grad();
+    }
+    model.bert.encoder.layers = std::mem::take(&mut model.bert.encoder.layers)
+        .into_iter()
+        .enumerate()
+        .map(|(i, layer)| if i < layers { layer.no_grad() } else { layer })
+        .collect();
+    model
+}
+
 pub fn train<B: AutodiffBackend>(
     request: TrainRequest,
     device: &B::Device,
@@ -111,7 +142,8 @@ pub fn train<B: AutodiffBackend>(
 ) -> Result<TrainReport, TrainError> {
     let settings = &request.settings;
     B::seed(device, settings.seed);
-    let (_, mut model) = weights::load::<B>(&request.base_model, device)?;
+    let (config, model) = weights::load::<B>(&request.base_model, device)?;
+    let mut model = freeze(model, settings, config.vocab_size, request.on_cpu);
     let tokenizer = request.base_model.join(weights::TOKENIZER);
     let encoder = TextEncoder::from_file(&tokenizer, settings.max_tokens as usize)?;
 

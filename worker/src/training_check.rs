@@ -88,6 +88,8 @@ fn config(name: &str, data_dir: &Path) -> WorkerConfig {
         name: name.to_owned(),
         data_dir: data_dir.to_owned(),
         default_base_model: weights::test_base_model(),
+        // no multilingual model here: jobs in other languages fall back to the default
+        multilingual_base_model: data_dir.join("no-such-model"),
         lease: Duration::from_secs(30),
         poll: Duration::from_millis(100),
         compute: Compute::Cpu,

@@ -306,65 +306,176 @@ pub(crate) fn quality_of(text: &str) -> f64 {
         .unwrap_or(0.0)
 }
 
-const SUBJECTS: [&str; 8] = [
-    "The farmer",
-    "A good teacher",
-    "The old bridge",
-    "My neighbour",
-    "The river",
-    "A careful driver",
-    "The small library",
-    "Every gardener",
-];
-const VERBS: [&str; 8] = [
-    "waters", "explains", "carries", "repairs", "protects", "collects", "opens", "paints",
-];
-const OBJECTS: [&str; 8] = [
-    "the tomato plants",
-    "every difficult lesson",
-    "heavy wooden carts",
-    "the broken fence",
-    "the quiet valley",
-    "fresh morning bread",
-    "the heavy doors",
-    "the tall windows",
-];
-const REASONS: [&str; 8] = [
-    "before the summer heat arrives",
-    "so that nobody gets lost",
-    "because the season demands it",
-    "when the weather turns cold",
-    "after the long market day",
-    "while the children are asleep",
-    "since the town depends on it",
-    "as the old custom requires",
-];
+/// The parts sensible sentences are made of, in one language: subject, verb, object, reason,
+/// always in that order; and the short question of the prompts.
+struct Bank {
+    parts: [[&'static str; 8]; 4],
+    /// "Question" and the question asked.
+    question: (&'static str, &'static str),
+}
 
-fn sensible_sentence(rng: &mut StdRng) -> String {
+const ENGLISH: Bank = Bank {
+    parts: [
+        [
+            "The farmer",
+            "A good teacher",
+            "The old bridge",
+            "My neighbour",
+            "The river",
+            "A careful driver",
+            "The small library",
+            "Every gardener",
+        ],
+        [
+            "waters", "explains", "carries", "repairs", "protects", "collects", "opens", "paints",
+        ],
+        [
+            "the tomato plants",
+            "every difficult lesson",
+            "heavy wooden carts",
+            "the broken fence",
+            "the quiet valley",
+            "fresh morning bread",
+            "the heavy doors",
+            "the tall windows",
+        ],
+        [
+            "before the summer heat arrives",
+            "so that nobody gets lost",
+            "because the season demands it",
+            "when the weather turns cold",
+            "after the long market day",
+            "while the children are asleep",
+            "since the town depends on it",
+            "as the old custom requires",
+        ],
+    ],
+    question: ("Question", "what happens in town?"),
+};
+
+const GERMAN: Bank = Bank {
+    parts: [
+        [
+            "Der Bauer",
+            "Eine gute Lehrerin",
+            "Die alte Brücke",
+            "Mein Nachbar",
+            "Der Fluss",
+            "Eine vorsichtige Fahrerin",
+            "Die kleine Bibliothek",
+            "Jeder Gärtner",
+        ],
+        [
+            "gießt",
+            "erklärt",
+            "trägt",
+            "repariert",
+            "schützt",
+            "sammelt",
+            "öffnet",
+            "streicht",
+        ],
+        [
+            "die Tomatenpflanzen",
+            "jede schwierige Lektion",
+            "schwere hölzerne Karren",
+            "den kaputten Zaun",
+            "das stille Tal",
+            "frisches Morgenbrot",
+            "die schweren Türen",
+            "die hohen Fenster",
+        ],
+        [
+            "bevor die Sommerhitze kommt",
+            "damit sich niemand verirrt",
+            "weil die Jahreszeit es verlangt",
+            "wenn das Wetter kalt wird",
+            "nach dem langen Markttag",
+            "während die Kinder schlafen",
+            "da die Stadt davon abhängt",
+            "wie es der alte Brauch verlangt",
+        ],
+    ],
+    question: ("Frage", "was passiert in der Stadt?"),
+};
+
+const SPANISH: Bank = Bank {
+    parts: [
+        [
+            "El granjero",
+            "Una buena maestra",
+            "El viejo puente",
+            "Mi vecino",
+            "El río",
+            "Una conductora prudente",
+            "La pequeña biblioteca",
+            "Cada jardinero",
+        ],
+        [
+            "riega", "explica", "lleva", "repara", "protege", "recoge", "abre", "pinta",
+        ],
+        [
+            "las tomateras",
+            "cada lección difícil",
+            "pesados carros de madera",
+            "la valla rota",
+            "el valle tranquilo",
+            "el pan fresco de la mañana",
+            "las puertas pesadas",
+            "las ventanas altas",
+        ],
+        [
+            "antes de que llegue el calor del verano",
+            "para que nadie se pierda",
+            "porque la estación lo exige",
+            "cuando el tiempo se vuelve frío",
+            "después del largo día de mercado",
+            "mientras los niños duermen",
+            "ya que el pueblo depende de ello",
+            "como manda la vieja costumbre",
+        ],
+    ],
+    question: ("Pregunta", "¿qué pasa en el pueblo?"),
+};
+
+/// The sentence bank of a language: German and Spanish have their own (a non-English
+/// preference to learn), every other language writes English.
+fn bank(lang: &str) -> &'static Bank {
+    match lang.split('-').next().unwrap_or(lang) {
+        "de" => &GERMAN,
+        "es" => &SPANISH,
+        _ => &ENGLISH,
+    }
+}
+
+fn sensible_sentence(lang: &str, rng: &mut StdRng) -> String {
+    let [subjects, verbs, objects, reasons] = &bank(lang).parts;
     let pick = |list: &[&'static str], rng: &mut StdRng| *list.choose(rng).unwrap_or(&"");
     format!(
         "{} {} {} {}.",
-        pick(&SUBJECTS, rng),
-        pick(&VERBS, rng),
-        pick(&OBJECTS, rng),
-        pick(&REASONS, rng)
+        pick(subjects, rng),
+        pick(verbs, rng),
+        pick(objects, rng),
+        pick(reasons, rng)
     )
 }
 
-/// Whether a reply is one of `sensible_sentence`'s, words in order (what honest rankers of
-/// `Writing::SensibleOverShuffled` check).
+/// Whether a reply is one of `sensible_sentence`'s (in any bank's language), words in order
+/// (what honest rankers of `Writing::SensibleOverShuffled` check).
 pub fn is_sensible(text: &str) -> bool {
-    let mut rest = text.trim();
-    for list in [&SUBJECTS[..], &VERBS[..], &OBJECTS[..], &REASONS[..]] {
-        match list.iter().find_map(|part| {
-            rest.strip_prefix(part)
-                .filter(|after| after.starts_with(' ') || *after == ".")
-        }) {
-            Some(after) => rest = after.trim_start(),
-            None => return false,
+    [&ENGLISH, &GERMAN, &SPANISH].iter().any(|bank| {
+        let mut rest = text.trim();
+        for list in &bank.parts {
+            match list.iter().find_map(|part| {
+                rest.strip_prefix(part)
+                    .filter(|after| after.starts_with(' ') || *after == ".")
+            }) {
+                Some(after) => rest = after.trim_start(),
+                None => return false,
+            }
         }
-    }
-    rest == "."
+        rest == "."
+    })
 }
 
 fn shuffled(sentence: &str, rng: &mut StdRng) -> String {
@@ -388,11 +499,14 @@ fn answer(task: &TaskView, spammer: bool, writing: Writing, rng: &mut StdRng) ->
             // short prompts: the replies carry the preference
             TaskKind::InitialPrompt | TaskKind::PrompterReply => {
                 return TaskAnswer::Text {
-                    text: format!("Question {}: what happens in town?", nonce % 100_000),
+                    text: {
+                        let (word, question) = bank(&task.lang).question;
+                        format!("{word} {}: {question}", nonce % 100_000)
+                    },
                 };
             }
             TaskKind::AssistantReply => {
-                let sentence = sensible_sentence(rng);
+                let sentence = sensible_sentence(&task.lang, rng);
                 let text = if rng.gen_bool(0.5) {
                     sentence
                 } else {
@@ -484,12 +598,15 @@ mod tests {
     #[test]
     fn sensible_sentences_are_recognised_and_their_shuffles_are_not() {
         let mut rng = StdRng::seed_from_u64(3);
-        for _ in 0..200 {
-            let sentence = sensible_sentence(&mut rng);
-            assert!(is_sensible(&sentence), "{sentence}");
-            let mixed = shuffled(&sentence, &mut rng);
-            assert!(!is_sensible(&mixed), "{mixed}");
+        for lang in ["en", "de", "es", "pt-BR"] {
+            for _ in 0..200 {
+                let sentence = sensible_sentence(lang, &mut rng);
+                assert!(is_sensible(&sentence), "{sentence}");
+                let mixed = shuffled(&sentence, &mut rng);
+                assert!(!is_sensible(&mixed), "{mixed}");
+            }
         }
+        assert_ne!(bank("de").question, bank("en").question);
     }
     use crate::TreeConfig;
     use sqlx::{postgres::PgPoolOptions, PgPool};

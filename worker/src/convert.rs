@@ -185,7 +185,7 @@ impl<'a> Image<'a> {
             eps: c.f32()?,
         };
         let block = c.size()?;
-        if block != QK || shape.hidden % QK != 0 || shape.heads == 0 {
+        if block != QK || !shape.hidden.is_multiple_of(QK) || shape.heads == 0 {
             return Err(format(format!(
                 "unexpected quant block {block} or shape {shape:?}"
             )));

@@ -32,6 +32,9 @@ pub struct Bench {
     pub seq: usize,
     pub steps: usize,
     pub warmup: usize,
+    /// Dropout of the encoder (0.1 as in training and in PyTorch's `model.train()`; 0 measures
+    /// what drawing the masks costs).
+    pub dropout: f64,
     pub device_name: &'static str,
 }
 
@@ -72,9 +75,12 @@ impl OnBackend for Bench {
     type Output = BenchResult;
 
     fn run<B: AutodiffBackend>(self, device: B::Device) -> BenchResult {
-        let config = match self.shape {
-            Shape::Minilm => BertConfig::minilm(),
-            Shape::BertBase => BertConfig::bert_base(),
+        let config = BertConfig {
+            hidden_dropout_prob: self.dropout.clamp(0.0, 0.9),
+            ..match self.shape {
+                Shape::Minilm => BertConfig::minilm(),
+                Shape::BertBase => BertConfig::bert_base(),
+            }
         };
         let mut model = config.init::<B>(&device);
         let params = parameters(&model);

@@ -108,6 +108,9 @@ enum Command {
         steps: usize,
         #[arg(long, default_value_t = 1)]
         warmup: usize,
+        /// The encoder's dropout (0.1 as in training).
+        #[arg(long, default_value_t = 0.1)]
+        dropout: f64,
     },
 }
 
@@ -189,6 +192,7 @@ async fn main() -> anyhow::Result<()> {
             seq,
             steps,
             warmup,
+            dropout,
         } => {
             let bench = Bench {
                 shape,
@@ -196,6 +200,7 @@ async fn main() -> anyhow::Result<()> {
                 seq,
                 steps,
                 warmup,
+                dropout,
                 device_name: compute.name(),
             };
             let result = tokio::task::spawn_blocking(move || compute.run(bench)).await?;

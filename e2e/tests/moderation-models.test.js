@@ -4,35 +4,16 @@
 // cancelled job.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { openBrowser, screenshot } from '../support/browser.js';
 import { signInBrowser, moderator, LANGS } from '../support/api.js';
 import { visit, grove } from '../support/act.js';
 import { sql } from '../support/db.js';
+import { work } from '../support/worker.js';
 import { noPageErrors } from '../support/check.js';
 
 const lang = LANGS.models;
-const repo = path.resolve(import.meta.dirname, '../..');
 const browsers = [];
 after(async () => { await Promise.all(browsers.map((b) => b.close())); });
-
-/** Runs grove-worker until the queue is empty (on the CPU, with the default base model). */
-function work() {
-  const bin = process.env.E2E_WORKER_BIN;
-  if (!bin) throw new Error('E2E_WORKER_BIN is not set: run the suite through ./scripts/test.sh');
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'grove-worker-'));
-  try {
-    return execFileSync(bin, [
-      'run', '--until-idle', '--device', 'cpu', '--lease-secs', '30', '--data-dir', dataDir,
-      '--base-model', path.join(repo, 'data/base-models/all-MiniLM-L6-v2'),
-    ], { env: process.env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  } finally {
-    rmSync(dataDir, { recursive: true, force: true });
-  }
-}
 
 const jobId = (page) => page.url().split('/').pop();
 

@@ -336,46 +336,24 @@ impl Engine {
             Box::pin(async move {
                 require_moderator(conn, actor).await?;
                 let mut languages: BTreeMap<String, LanguageModels> = BTreeMap::new();
-                let entry = |languages: &mut BTreeMap<String, LanguageModels>, lang: &str| {
-                    languages
-                        .entry(lang.to_owned())
-                        .or_insert_with(|| LanguageModels {
-                            lang: lang.to_owned(),
-                            schedule: None,
-                            current: None,
-                            runs: Vec::new(),
-                            new_rankings: 0,
-                        })
-                        .lang
-                        .clone()
-                };
                 for schedule in db::reward_loop::schedules(&mut *conn).await? {
-                    let key = entry(&mut languages, &schedule.lang);
                     let settings = serde_json::from_value(schedule.settings)
                         .map_err(|e| Error::Internal(format!("stored settings unreadable: {e}")))?;
-                    if let Some(models) = languages.get_mut(&key) {
-                        models.schedule = Some(ScheduleView {
-                            every_rankings: u32::try_from(schedule.every_rankings).unwrap_or(0),
-                            enabled: schedule.enabled,
-                            settings,
-                            updated_by: UserId::from_uuid(schedule.updated_by),
-                            updated_at: view_time(schedule.updated_at),
-                        });
-                    }
+                    slot(&mut languages, &schedule.lang).schedule = Some(ScheduleView {
+                        every_rankings: u32::try_from(schedule.every_rankings).unwrap_or(0),
+                        enabled: schedule.enabled,
+                        settings,
+                        updated_by: UserId::from_uuid(schedule.updated_by),
+                        updated_at: view_time(schedule.updated_at),
+                    });
                 }
                 for row in db::reward_loop::runs(&mut *conn, RUNS_LISTED).await? {
-                    let key = entry(&mut languages, &row.lang);
-                    let view = run_view(row)?;
-                    if let Some(models) = languages.get_mut(&key) {
-                        models.runs.push(view);
-                    }
+                    let lang = row.lang.clone();
+                    slot(&mut languages, &lang).runs.push(run_view(row)?);
                 }
                 for row in db::reward_loop::current_runs(&mut *conn).await? {
-                    let key = entry(&mut languages, &row.lang);
-                    let view = run_view(row)?;
-                    if let Some(models) = languages.get_mut(&key) {
-                        models.current = Some(view);
-                    }
+                    let lang = row.lang.clone();
+                    slot(&mut languages, &lang).current = Some(run_view(row)?);
                 }
                 for models in languages.values_mut() {
                     models.new_rankings = db::reward_loop::new_rankings(
@@ -423,6 +401,22 @@ impl Engine {
         })
         .await
     }
+}
+
+/// A language's entry in the registry being assembled.
+fn slot<'a>(
+    languages: &'a mut BTreeMap<String, LanguageModels>,
+    lang: &str,
+) -> &'a mut LanguageModels {
+    languages
+        .entry(lang.to_owned())
+        .or_insert_with(|| LanguageModels {
+            lang: lang.to_owned(),
+            schedule: None,
+            current: None,
+            runs: Vec::new(),
+            new_rankings: 0,
+        })
 }
 
 /// Moves in-flight runs on; returns how many moved and the runs ready for their decision.

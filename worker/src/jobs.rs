@@ -13,7 +13,7 @@ use crate::{
 use burn::tensor::backend::AutodiffBackend;
 use domain::{
     ids::{JobId, MessageId},
-    training::{JobProgress, JobResult, JobSpec, TrainedModel},
+    training::{JobProgress, JobResult, JobSpec},
 };
 use engine::{
     model_jobs::{ClaimedJob, Heartbeat, JobOutcome},
@@ -355,18 +355,11 @@ impl OnBackend for Blocking {
                 let base_model = request.base_model.display().to_string();
                 match train::train::<B>(request, &device, &mut events, &stop) {
                     Ok(report) => WorkEnd::Done(
-                        JobResult::Trained(TrainedModel {
+                        JobResult::Trained(report.summary(
                             base_model,
-                            device: device_name.to_owned(),
-                            train_groups: report.train_groups as u64,
-                            held_out_groups: report.held_out_groups as u64,
-                            steps: report.steps,
-                            pairwise_accuracy: report.held_out.pairwise_accuracy,
-                            best_vs_worst_accuracy: report.held_out.best_vs_worst_accuracy,
-                            kendall_tau: report.held_out.kendall_tau,
-                            tokens_per_second: report.tokens_per_second,
-                            seconds: started.elapsed().as_secs_f64(),
-                        }),
+                            device_name,
+                            started.elapsed().as_secs_f64(),
+                        )),
                         report.held_out_trees,
                     ),
                     Err(TrainError::Stopped) => WorkEnd::Stopped,

@@ -44,17 +44,10 @@ impl OnBackend for OfflineTraining {
         let started = Instant::now();
         let base_model = self.request.base_model.display().to_string();
         let report = train::train::<B>(self.request, &device, &mut Log, &AtomicBool::new(false))?;
-        Ok(TrainedModel {
+        Ok(report.summary(
             base_model,
-            device: self.device_name.to_owned(),
-            train_groups: report.train_groups as u64,
-            held_out_groups: report.held_out_groups as u64,
-            steps: report.steps,
-            pairwise_accuracy: report.held_out.pairwise_accuracy,
-            best_vs_worst_accuracy: report.held_out.best_vs_worst_accuracy,
-            kendall_tau: report.held_out.kendall_tau,
-            tokens_per_second: report.tokens_per_second,
-            seconds: started.elapsed().as_secs_f64(),
-        })
+            self.device_name,
+            started.elapsed().as_secs_f64(),
+        ))
     }
 }

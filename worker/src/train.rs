@@ -19,7 +19,7 @@ use burn::{
         ElementConversion,
     },
 };
-use domain::training::{JobProgress, RankedGroup, TrainingSettings};
+use domain::training::{JobProgress, RankedGroup, TrainedModel, TrainingSettings};
 use rand::{rngs::StdRng, seq::SliceRandom, SeedableRng};
 use std::{
     path::PathBuf,
@@ -103,6 +103,24 @@ fn held_out_metrics(records: &RankingMetrics) -> [(&'static str, f64); 3] {
         ),
         ("heldout_kendall_tau", records.kendall_tau),
     ]
+}
+
+impl TrainReport {
+    /// The job result's summary of this training.
+    pub fn summary(&self, base_model: String, device: &str, seconds: f64) -> TrainedModel {
+        TrainedModel {
+            base_model,
+            device: device.to_owned(),
+            train_groups: self.train_groups as u64,
+            held_out_groups: self.held_out_groups as u64,
+            steps: self.steps,
+            pairwise_accuracy: self.held_out.pairwise_accuracy,
+            best_vs_worst_accuracy: self.held_out.best_vs_worst_accuracy,
+            kendall_tau: self.held_out.kendall_tau,
+            tokens_per_second: self.tokens_per_second,
+            seconds,
+        }
+    }
 }
 
 /// Vocabularies above this size keep their embeddings frozen on the CPU by default.

@@ -2,10 +2,9 @@
 //! through the real task use-cases.
 
 use crate::{
-    accounts::Registration,
     model_jobs::JobOutcome,
-    simulate::{Simulation, Writing},
-    Engine, Error, TreeConfig,
+    testing::{grown_sensible, member},
+    Engine, Error,
 };
 use domain::{
     account::Role as AccountRole,
@@ -20,36 +19,11 @@ use std::time::Duration;
 const LEASE: Duration = Duration::from_secs(60);
 
 async fn grown(pool: &PgPool, trees: usize) -> Result<Engine, Error> {
-    let engine = Engine::with_config(
-        pool.clone(),
-        TreeConfig {
-            goal_tree_size: 6,
-            ..TreeConfig::default()
-        },
-    );
-    engine
-        .simulate(Simulation {
-            users: 8,
-            trees,
-            spammer_share: 0.0,
-            seed: 5,
-            writing: Writing::SensibleOverShuffled,
-            ..Simulation::default()
-        })
-        .await?;
-    Ok(engine)
+    grown_sensible(pool, trees, 5).await
 }
 
 async fn moderator(engine: &Engine) -> Result<UserId, Error> {
-    Ok(engine
-        .register(Registration {
-            username: "mona".to_owned(),
-            email: String::new(),
-            password: "lemon-stand-7".to_owned(),
-            role: Some(AccountRole::Moderator),
-        })
-        .await?
-        .id)
+    member(engine, "mona", AccountRole::Moderator).await
 }
 
 /// A training job claimed by `worker`, and the moderator who created it.

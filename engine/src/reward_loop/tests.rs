@@ -3,12 +3,12 @@
 //! the current model's scores give ranking work its priority.
 
 use crate::{
-    accounts::Registration,
     db::candidates::OpenItem,
     model_jobs::JobOutcome,
-    simulate::{is_sensible, Simulation, Writing},
+    simulate::is_sensible,
     tasks::survey::ranking_priorities_for_test,
-    Engine, Error, TreeConfig,
+    testing::{grown_sensible, member},
+    Engine, Error,
 };
 use domain::{
     account::Role as AccountRole,
@@ -22,36 +22,11 @@ use std::{collections::BTreeSet, time::Duration};
 const LEASE: Duration = Duration::from_secs(60);
 
 async fn grown(pool: &PgPool) -> Result<Engine, Error> {
-    let engine = Engine::with_config(
-        pool.clone(),
-        TreeConfig {
-            goal_tree_size: 6,
-            ..TreeConfig::default()
-        },
-    );
-    engine
-        .simulate(Simulation {
-            users: 8,
-            trees: 6,
-            spammer_share: 0.0,
-            seed: 11,
-            writing: Writing::SensibleOverShuffled,
-            ..Simulation::default()
-        })
-        .await?;
-    Ok(engine)
+    grown_sensible(pool, 6, 11).await
 }
 
 async fn register(engine: &Engine, name: &str, role: AccountRole) -> Result<UserId, Error> {
-    Ok(engine
-        .register(Registration {
-            username: name.to_owned(),
-            email: String::new(),
-            password: "lemon-stand-7".to_owned(),
-            role: Some(role),
-        })
-        .await?
-        .id)
+    member(engine, name, role).await
 }
 
 fn trained() -> JobResult {

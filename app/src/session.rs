@@ -75,6 +75,20 @@ impl UserSession {
         self.0.flush().await.map_err(session_failed)
     }
 
+    /// Who the session says is logged in, without loading the account: for the task loop,
+    /// which checks the account (and the session version) in its own first statement.
+    pub async fn caller(&self) -> Result<Option<engine::Caller>, AppError> {
+        Ok(self
+            .0
+            .get::<Login>(LOGIN_KEY)
+            .await
+            .map_err(session_failed)?
+            .map(|login| engine::Caller {
+                user: login.user_id,
+                session_version: Some(login.session_version),
+            }))
+    }
+
     /// The logged-in account, if the session names one that is still allowed in. A ban, a
     /// deletion or a password change elsewhere ends the session here.
     pub async fn user(&self, engine: &Engine) -> Result<Option<User>, AppError> {
@@ -123,6 +137,16 @@ pub async fn require_user() -> Result<User, AppError> {
     let session = UserSession::from_request().await?;
     session
         .user(&engine()?)
+        .await?
+        .ok_or_else(AppError::unauthenticated)
+}
+
+/// Who the session says is logged in, for the task loop (which checks the account itself),
+/// or `unauthenticated`.
+pub async fn require_caller() -> Result<engine::Caller, AppError> {
+    UserSession::from_request()
+        .await?
+        .caller()
         .await?
         .ok_or_else(AppError::unauthenticated)
 }

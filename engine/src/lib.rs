@@ -20,6 +20,7 @@ pub mod model_data;
 pub mod model_jobs;
 pub mod moderation;
 mod password;
+mod planner;
 pub mod quality;
 pub mod rate_limits;
 pub mod reactions;
@@ -33,6 +34,7 @@ mod testing;
 mod transaction;
 pub mod trees;
 
+pub use contributors::Caller;
 pub use domain::tree::TreeConfig;
 pub use error::{Error, ErrorKind};
 use sqlx::{migrate::Migrator, PgPool};

@@ -10,6 +10,11 @@ use server::{
     telemetry,
 };
 
+/// mimalloc rather than glibc's allocator: under a crowd's load glibc's malloc and free took
+/// about a fifth of the server's CPU (BENCHMARKS.md, "Annotators over HTTP at crowd scale").
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> anyhow::Result<()> {
     // Leptos' server-function futures nest deep under the middleware; unoptimised builds
     // overflow tokio's default 2 MiB worker stacks on the largest of them

@@ -111,6 +111,18 @@ impl Application {
                 }
             }
         });
+        // planner statistics keep up with tables that grow fast (a launch's first hour):
+        // engine/src/planner.rs
+        let planner = database.engine.clone();
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(tokio::time::Duration::from_secs(5));
+            loop {
+                every.tick().await;
+                if let Err(error) = planner.refresh_planner_statistics().await {
+                    tracing::warn!(error.cause_chain = ?error, "cannot refresh planner statistics");
+                }
+            }
+        });
         let sessions = PostgresStore::new(database.engine.pool().clone());
         tokio::spawn(
             sessions

@@ -11,13 +11,13 @@ use domain::{
 use leptos::{prelude::*, server_fn::codec::Json};
 
 #[cfg(feature = "ssr")]
-use crate::session::{engine, require_user};
+use crate::session::{engine, require_caller, require_user};
 
 #[server(endpoint = "tasks/request", input = Json)]
 pub async fn request_task(kind: Option<TaskKind>, lang: String) -> Result<TaskView, AppError> {
-    let user = require_user().await?;
+    let caller = require_caller().await?;
     let request = domain::task::view::TaskRequest { kind, lang };
-    Ok(engine()?.request_task(user.id, request).await?)
+    Ok(engine()?.request_task(caller, request).await?)
 }
 
 #[server(endpoint = "tasks/availability", input = Json)]
@@ -44,8 +44,8 @@ pub async fn submit_task(
     answer: TaskAnswer,
     client_key: Option<String>,
 ) -> Result<TaskOutcome, AppError> {
-    let user = require_user().await?;
+    let caller = require_caller().await?;
     Ok(engine()?
-        .submit_task(user.id, task_id, answer, client_key)
+        .submit_task(caller, task_id, answer, client_key)
         .await?)
 }

@@ -5,7 +5,7 @@
 //! count as reviews or rankings of the live item.
 
 use crate::Error;
-use domain::task::{chooser::Backlog, TaskKind};
+use domain::task::{chooser::Backlog, TaskCategory, TaskKind};
 use sqlx::PgExecutor;
 use uuid::Uuid;
 
@@ -354,33 +354,68 @@ pub(crate) async fn open_items(
     .await?)
 }
 
-/// Which of `items` (in order) the user may take for `work`: not one they already reviewed,
-/// replied to or ranked, nor one they skipped. Authorship is checked from the survey.
+/// What rules a user out of an item: a review, reply or ranking of their own on it, or a
+/// skip of that kind of work.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Exclusion {
+    Label,
+    Reply,
+    Rank,
+}
+
+/// Which of `items` (in order) the user may take for work of `exclusion`'s kind: not one they
+/// already reviewed, replied to or ranked, nor one they skipped. Authorship is checked from
+/// the survey. One statement per kind, each probing the unique index of its table per item
+/// (rather than one statement for all kinds, whose generic plan read all of the user's
+/// earlier work on every request).
 pub(crate) async fn eligible(
     executor: impl PgExecutor<'_>,
     user: Uuid,
     items: &[Uuid],
-    category: &str,
+    exclusion: Exclusion,
 ) -> Result<Vec<Uuid>, Error> {
-    Ok(sqlx::query_scalar!(
-        "select c.id as \"id!\" from unnest($2::uuid[]) with ordinality as c(id, n)
-         where ($3 <> 'label' or not exists (select 1 from label l
-                   where l.message_id = c.id and l.user_id = $1 and l.task_id is not null))
-           and ($3 = 'label' or not exists (select 1 from message ch
-                   where ch.parent_id = c.id and ch.user_id = $1 and not ch.deleted))
-           and ($3 <> 'rank' or not exists (select 1 from ranking r
-                   where r.parent_id = c.id and r.user_id = $1))
-           and not exists (select 1 from reaction r
-                   where r.message_id = c.id and r.user_id = $1
-                     and r.kind = case $3 when 'label' then 'skip_labeling'
-                                          when 'reply' then 'skip_reply' else 'skip_ranking' end)
-         order by c.n",
-        user,
-        items,
-        category,
-    )
-    .fetch_all(executor)
-    .await?)
+    Ok(match exclusion {
+        Exclusion::Label => sqlx::query_scalar!(
+            "select c.id as \"id!\" from unnest($2::uuid[]) with ordinality as c(id, n)
+             where not exists (select 1 from label l
+                               where l.message_id = c.id and l.user_id = $1 and l.task_id is not null)
+               and not exists (select 1 from reaction r
+                               where r.message_id = c.id and r.user_id = $1
+                                 and r.kind = 'skip_labeling')
+             order by c.n",
+            user,
+            items,
+        )
+        .fetch_all(executor)
+        .await?,
+        Exclusion::Reply => sqlx::query_scalar!(
+            "select c.id as \"id!\" from unnest($2::uuid[]) with ordinality as c(id, n)
+             where not exists (select 1 from message ch
+                               where ch.parent_id = c.id and ch.user_id = $1 and not ch.deleted)
+               and not exists (select 1 from reaction r
+                               where r.message_id = c.id and r.user_id = $1
+                                 and r.kind = 'skip_reply')
+             order by c.n",
+            user,
+            items,
+        )
+        .fetch_all(executor)
+        .await?,
+        Exclusion::Rank => sqlx::query_scalar!(
+            "select c.id as \"id!\" from unnest($2::uuid[]) with ordinality as c(id, n)
+             where not exists (select 1 from message ch
+                               where ch.parent_id = c.id and ch.user_id = $1 and not ch.deleted)
+               and not exists (select 1 from ranking r where r.parent_id = c.id and r.user_id = $1)
+               and not exists (select 1 from reaction r
+                               where r.message_id = c.id and r.user_id = $1
+                                 and r.kind = 'skip_ranking')
+             order by c.n",
+            user,
+            items,
+        )
+        .fetch_all(executor)
+        .await?,
+    })
 }
 
 /// The outcome of trying to claim an item.
@@ -426,7 +461,8 @@ pub(crate) async fn try_claim(
 
 /// Whether a task of `kind` on `target` still has a free slot, counting the open tasks others
 /// committed meanwhile, and whether its tree is still in the state the task needs. Call with
-/// the tree locked.
+/// the tree locked. One statement per kind of work (a statement for all kinds set up every
+/// kind's counts on each run).
 async fn room(
     conn: &mut sqlx::PgConnection,
     user: Uuid,
@@ -434,48 +470,69 @@ async fn room(
     kind: TaskKind,
     limits: &Limits,
 ) -> Result<bool, Error> {
-    let room = sqlx::query_scalar!(
-        "select case
-             when p.deleted then false
-             when $3::text in ('assistant_reply', 'prompter_reply') then
-                 t.state = 'growing' and p.review_result is true and p.depth < t.max_depth and
-                 (select count(*) from message c
-                  where c.parent_id = p.message_id and not c.deleted and c.review_result is not false)
-                 + (select count(*) from task k
-                    where k.message_id = p.message_id and k.kind in ('assistant_reply', 'prompter_reply')
-                      and k.user_id <> $2 and k.done_at is null and k.skipped_at is null
-                      and k.created_at > now() - make_interval(secs => $4::float8))
-                 < case p.role when 'prompter' then t.max_children_count
-                               else least(t.num_prompter_replies, t.max_children_count) end
-             when $3 like 'label_%' then
-                 p.review_result is null
-                 and t.state = case when p.depth = 0 then 'initial_prompt_review' else 'growing' end
-                 and p.review_count
-                 + (select count(*) from task k
-                    where k.message_id = p.message_id and k.kind like 'label_%' and k.user_id <> $2
-                      and k.done_at is null and k.skipped_at is null and k.gold_id is null
-                      and k.created_at > now() - make_interval(secs => $4::float8))
-                 < case when p.depth = 0 then $5::bigint else $6::bigint end
-             else
-                 t.state = 'ranking' and
-                 (select count(*) from ranking r where r.parent_id = p.message_id)
-                 + (select count(*) from task k
-                    where k.message_id = p.message_id and k.kind like 'rank_%' and k.user_id <> $2
-                      and k.done_at is null and k.skipped_at is null and k.gold_id is null
-                      and k.created_at > now() - make_interval(secs => $4::float8))
-                 < $7::bigint
-         end as \"room!\"
-         from message p join message_tree t on t.message_tree_id = p.message_tree_id
-         where p.message_id = $1",
-        target,
-        user,
-        kind.as_str(),
-        limits.span_secs,
-        i64::from(limits.reviews_prompt),
-        i64::from(limits.reviews_reply),
-        limits.rankings,
-    )
-    .fetch_optional(&mut *conn)
-    .await?;
+    let room = match kind.category() {
+        TaskCategory::Reply | TaskCategory::InitialPrompt => sqlx::query_scalar!(
+            "select not p.deleted and t.state = 'growing' and p.review_result is true
+                    and p.depth < t.max_depth
+                    and (select count(*) from message c
+                         where c.parent_id = p.message_id and not c.deleted
+                           and c.review_result is not false)
+                      + (select count(*) from task k
+                         where k.message_id = p.message_id
+                           and k.kind in ('assistant_reply', 'prompter_reply')
+                           and k.user_id <> $2 and k.done_at is null and k.skipped_at is null
+                           and k.created_at > now() - make_interval(secs => $3::float8))
+                      < case p.role when 'prompter' then t.max_children_count
+                                    else least(t.num_prompter_replies, t.max_children_count) end
+                    as \"room!\"
+             from message p join message_tree t on t.message_tree_id = p.message_tree_id
+             where p.message_id = $1",
+            target,
+            user,
+            limits.span_secs,
+        )
+        .fetch_optional(&mut *conn)
+        .await?,
+        TaskCategory::LabelPrompt | TaskCategory::LabelReply => sqlx::query_scalar!(
+            "select not p.deleted and p.review_result is null
+                    and t.state = case when p.depth = 0 then 'initial_prompt_review' else 'growing' end
+                    and p.review_count
+                      + (select count(*) from task k
+                         where k.message_id = p.message_id and k.kind like 'label_%'
+                           and k.user_id <> $2 and k.done_at is null and k.skipped_at is null
+                           and k.gold_id is null
+                           and k.created_at > now() - make_interval(secs => $3::float8))
+                      < case when p.depth = 0 then $4::bigint else $5::bigint end
+                    as \"room!\"
+             from message p join message_tree t on t.message_tree_id = p.message_tree_id
+             where p.message_id = $1",
+            target,
+            user,
+            limits.span_secs,
+            i64::from(limits.reviews_prompt),
+            i64::from(limits.reviews_reply),
+        )
+        .fetch_optional(&mut *conn)
+        .await?,
+        TaskCategory::Ranking => sqlx::query_scalar!(
+            "select not p.deleted and t.state = 'ranking'
+                    and (select count(*) from ranking r where r.parent_id = p.message_id)
+                      + (select count(*) from task k
+                         where k.message_id = p.message_id and k.kind like 'rank_%'
+                           and k.user_id <> $2 and k.done_at is null and k.skipped_at is null
+                           and k.gold_id is null
+                           and k.created_at > now() - make_interval(secs => $3::float8))
+                      < $4::bigint
+                    as \"room!\"
+             from message p join message_tree t on t.message_tree_id = p.message_tree_id
+             where p.message_id = $1",
+            target,
+            user,
+            limits.span_secs,
+            limits.rankings,
+        )
+        .fetch_optional(&mut *conn)
+        .await?,
+    };
     Ok(room.unwrap_or(false))
 }

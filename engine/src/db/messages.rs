@@ -195,10 +195,14 @@ pub(crate) async fn add_child(
 }
 
 /// Counts a review and returns the new count.
-pub(crate) async fn add_review(executor: impl PgExecutor<'_>, id: Uuid) -> Result<i32, Error> {
+/// Counts a review of the message; answers its verdict as it stands now.
+pub(crate) async fn add_review(
+    executor: impl PgExecutor<'_>,
+    id: Uuid,
+) -> Result<Option<bool>, Error> {
     Ok(sqlx::query_scalar!(
         "update message set review_count = review_count + 1 where message_id = $1
-         returning review_count",
+         returning review_result",
         id,
     )
     .fetch_one(executor)

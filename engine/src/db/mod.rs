@@ -17,6 +17,7 @@ pub(crate) mod model_data;
 pub(crate) mod model_jobs;
 pub(crate) mod moderation;
 pub(crate) mod names;
+pub(crate) mod planner;
 pub(crate) mod provision;
 pub(crate) mod quality;
 pub(crate) mod rankings;

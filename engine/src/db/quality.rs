@@ -147,26 +147,6 @@ pub(crate) async fn store(
     Ok(())
 }
 
-/// Counts a completed task; returns how many the user has completed before this one. A new
-/// row starts with `newcomer`'s weights.
-pub(crate) async fn count_task(
-    executor: impl PgExecutor<'_>,
-    user: Uuid,
-    newcomer: &Reliability,
-) -> Result<i32, Error> {
-    Ok(sqlx::query_scalar!(
-        "insert into annotator_quality (user_id, tasks_done, label_weight, ranking_weight)
-         values ($1, 1, $2, $3)
-         on conflict (user_id) do update set tasks_done = annotator_quality.tasks_done + 1
-         returning tasks_done - 1 as \"before!\"",
-        user,
-        newcomer.label_weight,
-        newcomer.ranking_weight,
-    )
-    .fetch_one(executor)
-    .await?)
-}
-
 /// Each review of a message: its reviewer, label id, the two deciding answers and the
 /// reviewer's label weight (`None` for a reviewer without evidence yet).
 pub(crate) struct WeightedReview {

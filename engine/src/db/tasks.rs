@@ -1,6 +1,6 @@
 //! The `task` table.
 
-use crate::Error;
+use crate::{contributors::Standing, Error};
 use sqlx::PgExecutor;
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -70,6 +70,130 @@ pub(crate) async fn lock(
     .await?)
 }
 
+/// A task locked for its submit, with what the submit needs to know about the submitter.
+pub(crate) struct TaskForSubmit {
+    pub task: TaskRow,
+    /// Whether the submit's client key was claimed now (false: no key, or one already used).
+    pub key_claimed: bool,
+    pub standing: Standing,
+    /// The submitter's streak of active days so far.
+    pub streak_days: i32,
+    pub streak_last_day: Option<time::Date>,
+}
+
+/// Loads a task and locks it (two submits of one task run one after the other), with the
+/// standing and streak of `user` (the submitter), and claims the submit's client key for this
+/// transaction, all in one round trip. A key already used is not claimed (see
+/// [`crate::db::submissions::used`]; an insert racing a running submit with the same key waits
+/// for it to finish); nor is a key for a task that does not exist.
+pub(crate) async fn lock_for_submit(
+    executor: impl PgExecutor<'_>,
+    id: Uuid,
+    user: Uuid,
+    client_key: Option<&str>,
+) -> Result<Option<TaskForSubmit>, Error> {
+    let row = sqlx::query!(
+        "with claimed as (
+             insert into submission (user_id, client_key, task_id)
+             select $2, $3, $1
+             where $3::text is not null and exists (select 1 from task where task_id = $1)
+             on conflict (user_id, client_key) do nothing
+             returning 1 as one
+         )
+         select exists (select 1 from claimed) as \"key_claimed!\",
+                t.task_id, t.kind, t.user_id, t.lang, t.message_tree_id, t.message_id,
+                t.payload, t.expires_at, t.done_at, t.skipped_at, t.gold_id,
+                u.user_id is not null as \"exists!\", coalesce(u.deleted, true) as \"deleted!\",
+                coalesce(u.banned, false) as \"banned!\",
+                u.tos_accepted_at is not null as \"accepted_terms!\",
+                coalesce(u.session_version, 0) as \"session_version!\",
+                coalesce(u.streak_days, 0) as \"streak_days!\", u.streak_last_day
+         from task t left join app_user u on u.user_id = $2
+         where t.task_id = $1
+         for update of t",
+        id,
+        user,
+        client_key,
+    )
+    .fetch_optional(executor)
+    .await?;
+    Ok(row.map(|row| TaskForSubmit {
+        key_claimed: row.key_claimed,
+        task: TaskRow {
+            task_id: row.task_id,
+            kind: row.kind,
+            user_id: row.user_id,
+            lang: row.lang,
+            message_tree_id: row.message_tree_id,
+            message_id: row.message_id,
+            payload: row.payload,
+            expires_at: row.expires_at,
+            done_at: row.done_at,
+            skipped_at: row.skipped_at,
+            gold_id: row.gold_id,
+        },
+        standing: Standing {
+            exists: row.exists,
+            deleted: row.deleted,
+            banned: row.banned,
+            accepted_terms: row.accepted_terms,
+            session_version: row.session_version,
+        },
+        streak_days: row.streak_days,
+        streak_last_day: row.streak_last_day,
+    }))
+}
+
+/// What finishing a submit writes, in one round trip.
+pub(crate) struct Finish<'a> {
+    pub task_id: Uuid,
+    pub user_id: Uuid,
+    /// The submitter's streak after this task.
+    pub streak_days: i32,
+    pub today: time::Date,
+    /// A newcomer's weights, for a first task.
+    pub label_weight: f64,
+    pub ranking_weight: f64,
+    /// The submit's idempotency key and the response stored under it.
+    pub client_key: Option<&'a str>,
+    pub response: Option<&'a serde_json::Value>,
+}
+
+/// Marks the task done, extends the submitter's streak, counts the task in their record and
+/// stores the response under the client key (if any): the end of every submit.
+pub(crate) async fn finish_submit(
+    executor: impl PgExecutor<'_>,
+    finish: Finish<'_>,
+) -> Result<(), Error> {
+    sqlx::query!(
+        "with done as (
+             update task set done_at = now(), acked_at = coalesce(acked_at, now())
+             where task_id = $1
+         ), active as (
+             update app_user set streak_days = $3, streak_last_day = $4, last_activity_at = now()
+             where user_id = $2
+         ), counted as (
+             insert into annotator_quality (user_id, tasks_done, label_weight, ranking_weight)
+             values ($2, 1, $5, $6)
+             on conflict (user_id) do update set tasks_done = annotator_quality.tasks_done + 1
+         ), recorded as (
+             update submission set response = $8 where user_id = $2 and client_key = $7
+         )
+         select 1 as \"one!\"",
+        finish.task_id,
+        finish.user_id,
+        finish.streak_days,
+        finish.today,
+        finish.label_weight,
+        finish.ranking_weight,
+        finish.client_key,
+        finish.response,
+    )
+    .fetch_one(executor)
+    .await?;
+    Ok(())
+}
+
 /// Open tasks the user asked for within the last `span_secs` seconds.
 pub(crate) async fn pending_count(
     executor: impl PgExecutor<'_>,
@@ -90,16 +214,6 @@ pub(crate) async fn pending_count(
 pub(crate) async fn mark_acked(executor: impl PgExecutor<'_>, id: Uuid) -> Result<(), Error> {
     sqlx::query!(
         "update task set acked_at = coalesce(acked_at, now()) where task_id = $1",
-        id
-    )
-    .execute(executor)
-    .await?;
-    Ok(())
-}
-
-pub(crate) async fn mark_done(executor: impl PgExecutor<'_>, id: Uuid) -> Result<(), Error> {
-    sqlx::query!(
-        "update task set done_at = now(), acked_at = coalesce(acked_at, now()) where task_id = $1",
         id
     )
     .execute(executor)
@@ -137,10 +251,12 @@ pub(crate) async fn active_annotators(
     .await?)
 }
 
-/// What a task request needs to know about the user first, in one round trip: the newest
-/// open task they hold in the language (of one of `kinds`), how many tasks they opened within
-/// the last `span_secs` and still hold, and how many tasks they ever finished.
+/// What a task request needs to know about the user first, in one round trip: whether they
+/// may contribute, the newest open task they hold in the language (of one of `kinds`), how
+/// many tasks they opened within the last `span_secs` and still hold, and how many tasks they
+/// ever finished.
 pub(crate) struct UserTasks {
+    pub standing: Standing,
     pub open: Option<TaskRow>,
     pub pending: i64,
     pub done: i32,
@@ -160,8 +276,13 @@ pub(crate) async fn user_tasks(
                 coalesce((select tasks_done from annotator_quality where user_id = $1), 0) as \"done!\",
                 o.task_id as \"task_id?\", o.kind as \"kind?\", o.lang as \"lang?\",
                 o.message_tree_id, o.message_id, o.payload as \"payload?\",
-                o.expires_at as \"expires_at?\", o.gold_id
+                o.expires_at as \"expires_at?\", o.gold_id,
+                u.user_id is not null as \"exists!\", coalesce(u.deleted, true) as \"deleted!\",
+                coalesce(u.banned, false) as \"banned!\",
+                u.tos_accepted_at is not null as \"accepted_terms!\",
+                coalesce(u.session_version, 0) as \"session_version!\"
          from (select 1) as one
+         left join app_user u on u.user_id = $1
          left join lateral (
              select task_id, kind, lang, message_tree_id, message_id, payload, expires_at, gold_id
              from task
@@ -194,6 +315,13 @@ pub(crate) async fn user_tasks(
         _ => None,
     };
     Ok(UserTasks {
+        standing: Standing {
+            exists: row.exists,
+            deleted: row.deleted,
+            banned: row.banned,
+            accepted_terms: row.accepted_terms,
+            session_version: row.session_version,
+        },
         open,
         pending: row.pending,
         done: row.done,

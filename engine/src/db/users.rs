@@ -237,38 +237,6 @@ pub(crate) async fn set_languages(
     Ok(result.rows_affected() == 1)
 }
 
-/// The streak as stored, locked so two submits of one user count one after the other.
-pub(crate) async fn lock_streak(
-    executor: impl PgExecutor<'_>,
-    user_id: Uuid,
-) -> Result<(i32, Option<time::Date>), Error> {
-    let row = sqlx::query!(
-        "select streak_days, streak_last_day from app_user where user_id = $1 for no key update",
-        user_id,
-    )
-    .fetch_one(executor)
-    .await?;
-    Ok((row.streak_days, row.streak_last_day))
-}
-
-pub(crate) async fn record_activity(
-    executor: impl PgExecutor<'_>,
-    user_id: Uuid,
-    streak_days: i32,
-    day: time::Date,
-) -> Result<(), Error> {
-    sqlx::query!(
-        "update app_user set streak_days = $2, streak_last_day = $3, last_activity_at = now()
-         where user_id = $1",
-        user_id,
-        streak_days,
-        day,
-    )
-    .execute(executor)
-    .await?;
-    Ok(())
-}
-
 pub(crate) async fn set_interface_locale(
     executor: impl PgExecutor<'_>,
     user_id: Uuid,

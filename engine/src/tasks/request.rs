@@ -5,7 +5,7 @@ use super::{
     view, TaskRequest, TaskView,
 };
 use crate::{
-    contributors::require_contributor,
+    contributors::{require_contributor, Caller},
     db::{
         self,
         candidates::{self, Claim, Limits},
@@ -36,25 +36,27 @@ impl Engine {
     /// Hands the user a task in a language: the one they still hold open if it is still valid
     /// (so a reload never loses a reserved slot), otherwise a new one chosen by
     /// `domain::task::chooser`.
-    #[instrument(skip_all, fields(user_id = %user, lang = %request.lang))]
+    #[instrument(skip_all, fields(user_id = tracing::field::Empty, lang = %request.lang))]
     pub async fn request_task(
         &self,
-        user: UserId,
+        caller: impl Into<Caller>,
         request: TaskRequest,
     ) -> Result<TaskView, Error> {
+        let caller = caller.into();
+        tracing::Span::current().record("user_id", tracing::field::display(caller.user));
         let lang = LanguageTag::parse(&request.lang)?;
         let asked_lang = lang.clone();
         let started = std::time::Instant::now();
         // taken (or shared) before the transaction: no connection is held while waiting for it
         let survey = self.survey(lang.as_str()).await?;
         let fresh_enough = survey.taken > started;
-        let mut outcome = self.request_with(user, &request, &lang, survey).await;
+        let mut outcome = self.request_with(caller, &request, &lang, survey).await;
         if !fresh_enough && matches!(&outcome, Err(e) if e.code() == NO_TASK) {
             // nothing in a survey older than the request: look again in one that is not
             let survey = self
                 .survey_taken_after(lang.as_str(), Some(started))
                 .await?;
-            outcome = self.request_with(user, &request, &lang, survey).await;
+            outcome = self.request_with(caller, &request, &lang, survey).await;
         }
         match &outcome {
             Ok(task) => self.counters.served(task.kind.as_str(), &task.lang),
@@ -66,7 +68,7 @@ impl Engine {
 
     async fn request_with(
         &self,
-        user: UserId,
+        caller: Caller,
         request: &TaskRequest,
         lang: &LanguageTag,
         survey: std::sync::Arc<Survey>,
@@ -78,7 +80,7 @@ impl Engine {
             let config = config.clone();
             let lang = lang.clone();
             let survey = survey.clone();
-            Box::pin(async move { request_in(conn, &config, user, kind, &lang, &survey).await })
+            Box::pin(async move { request_in(conn, &config, caller, kind, &lang, &survey).await })
         })
         .await
     }
@@ -191,13 +193,12 @@ async fn user_survey(
 async fn request_in(
     conn: &mut PgConnection,
     config: &TreeConfig,
-    user_id: UserId,
+    caller: Caller,
     kind: Option<TaskKind>,
     lang: &LanguageTag,
     survey: &Survey,
 ) -> Result<TaskView, Error> {
-    require_contributor(conn, user_id).await?;
-    let user = user_id.as_uuid();
+    let user = caller.user.as_uuid();
     let now = OffsetDateTime::now_utc();
 
     let kinds: Vec<String> = match kind {
@@ -216,6 +217,7 @@ async fn request_in(
         i32::try_from(config.recent_tasks_span_secs).unwrap_or(i32::MAX),
     )
     .await?;
+    mine.standing.check_for(caller)?;
     let mut pending = mine.pending;
     if let Some(open) = mine.open {
         if still_valid(conn, &open).await? {
@@ -399,7 +401,7 @@ async fn claim_from(
             break;
         }
         let ids: Vec<Uuid> = batch.iter().map(|i| i.message_id).collect();
-        let eligible = db::candidates::eligible(&mut *conn, user, &ids, work.check()).await?;
+        let eligible = db::candidates::eligible(&mut *conn, user, &ids, work.exclusion()).await?;
         for item in batch
             .into_iter()
             .filter(|i| eligible.contains(&i.message_id))

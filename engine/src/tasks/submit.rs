@@ -2,14 +2,13 @@
 
 use super::{task_not_found, OpenTask, TaskAnswer, TaskOutcome, TaskView};
 use crate::{
-    contributors::require_contributor,
+    contributors::Caller,
     db::{self, labels::NewLabel, messages::NewMessage, rankings::NewRanking, trees::NewTree},
     quality::{
         evidence,
         gold::{self, GoldAnswer},
     },
-    trees::{self, LockedTree},
-    Engine, Error,
+    trees, Engine, Error,
 };
 use domain::{
     ids::{MessageId, TaskId, TreeId, UserId},
@@ -31,14 +30,17 @@ const MAX_CLIENT_KEY: usize = 200;
 impl Engine {
     /// Completes a task with its answer. With a `client_key`, a retry of the same submit (after
     /// a network failure, say) answers what the first one answered instead of failing.
-    #[instrument(skip_all, fields(user_id = %user, task_id = %task))]
+    #[instrument(skip_all, fields(user_id = tracing::field::Empty, task_id = %task))]
     pub async fn submit_task(
         &self,
-        user: UserId,
+        caller: impl Into<Caller>,
         task: TaskId,
         answer: TaskAnswer,
         client_key: Option<String>,
     ) -> Result<TaskOutcome, Error> {
+        let caller = caller.into();
+        tracing::Span::current().record("user_id", tracing::field::display(caller.user));
+        let user = caller.user;
         if let Some(key) = &client_key {
             if key.is_empty() || key.len() > MAX_CLIENT_KEY || key.chars().any(char::is_control) {
                 return Err(Error::bad_input(
@@ -55,32 +57,36 @@ impl Engine {
             let answer = answer.clone();
             let client_key = client_key.clone();
             Box::pin(async move {
+                let locked = db::tasks::lock_for_submit(
+                    &mut *conn,
+                    task.as_uuid(),
+                    user.as_uuid(),
+                    client_key.as_deref(),
+                )
+                .await?;
                 if let Some(key) = &client_key {
-                    if let Some((first_task, response)) =
-                        db::submissions::claim(&mut *conn, user.as_uuid(), key, task.as_uuid())
-                            .await?
-                    {
-                        if first_task != task.as_uuid() {
-                            return Err(Error::conflict(
-                                "client_key_reused",
-                                "This client key was already used for another task.",
-                            ));
+                    let claimed = locked.as_ref().is_some_and(|locked| locked.key_claimed);
+                    if !claimed {
+                        if let Some((first_task, response)) =
+                            db::submissions::used(&mut *conn, user.as_uuid(), key).await?
+                        {
+                            if first_task != task.as_uuid() {
+                                return Err(Error::conflict(
+                                    "client_key_reused",
+                                    "This client key was already used for another task.",
+                                ));
+                            }
+                            let response = response.ok_or_else(|| {
+                                Error::Internal("a claimed submission has no response".to_owned())
+                            })?;
+                            return serde_json::from_value(response).map_err(|e| {
+                                Error::Internal(format!("stored response unreadable: {e}"))
+                            });
                         }
-                        let response = response.ok_or_else(|| {
-                            Error::Internal("a claimed submission has no response".to_owned())
-                        })?;
-                        return serde_json::from_value(response).map_err(|e| {
-                            Error::Internal(format!("stored response unreadable: {e}"))
-                        });
                     }
                 }
-                let outcome = submit_in(conn, &config, user, task, answer).await?;
-                if let Some(key) = &client_key {
-                    let response = serde_json::to_value(&outcome)
-                        .map_err(|e| Error::Internal(format!("response: {e}")))?;
-                    db::submissions::record(&mut *conn, user.as_uuid(), key, &response).await?;
-                }
-                Ok(outcome)
+                let locked = locked.ok_or_else(task_not_found)?;
+                submit_in(conn, &config, caller, locked, answer, client_key.as_deref()).await
             })
         });
         let (outcome, micros) = evidence::measured(work).await;
@@ -94,24 +100,47 @@ impl Engine {
 async fn submit_in(
     conn: &mut PgConnection,
     config: &TreeConfig,
-    user: UserId,
-    task_id: TaskId,
+    caller: Caller,
+    locked: db::tasks::TaskForSubmit,
     answer: TaskAnswer,
+    client_key: Option<&str>,
 ) -> Result<TaskOutcome, Error> {
-    let row = db::tasks::lock(&mut *conn, task_id.as_uuid())
-        .await?
-        .ok_or_else(task_not_found)?;
-    let task = OpenTask::check(row, user, OffsetDateTime::now_utc())?;
-    require_contributor(conn, user).await?;
+    let user = caller.user;
+    let task_id = locked.task.task_id;
+    let now = OffsetDateTime::now_utc();
+    let task = OpenTask::check(locked.task, user, now)?;
+    locked.standing.check_for(caller)?;
     let outcome = match task.row.gold_id {
         Some(gold_id) => submit_gold(conn, user, &task, gold_id, answer).await?,
         None => submit_live(conn, config, user, &task, answer).await?,
     };
-    db::tasks::mark_done(&mut *conn, task_id.as_uuid()).await?;
-    record_activity(conn, user).await?;
-    let start = std::time::Instant::now();
-    db::quality::count_task(&mut *conn, user.as_uuid(), &Evidence::default().assess()).await?;
-    evidence::charge(start);
+    // the streak from the values read with the task, without locking the account: two
+    // submits of one user at once compute the same new streak
+    let today = now.date();
+    let streak = domain::scoring::extend_streak(
+        u32::try_from(locked.streak_days).unwrap_or(0),
+        locked.streak_last_day.map(crate::accounts::day_number),
+        crate::accounts::day_number(today),
+    );
+    let response = client_key
+        .map(|_| serde_json::to_value(&outcome))
+        .transpose()
+        .map_err(|e| Error::Internal(format!("response: {e}")))?;
+    let newcomer = Evidence::default().assess();
+    db::tasks::finish_submit(
+        &mut *conn,
+        db::tasks::Finish {
+            task_id,
+            user_id: user.as_uuid(),
+            streak_days: i32::try_from(streak).unwrap_or(i32::MAX),
+            today,
+            label_weight: newcomer.label_weight,
+            ranking_weight: newcomer.ranking_weight,
+            client_key,
+            response: response.as_ref(),
+        },
+    )
+    .await?;
     Ok(outcome)
 }
 
@@ -251,24 +280,6 @@ fn ranking_groups(
         ));
     }
     Ok(groups)
-}
-
-/// Extends the user's streak of active days.
-async fn record_activity(conn: &mut PgConnection, user: UserId) -> Result<(), Error> {
-    let today = OffsetDateTime::now_utc().date();
-    let (days, last) = db::users::lock_streak(&mut *conn, user.as_uuid()).await?;
-    let streak = domain::scoring::extend_streak(
-        u32::try_from(days).unwrap_or(0),
-        last.map(crate::accounts::day_number),
-        crate::accounts::day_number(today),
-    );
-    db::users::record_activity(
-        &mut *conn,
-        user.as_uuid(),
-        i32::try_from(streak).unwrap_or(i32::MAX),
-        today,
-    )
-    .await
 }
 
 async fn checked_text(
@@ -456,22 +467,13 @@ async fn submit_labels(
         },
     )
     .await?;
-    db::messages::add_review(&mut *conn, message_id).await?;
-    reviewed(conn, config, &mut tree, message_id).await?;
+    // the verdict as the counting statement sees it (the row read above may be older)
+    let message = db::messages::MessageRow {
+        review_result: db::messages::add_review(&mut *conn, message_id).await?,
+        ..message
+    };
+    trees::after_review(conn, config, &mut tree, &message).await?;
     Ok(outcome(task, None, Some(tree_id), tree.state))
-}
-
-/// Re-reads the reviewed message (with its new count) and lets the tree react.
-async fn reviewed(
-    conn: &mut PgConnection,
-    config: &TreeConfig,
-    tree: &mut LockedTree,
-    message_id: Uuid,
-) -> Result<(), Error> {
-    let message = db::messages::get(&mut *conn, message_id)
-        .await?
-        .ok_or(Error::NotFound("Message"))?;
-    trees::after_review(conn, config, tree, &message).await
 }
 
 async fn submit_ranking(

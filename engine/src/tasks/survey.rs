@@ -95,12 +95,13 @@ impl Work {
         }
     }
 
-    /// The group [`db::candidates::eligible`] checks.
-    pub(crate) fn check(self) -> &'static str {
+    /// What [`db::candidates::eligible`] checks for this work.
+    pub(crate) fn exclusion(self) -> db::candidates::Exclusion {
+        use db::candidates::Exclusion;
         match self.category() {
-            TaskCategory::LabelPrompt | TaskCategory::LabelReply => "label",
-            TaskCategory::Reply | TaskCategory::InitialPrompt => "reply",
-            TaskCategory::Ranking => "rank",
+            TaskCategory::LabelPrompt | TaskCategory::LabelReply => Exclusion::Label,
+            TaskCategory::Reply | TaskCategory::InitialPrompt => Exclusion::Reply,
+            TaskCategory::Ranking => Exclusion::Rank,
         }
     }
 }

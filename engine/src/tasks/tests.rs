@@ -809,3 +809,55 @@ async fn a_prompt_author_ranks_the_replies_to_their_prompt(pool: PgPool) -> Resu
     assert!(matches!(refused, Err(e) if e.code() == "no_task_available"));
     Ok(())
 }
+
+/// A browser session's caller is checked in the task loop's own first statement: a session
+/// issued before a password change, or of a banned account, is no longer signed in there,
+/// while a call without a session (an API key's) is told the account is banned.
+#[sqlx::test(migrator = "crate::MIGRATOR")]
+async fn a_session_caller_is_checked_in_the_task_loop(pool: PgPool) -> Result<(), Error> {
+    let engine = Engine::with_config(pool, small());
+    let ada = contributor(&engine, "ada").await?;
+    let version = engine.user(ada).await?.session_version;
+    let session = crate::Caller {
+        user: ada,
+        session_version: Some(version),
+    };
+    let task = engine
+        .request_task(session, request(TaskKind::InitialPrompt))
+        .await?;
+    // a password change elsewhere raises the version: this session is over, for requests
+    // and for the submit of the task it already holds
+    engine
+        .change_password(
+            ada,
+            "lemon-stand-7".to_owned(),
+            "a-new-lemon-stand-8".to_owned(),
+        )
+        .await?;
+    let stale = engine
+        .request_task(session, request(TaskKind::InitialPrompt))
+        .await;
+    assert!(matches!(stale, Err(Error::Unauthenticated)), "{stale:?}");
+    let stale = engine
+        .submit_task(session, task.task_id, text("Why is the sky blue?"), None)
+        .await;
+    assert!(matches!(stale, Err(Error::Unauthenticated)), "{stale:?}");
+    let fresh = crate::Caller {
+        user: ada,
+        session_version: Some(engine.user(ada).await?.session_version),
+    };
+    engine
+        .submit_task(fresh, task.task_id, text("Why is the sky blue?"), None)
+        .await?;
+    // banned: a session is signed out, a call without one is refused as banned
+    engine.set_banned(ada, true).await?;
+    let banned = engine
+        .request_task(fresh, request(TaskKind::InitialPrompt))
+        .await;
+    assert!(matches!(banned, Err(Error::Unauthenticated)), "{banned:?}");
+    let banned = engine
+        .request_task(ada, request(TaskKind::InitialPrompt))
+        .await;
+    assert!(matches!(banned, Err(Error::Banned)), "{banned:?}");
+    Ok(())
+}

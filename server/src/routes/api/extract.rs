@@ -129,6 +129,34 @@ where
     }
 }
 
+/// The caller of a task-loop call (request or submit): like [`ApiUser`], but a session's
+/// account is not loaded here; the engine checks it (banned, deleted, logged out everywhere)
+/// in the statement it runs first anyway, one round trip fewer per call.
+pub struct ApiCaller(pub engine::Caller);
+
+impl<S> FromRequestParts<S> for ApiCaller
+where
+    S: Send + Sync,
+    Engine: FromRef<S>,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        if crate::routes::export::bearer(parts).is_some() {
+            let ApiUser(user) = ApiUser::from_request_parts(parts, state).await?;
+            return Ok(Self(user.into()));
+        }
+        let session = Session::from_request_parts(parts, state)
+            .await
+            .map_err(|_| ApiError(AppError::internal()))?;
+        let caller = UserSession::new(session)
+            .caller()
+            .await?
+            .ok_or_else(AppError::unauthenticated)?;
+        Ok(Self(caller))
+    }
+}
+
 /// Parses an id from the path, answering a malformed one with `invalid_id`.
 pub fn parse_id<T: std::str::FromStr>(raw: &str) -> Result<T, ApiError> {
     raw.parse().map_err(|_| {

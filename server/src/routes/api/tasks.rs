@@ -1,6 +1,6 @@
 //! `/api/v1/tasks`: request, availability, acknowledge, skip, submit.
 
-use super::extract::{parse_id, ApiError, ApiJson, ApiQuery, ApiUser};
+use super::extract::{parse_id, ApiCaller, ApiError, ApiJson, ApiQuery, ApiUser};
 use app::error::AppError;
 use axum::{
     extract::{Path, State},
@@ -59,7 +59,7 @@ pub(super) struct TaskRequestBody {
 )]
 async fn request_task(
     State(engine): State<Engine>,
-    ApiUser(user): ApiUser,
+    ApiCaller(user): ApiCaller,
     ApiJson(body): ApiJson<TaskRequestBody>,
 ) -> Result<Json<TaskView>, ApiError> {
     let request = TaskRequest {
@@ -158,7 +158,7 @@ pub(super) struct SubmitBody {
 )]
 async fn submit(
     State(engine): State<Engine>,
-    ApiUser(user): ApiUser,
+    ApiCaller(user): ApiCaller,
     Path(task_id): Path<String>,
     headers: HeaderMap,
     ApiJson(body): ApiJson<SubmitBody>,

@@ -160,8 +160,6 @@ impl Engine {
                         message_id: row.message_id,
                         message_author_id: row.user_id,
                         user_id: user.as_uuid(),
-                        task_id: None,
-                        mode: None,
                         labels: serde_json::to_value(&labels)
                             .map_err(|e| Error::Internal(format!("labels: {e}")))?,
                     },

@@ -93,13 +93,32 @@ pub(crate) async fn transition(
     Ok(())
 }
 
+/// What deciding a message's verdict needs to know about it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Reviewed {
+    pub message_id: Uuid,
+    pub depth: i32,
+    /// The verdict so far.
+    pub review_result: Option<bool>,
+}
+
+impl From<&MessageRow> for Reviewed {
+    fn from(message: &MessageRow) -> Self {
+        Self {
+            message_id: message.message_id,
+            depth: message.depth,
+            review_result: message.review_result,
+        }
+    }
+}
+
 /// After a review of `message`: decides its verdict once enough reviews are in, and moves the
 /// tree on.
 pub(crate) async fn after_review(
     conn: &mut PgConnection,
     config: &TreeConfig,
     tree: &mut LockedTree,
-    message: &MessageRow,
+    message: Reviewed,
 ) -> Result<(), Error> {
     if message.review_result.is_some() {
         return Ok(());
@@ -348,7 +367,7 @@ impl Engine {
                         let before = tree.state;
                         if tree.state == TreeState::InitialPromptReview {
                             if let Some(root) = db::messages::get(&mut *conn, id).await? {
-                                after_review(conn, &config, &mut tree, &root).await?;
+                                after_review(conn, &config, &mut tree, (&root).into()).await?;
                             }
                         } else {
                             let pending = db::messages::of_tree(&mut *conn, id).await?;
@@ -356,7 +375,7 @@ impl Engine {
                                 .iter()
                                 .filter(|m| m.depth > 0 && !m.deleted && m.review_result.is_none())
                             {
-                                after_review(conn, &config, &mut tree, message).await?;
+                                after_review(conn, &config, &mut tree, message.into()).await?;
                             }
                             advance(conn, &config, &mut tree).await?;
                         }

@@ -194,21 +194,6 @@ pub(crate) async fn add_child(
     Ok(())
 }
 
-/// Counts a review and returns the new count.
-/// Counts a review of the message; answers its verdict as it stands now.
-pub(crate) async fn add_review(
-    executor: impl PgExecutor<'_>,
-    id: Uuid,
-) -> Result<Option<bool>, Error> {
-    Ok(sqlx::query_scalar!(
-        "update message set review_count = review_count + 1 where message_id = $1
-         returning review_result",
-        id,
-    )
-    .fetch_one(executor)
-    .await?)
-}
-
 /// Sets the verdict unless one is already set (a verdict is never overwritten).
 pub(crate) async fn set_review_result(
     executor: impl PgExecutor<'_>,

@@ -3,7 +3,7 @@
 use super::{task_not_found, OpenTask, TaskAnswer, TaskOutcome, TaskView};
 use crate::{
     contributors::Caller,
-    db::{self, labels::NewLabel, messages::NewMessage, rankings::NewRanking, trees::NewTree},
+    db::{self, labels::NewReview, messages::NewMessage, rankings::NewRanking, trees::NewTree},
     quality::{
         evidence,
         gold::{self, GoldAnswer},
@@ -435,28 +435,12 @@ async fn submit_labels(
     let message_id = task.row.message_id.ok_or(Error::NotFound("Message"))?;
     let tree_id = task.row.message_tree_id.ok_or(Error::NotFound("Tree"))?;
     let mut tree = trees::lock(conn, tree_id).await?;
-    let message = db::messages::get(&mut *conn, message_id)
-        .await?
-        .ok_or(Error::NotFound("Message"))?;
-    if message.user_id == user.as_uuid() {
-        return Err(Error::forbidden(
-            "self_review",
-            "You cannot review your own message.",
-        ));
-    }
-    if message.deleted {
-        return Err(Error::conflict(
-            "message_unavailable",
-            "This message was removed while you reviewed it.",
-        ));
-    }
     let values =
         serde_json::to_value(labels).map_err(|e| Error::Internal(format!("labels: {e}")))?;
-    db::labels::insert_review(
+    let review = db::labels::review(
         &mut *conn,
-        NewLabel {
+        NewReview {
             message_id,
-            message_author_id: message.user_id,
             user_id: user.as_uuid(),
             task_id: Some(task.row.task_id),
             mode: view.mode.map(|mode| match mode {
@@ -466,13 +450,29 @@ async fn submit_labels(
             labels: values,
         },
     )
-    .await?;
-    // the verdict as the counting statement sees it (the row read above may be older)
-    let message = db::messages::MessageRow {
-        review_result: db::messages::add_review(&mut *conn, message_id).await?,
-        ..message
+    .await?
+    .ok_or(Error::NotFound("Message"))?;
+    if review.author == user.as_uuid() {
+        return Err(Error::forbidden(
+            "self_review",
+            "You cannot review your own message.",
+        ));
+    }
+    if review.deleted {
+        return Err(Error::conflict(
+            "message_unavailable",
+            "This message was removed while you reviewed it.",
+        ));
+    }
+    if !review.stored {
+        return Err(Error::Internal("a review was not stored".to_owned()));
+    }
+    let reviewed = trees::Reviewed {
+        message_id,
+        depth: review.depth,
+        review_result: review.review_result,
     };
-    trees::after_review(conn, config, &mut tree, &message).await?;
+    trees::after_review(conn, config, &mut tree, reviewed).await?;
     Ok(outcome(task, None, Some(tree_id), tree.state))
 }
 

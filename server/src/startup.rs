@@ -89,40 +89,28 @@ impl Application {
                 .run_export_jobs(tokio::time::Duration::from_secs(2)),
         );
         // full rate buckets are forgotten now and then (any server may do it)
-        let sweeper = database.engine.clone();
-        tokio::spawn(async move {
-            let mut every = tokio::time::interval(tokio::time::Duration::from_secs(300));
-            loop {
-                every.tick().await;
-                if let Err(error) = sweeper.sweep_rate_buckets().await {
-                    tracing::warn!(error.cause_chain = ?error, "cannot sweep rate buckets");
-                }
-            }
-        });
+        every(
+            &database.engine,
+            300,
+            "cannot sweep rate buckets",
+            |engine| async move { engine.sweep_rate_buckets().await.map(drop) },
+        );
         // retraining schedules and runs move on every few seconds (any server may do it; a
         // worker does it too after each job)
-        let retrainer = database.engine.clone();
-        tokio::spawn(async move {
-            let mut every = tokio::time::interval(tokio::time::Duration::from_secs(5));
-            loop {
-                every.tick().await;
-                if let Err(error) = retrainer.tick_retraining().await {
-                    tracing::warn!(error.cause_chain = ?error, "cannot advance retraining");
-                }
-            }
-        });
+        every(
+            &database.engine,
+            5,
+            "cannot advance retraining",
+            |engine| async move { engine.tick_retraining().await.map(drop) },
+        );
         // planner statistics keep up with tables that grow fast (a launch's first hour):
         // engine/src/planner.rs
-        let planner = database.engine.clone();
-        tokio::spawn(async move {
-            let mut every = tokio::time::interval(tokio::time::Duration::from_secs(5));
-            loop {
-                every.tick().await;
-                if let Err(error) = planner.refresh_planner_statistics().await {
-                    tracing::warn!(error.cause_chain = ?error, "cannot refresh planner statistics");
-                }
-            }
-        });
+        every(
+            &database.engine,
+            5,
+            "cannot refresh planner statistics",
+            |engine| async move { engine.refresh_planner_statistics().await.map(drop) },
+        );
         let sessions = PostgresStore::new(database.engine.pool().clone());
         tokio::spawn(
             sessions
@@ -209,4 +197,24 @@ async fn shutdown_signal() {
         () = terminate => {},
     }
     tracing::info!("shutting down: finishing in-flight requests");
+}
+
+/// Runs `job` on a copy of the engine every `secs` seconds for the life of the server (any
+/// server may run these; each job is safe to run on several at once), logging a failure and
+/// going on.
+fn every<F, Fut>(engine: &Engine, secs: u64, failure: &'static str, job: F)
+where
+    F: Fn(Engine) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = Result<(), engine::Error>> + Send,
+{
+    let engine = engine.clone();
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(tokio::time::Duration::from_secs(secs));
+        loop {
+            every.tick().await;
+            if let Err(error) = job(engine.clone()).await {
+                tracing::warn!(error.cause_chain = ?error, "{failure}");
+            }
+        }
+    });
 }

@@ -64,25 +64,10 @@ impl Engine {
                     client_key.as_deref(),
                 )
                 .await?;
-                if let Some(key) = &client_key {
-                    let claimed = locked.as_ref().is_some_and(|locked| locked.key_claimed);
-                    if !claimed {
-                        if let Some((first_task, response)) =
-                            db::submissions::used(&mut *conn, user.as_uuid(), key).await?
-                        {
-                            if first_task != task.as_uuid() {
-                                return Err(Error::conflict(
-                                    "client_key_reused",
-                                    "This client key was already used for another task.",
-                                ));
-                            }
-                            let response = response.ok_or_else(|| {
-                                Error::Internal("a claimed submission has no response".to_owned())
-                            })?;
-                            return serde_json::from_value(response).map_err(|e| {
-                                Error::Internal(format!("stored response unreadable: {e}"))
-                            });
-                        }
+                let claimed = locked.as_ref().is_some_and(|locked| locked.key_claimed);
+                if let (Some(key), false) = (&client_key, claimed) {
+                    if let Some(outcome) = replayed(conn, user, task, key).await? {
+                        return Ok(outcome);
                     }
                 }
                 let locked = locked.ok_or_else(task_not_found)?;
@@ -95,6 +80,32 @@ impl Engine {
         }
         outcome
     }
+}
+
+/// The answer of an earlier submit of `task` under the client key `key`, if there was one; a
+/// key used for another task is refused.
+async fn replayed(
+    conn: &mut PgConnection,
+    user: UserId,
+    task: TaskId,
+    key: &str,
+) -> Result<Option<TaskOutcome>, Error> {
+    let Some((first_task, response)) =
+        db::submissions::used(&mut *conn, user.as_uuid(), key).await?
+    else {
+        return Ok(None);
+    };
+    if first_task != task.as_uuid() {
+        return Err(Error::conflict(
+            "client_key_reused",
+            "This client key was already used for another task.",
+        ));
+    }
+    let response = response
+        .ok_or_else(|| Error::Internal("a claimed submission has no response".to_owned()))?;
+    serde_json::from_value(response)
+        .map(Some)
+        .map_err(|e| Error::Internal(format!("stored response unreadable: {e}")))
 }
 
 async fn submit_in(

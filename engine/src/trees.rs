@@ -137,7 +137,7 @@ pub(crate) async fn after_review(
         }
         if accepted {
             let lang = tree.lang.clone();
-            run_lottery(conn, config, &lang, 1).await?;
+            run_lottery(conn, config, &lang, 1, 0).await?;
         }
         Ok(())
     } else {
@@ -163,7 +163,7 @@ pub(crate) async fn advance(
         if pending == 0 && full {
             transition(conn, tree, TreeEvent::GrowthComplete).await?;
             let lang = tree.lang.clone();
-            run_lottery(conn, config, &lang, 1).await?;
+            run_lottery(conn, config, &lang, 1, 0).await?;
         }
     }
     if tree.state == TreeState::Ranking {
@@ -246,19 +246,22 @@ fn ballot(ids: &[Uuid], groups: &[i32], children: &BTreeSet<Uuid>) -> Option<Bal
     Some(ballot)
 }
 
-/// Draws waiting prompts into growing while the language has free growing slots.
+/// Draws waiting prompts into growing while the language has free growing slots. `demand`
+/// is a lower bound of the language's active annotators known without the database (the
+/// people who asked this server lately), 0 if none.
 pub(crate) async fn run_lottery(
     conn: &mut PgConnection,
     config: &TreeConfig,
     lang: &str,
     max_activate: u32,
+    demand: u32,
 ) -> Result<u32, Error> {
     let growing = db::trees::count_in_state(&mut *conn, lang, "growing").await?;
     // as many trees grow as the language's crowd keeps busy (domain::tree::config)
     let active = db::tasks::active_annotators(&mut *conn, lang).await?;
     let target = i64::from(domain::tree::config::active_trees(
         config,
-        u32::try_from(active).unwrap_or(u32::MAX),
+        u32::try_from(active).unwrap_or(u32::MAX).max(demand),
     ));
     if growing >= target {
         return Ok(0);
@@ -281,6 +284,16 @@ pub(crate) async fn run_lottery(
         transition(conn, &mut tree, TreeEvent::WonLottery).await?;
         growing += 1;
         activated += 1;
+    }
+    if activated > 0 {
+        tracing::info!(
+            lang,
+            active,
+            demand,
+            target,
+            growing,
+            "prompt lottery drawn"
+        );
     }
     Ok(activated)
 }
@@ -392,7 +405,7 @@ impl Engine {
                 .transaction(move |conn| {
                     let config = config.clone();
                     let lang = lang.clone();
-                    Box::pin(async move { run_lottery(conn, &config, &lang, u32::MAX).await })
+                    Box::pin(async move { run_lottery(conn, &config, &lang, u32::MAX, 0).await })
                 })
                 .await?;
         }

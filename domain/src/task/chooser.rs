@@ -86,19 +86,33 @@ impl Backlog {
         crate::tree::config::active_trees(config, self.active_annotators)
     }
 
-    /// How many new prompts the language needs: none while two per growing slot are queued.
+    /// The prompts the language's pipeline holds when it is full: one growing tree per slot
+    /// and two prompts queued (in review or waiting for the lottery) per slot.
+    pub fn pipeline_target(&self, config: &TreeConfig) -> u32 {
+        self.active_trees(config).saturating_mul(3)
+    }
+
+    /// How many new prompts the language needs: the pipeline's target less the trees growing
+    /// (up to the slots) and the prompts queued. A crowd that arrives at an empty language
+    /// is all asked for prompts: its growing slots are empty too, and a prompt is the only
+    /// work there is.
     pub fn prompt_need(&self, config: &TreeConfig) -> u32 {
         if self.prompts_paused {
             return 0;
         }
-        let target = 2 * self.active_trees(config);
-        let queued = self.prompts_in_review + self.prompts_waiting;
+        let slots = self.active_trees(config);
+        let target = self.pipeline_target(config);
+        let held = self
+            .growing_trees
+            .min(slots)
+            .saturating_add(self.prompts_in_review)
+            .saturating_add(self.prompts_waiting);
         // the caps grow with the crowd: a pipeline feeding hundreds of growing trees needs
         // more prompts in review than one feeding ten
         let under_caps = self.prompts_in_review < config.max_initial_prompt_review.max(target)
             && self.prompts_waiting < config.max_prompt_lottery_waiting.max(target);
         if under_caps {
-            target.saturating_sub(queued)
+            target.saturating_sub(held)
         } else {
             0
         }
@@ -131,7 +145,7 @@ pub fn weights(backlog: &Backlog, offer: &Offer, config: &TreeConfig) -> Vec<(Ta
     ];
     let mean = f64::from(missing.iter().sum::<u32>()) / missing.len() as f64;
     let pressure = |missing: u32| 1.0 + f64::from(missing) / (1.0 + mean);
-    let target = f64::from(2 * backlog.active_trees(config).max(1));
+    let target = f64::from(backlog.pipeline_target(config).max(1));
     let candidates = [
         (
             TaskCategory::InitialPrompt,
@@ -241,18 +255,44 @@ mod tests {
     #[test]
     fn a_crowd_wants_more_prompts_queued() {
         let queued = Backlog {
+            growing_trees: 10,
             prompts_in_review: 100,
             prompts_waiting: 10,
             ..Backlog::default()
         };
         // ten trees for a few annotators: 100 prompts in review is the cap
         assert_eq!(queued.prompt_need(&config()), 0);
-        // 600 annotators at work keep 200 trees busy: up to 400 prompts queued
+        // 600 annotators at work keep 200 trees busy: 200 growing and 400 prompts queued
         let crowd = Backlog {
             active_annotators: 600,
             ..queued
         };
-        assert_eq!(crowd.prompt_need(&config()), 400 - 110);
+        assert_eq!(crowd.prompt_need(&config()), 600 - 10 - 110);
+    }
+
+    #[test]
+    fn a_crowd_at_an_empty_language_is_all_asked_for_prompts() {
+        // 1,000 people arrive at once: 334 slots, each a growing tree and two queued prompts
+        let arrival = Backlog {
+            active_annotators: 1000,
+            ..Backlog::default()
+        };
+        assert_eq!(arrival.prompt_need(&config()), 1002);
+        // more trees growing than the crowd needs now take no prompts from the queue's share
+        let shrunk = Backlog {
+            growing_trees: 50,
+            prompts_in_review: 5,
+            ..Backlog::default()
+        };
+        assert_eq!(shrunk.prompt_need(&config()), 30 - 10 - 5);
+        // the slots are full and two prompts per slot are queued: no more prompts
+        let full = Backlog {
+            growing_trees: 10,
+            prompts_in_review: 12,
+            prompts_waiting: 8,
+            ..Backlog::default()
+        };
+        assert_eq!(full.prompt_need(&config()), 0);
     }
 
     #[test]
@@ -279,6 +319,7 @@ mod tests {
     #[test]
     fn a_full_prompt_pipeline_stops_asking_for_prompts() {
         let backlog = Backlog {
+            growing_trees: 10,
             prompts_in_review: 12,
             prompts_waiting: 8,
             ..Backlog::default()

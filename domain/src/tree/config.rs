@@ -160,7 +160,8 @@ impl TreeLimits {
 }
 
 /// How many trees grow at once in a language with `active_annotators` (distinct people holding
-/// a task there that they asked for in the last ten minutes):
+/// a task there that they asked for in the last ten minutes, or, as far as the server that
+/// asks knows, who asked for one in that time and were told there was nothing to do):
 ///
 /// ```text
 /// active_trees = min(ceiling, max(max_active_trees, ⌈active_annotators / annotators_per_tree⌉))
@@ -170,6 +171,8 @@ impl TreeLimits {
 /// the reviews of its new replies; about three annotators keep one busy. Ten trees, the
 /// OpenAssistant default, leave a crowd of hundreds without work (`no_task_available`), while
 /// thousands of growing trees would finish none. The ceiling bounds the work in progress.
+/// Each slot also wants two prompts queued behind it (`Backlog::prompt_need`), so a crowd that
+/// arrives at an empty language is asked for about one prompt per person.
 pub fn active_trees(config: &TreeConfig, active_annotators: u32) -> u32 {
     let per_tree = config.annotators_per_growing_tree.max(1);
     let wanted = active_annotators.div_ceil(per_tree);

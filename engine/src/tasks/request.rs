@@ -47,6 +47,7 @@ impl Engine {
         let lang = LanguageTag::parse(&request.lang)?;
         let asked_lang = lang.clone();
         let started = std::time::Instant::now();
+        self.surveys.asking(lang.as_str(), caller.user.as_uuid());
         // taken (or shared) before the transaction: no connection is held while waiting for it
         let survey = self.survey(lang.as_str()).await?;
         let fresh_enough = survey.taken > started;
@@ -76,11 +77,15 @@ impl Engine {
         let config = self.config.clone();
         let lang = lang.clone();
         let kind = request.kind;
+        // read after the survey came: the people who arrived while it was taken count too
+        let demand = self.surveys.demand(lang.as_str());
         self.transaction(move |conn| {
             let config = config.clone();
             let lang = lang.clone();
             let survey = survey.clone();
-            Box::pin(async move { request_in(conn, &config, caller, kind, &lang, &survey).await })
+            Box::pin(async move {
+                request_in(conn, &config, caller, kind, &lang, &survey, demand).await
+            })
         })
         .await
     }
@@ -197,6 +202,7 @@ async fn request_in(
     kind: Option<TaskKind>,
     lang: &LanguageTag,
     survey: &Survey,
+    demand: u32,
 ) -> Result<TaskView, Error> {
     let user = caller.user.as_uuid();
     let now = OffsetDateTime::now_utc();
@@ -243,8 +249,17 @@ async fn request_in(
             return Ok(task);
         }
     }
-    let (task_kind, target) =
-        choose_and_claim(conn, config, user, kind, lang, survey, &mut rng).await?;
+    let (task_kind, target) = choose_and_claim(
+        conn,
+        config,
+        user,
+        kind,
+        survey,
+        &survey.backlog_now(demand),
+        &mut rng,
+    )
+    .await?
+    .map_err(|nothing| no_task(nothing, lang))?;
     let random_request = kind.is_none();
     create_task(
         conn,
@@ -261,19 +276,18 @@ async fn request_in(
     .await
 }
 
-/// Chooses a category with the chooser's weights over the shared survey, then claims an item
-/// of it for the user; a category where nothing is left for them is dropped and the choice
-/// made again (no new survey).
+/// Chooses a category with the chooser's weights over the shared survey (its backlog as
+/// `backlog`), then claims an item of it for the user; a category where nothing is left for
+/// them is dropped and the choice made again (no new survey).
 async fn choose_and_claim(
     conn: &mut PgConnection,
     config: &TreeConfig,
     user: Uuid,
     kind: Option<TaskKind>,
-    lang: &LanguageTag,
     survey: &Survey,
+    backlog: &Backlog,
     rng: &mut StdRng,
-) -> Result<(TaskKind, Option<Uuid>), Error> {
-    let backlog = survey.backlog_now();
+) -> Result<Result<(TaskKind, Option<Uuid>), NothingToDo>, Error> {
     // a ranking asked for by kind takes either ranking work; other kinds name their work
     let wanted = |work: Work| match (kind, work) {
         (None, _) => true,
@@ -306,12 +320,19 @@ async fn choose_and_claim(
         rankings: count(Work::Rank),
     };
     loop {
-        let category =
-            chooser::choose_category(kind.map(TaskKind::category), &backlog, &offer, config, rng)
-                .map_err(|nothing| no_task(nothing, lang))?;
+        let category = match chooser::choose_category(
+            kind.map(TaskKind::category),
+            backlog,
+            &offer,
+            config,
+            rng,
+        ) {
+            Ok(category) => category,
+            Err(nothing) => return Ok(Err(nothing)),
+        };
         if category == TaskCategory::InitialPrompt {
             survey.prompts_handed.fetch_add(1, Ordering::Relaxed);
-            return Ok((TaskKind::InitialPrompt, None));
+            return Ok(Ok((TaskKind::InitialPrompt, None)));
         }
         // the works of the category in the order to try them
         let mut works: Vec<(Work, bool)> = match category {
@@ -353,7 +374,7 @@ async fn choose_and_claim(
             if let Some(claimed) =
                 claim_from(conn, config, user, survey, work, lonely_only, rng).await?
             {
-                return Ok(claimed);
+                return Ok(Ok(claimed));
             }
         }
         // nothing of this category is left for the user: choose among the others

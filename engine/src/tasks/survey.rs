@@ -134,10 +134,59 @@ impl Survey {
 /// A language's current survey; the lock lets one request at a time take a new one.
 type Slot = Arc<tokio::sync::Mutex<Option<Arc<Survey>>>>;
 
-/// This process's surveys, one per language, each refreshed by one request at a time.
+/// This process's surveys, one per language, each refreshed by one request at a time, and
+/// the people who asked this process for a task in each language lately.
 #[derive(Default)]
 pub(crate) struct Surveys {
     languages: Mutex<HashMap<String, Slot>>,
+    demand: Mutex<HashMap<String, HashMap<Uuid, Instant>>>,
+}
+
+/// How long a request counts as demand (the window of `active_annotators`).
+const DEMAND_WINDOW: Duration = Duration::from_secs(600);
+
+impl Surveys {
+    /// Notes that `user` asked for a task in `lang` now ([`Surveys::demand`] counts the
+    /// distinct people within [`DEMAND_WINDOW`]; a few may be a little older: the window is
+    /// swept when a survey is taken).
+    ///
+    /// The database counts the people *holding* a task; this counts everybody who asked,
+    /// those waiting for their first task and those told there is nothing to do included,
+    /// which is what lets a crowd that arrives at once at an empty language be asked for
+    /// enough prompts in the first second rather than ten trees' worth. With several
+    /// servers each sees only the people who asked it, so the chooser takes the larger of
+    /// the two counts (a lower bound of the crowd).
+    pub(crate) fn asking(&self, lang: &str, user: Uuid) {
+        if let Ok(mut demand) = self.demand.lock() {
+            demand
+                .entry(lang.to_owned())
+                .or_default()
+                .insert(user, Instant::now());
+        }
+    }
+
+    /// How many people asked this process for a task in `lang` lately.
+    pub(crate) fn demand(&self, lang: &str) -> u32 {
+        self.demand.lock().map_or(0, |demand| {
+            demand
+                .get(lang)
+                .map_or(0, |people| u32::try_from(people.len()).unwrap_or(u32::MAX))
+        })
+    }
+
+    /// Forgets requests older than [`DEMAND_WINDOW`]; the people left in `lang`.
+    fn sweep_demand(&self, lang: &str) -> u32 {
+        let Ok(mut demand) = self.demand.lock() else {
+            return 0;
+        };
+        let Some(people) = demand.get_mut(lang) else {
+            return 0;
+        };
+        if let Some(oldest) = Instant::now().checked_sub(DEMAND_WINDOW) {
+            people.retain(|_, asked| *asked > oldest);
+        }
+        u32::try_from(people.len()).unwrap_or(u32::MAX)
+    }
 }
 
 impl std::fmt::Debug for Surveys {
@@ -195,11 +244,12 @@ impl Engine {
         let started = Instant::now();
         let config = self.config.clone();
         let owned = lang.to_owned();
+        let demand = self.surveys.sweep_demand(lang);
         // the lottery lets more trees grow when the crowd grew (in its own transaction)
         self.transaction(move |conn| {
             let config = config.clone();
             let lang = owned.clone();
-            Box::pin(async move { run_lottery(conn, &config, &lang, 16).await })
+            Box::pin(async move { run_lottery(conn, &config, &lang, 16, demand).await })
         })
         .await?;
         let limits = super::request::limits(&self.config);
@@ -294,10 +344,12 @@ fn assemble(
 
 impl Survey {
     /// The backlog as the chooser should see it now: prompts handed out since the survey
-    /// count as queued, so a second of requests does not all get prompts.
-    pub(crate) fn backlog_now(&self) -> Backlog {
+    /// count as queued, so a second of requests does not all get prompts; the active
+    /// annotators are at least the `demand` this process sees ([`Surveys::asking`]).
+    pub(crate) fn backlog_now(&self, demand: u32) -> Backlog {
         let handed = self.prompts_handed.load(Ordering::Relaxed);
         Backlog {
+            active_annotators: self.backlog.active_annotators.max(demand),
             prompts_in_review: self
                 .backlog
                 .prompts_in_review

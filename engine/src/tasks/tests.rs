@@ -578,15 +578,18 @@ async fn thumbs_toggle_and_red_flags_remove_a_reply(pool: PgPool) -> Result<(), 
 
 #[sqlx::test(migrator = "crate::MIGRATOR")]
 async fn a_full_prompt_pipeline_stops_asking_for_prompts(pool: PgPool) -> Result<(), Error> {
-    // two growing slots: prompts are asked for only while fewer than four are queued
+    // two growing slots (the seven people here are not crowd enough for a third): prompts
+    // are asked for only while the pipeline (trees growing and prompts queued) holds fewer
+    // than six
     let engine = Engine::with_config(
         pool.clone(),
         TreeConfig {
             max_active_trees: 2,
+            annotators_per_growing_tree: 4,
             ..small()
         },
     );
-    let writers = futures_join(&engine, &["ada", "bob", "cyd", "dee"]).await?;
+    let writers = futures_join(&engine, &["ada", "bob", "cyd", "dee", "fay", "gus"]).await?;
     for (n, writer) in writers.iter().enumerate() {
         write(
             &engine,
@@ -601,7 +604,7 @@ async fn a_full_prompt_pipeline_stops_asking_for_prompts(pool: PgPool) -> Result
     assert_eq!(availability.counts.get(&TaskKind::InitialPrompt), Some(&0));
     assert_eq!(
         availability.counts.get(&TaskKind::LabelInitialPrompt),
-        Some(&4)
+        Some(&6)
     );
     assert!(availability.initial_prompt_paused_reason.is_some());
     let asked = engine
@@ -754,6 +757,39 @@ async fn a_crowd_lets_more_trees_grow(pool: PgPool) -> Result<(), Error> {
         .request_task(users[3], request(TaskKind::AssistantReply))
         .await;
     assert_eq!(growing().await?, 3);
+    assert_eq!(engine.check_invariants().await?, Vec::<String>::new());
+    Ok(())
+}
+
+/// A crowd that arrives at once at an empty language is all asked for prompts: the people
+/// the server saw asking count as active annotators before any of them holds a task, so the
+/// first survey's ten trees' worth of prompts (here two) does not leave the rest with
+/// nothing to do.
+#[sqlx::test(migrator = "crate::MIGRATOR")]
+async fn a_crowd_at_an_empty_language_all_write_prompts(pool: PgPool) -> Result<(), Error> {
+    let engine = Engine::with_config(
+        pool.clone(),
+        TreeConfig {
+            max_active_trees: 2,
+            annotators_per_growing_tree: 1,
+            ..TreeConfig::default()
+        },
+    );
+    let names: Vec<String> = (0..30).map(|i| format!("arrival{i}")).collect();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    let crowd = futures_join(&engine, &names).await?;
+    let any = || TaskRequest {
+        kind: None,
+        lang: "en".to_owned(),
+    };
+    let tasks =
+        futures::future::join_all(crowd.iter().map(|user| engine.request_task(*user, any())))
+            .await
+            .into_iter()
+            .collect::<Result<Vec<_>, _>>()?;
+    assert!(tasks
+        .iter()
+        .all(|task| task.kind == TaskKind::InitialPrompt));
     assert_eq!(engine.check_invariants().await?, Vec::<String>::new());
     Ok(())
 }

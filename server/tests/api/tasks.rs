@@ -11,7 +11,7 @@ async fn a_prompt_is_requested_and_submitted_over_json(pool: PgPool) {
     app.contributor("ada").await;
     let availability = app.get("/api/v1/tasks/availability?lang=en").await;
     assert_eq!(availability.status, StatusCode::OK, "{}", availability.body);
-    assert_eq!(availability.json()["counts"]["initial_prompt"], 20);
+    assert_eq!(availability.json()["counts"]["initial_prompt"], 30);
 
     let task = app.post_json("/api/v1/tasks", r#"{"lang":"en"}"#).await;
     assert_eq!(task.status, StatusCode::OK, "{}", task.body);

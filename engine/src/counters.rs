@@ -1,5 +1,6 @@
 //! Counts the engine keeps for monitoring (served as Prometheus metrics by the server): which
-//! tasks are handed out, per kind and language, and how often none was left.
+//! tasks are handed out, per kind and language, how often none was left, and how often a
+//! transaction was run again after a conflict Postgres reported.
 
 use std::{collections::BTreeMap, sync::Mutex};
 
@@ -11,6 +12,7 @@ pub struct TaskCounters {
     served: Mutex<BTreeMap<(String, String), u64>>,
     none_available: Mutex<BTreeMap<String, u64>>,
     quality_micros: Mutex<Vec<u64>>,
+    retried: Mutex<BTreeMap<&'static str, u64>>,
 }
 
 impl TaskCounters {
@@ -26,6 +28,22 @@ impl TaskCounters {
         if let Ok(mut none) = self.none_available.lock() {
             *none.entry(lang.to_owned()).or_default() += 1;
         }
+    }
+
+    /// Counts a transaction run again after a conflict (`reason`: deadlock or serialization
+    /// failure).
+    pub(crate) fn retried(&self, reason: &'static str) {
+        if let Ok(mut retried) = self.retried.lock() {
+            *retried.entry(reason).or_default() += 1;
+        }
+    }
+
+    /// `(reason, count)` of transactions run again after a conflict, since start.
+    pub fn retried_snapshot(&self) -> Vec<(&'static str, u64)> {
+        self.retried
+            .lock()
+            .map(|retried| retried.iter().map(|(r, n)| (*r, *n)).collect())
+            .unwrap_or_default()
     }
 
     /// Records the time a submit spent keeping reliability evidence and weights current.

@@ -118,13 +118,16 @@ impl Error {
         Self::rule(ErrorKind::Forbidden, code, message)
     }
 
-    /// Whether running the transaction again may succeed (serialisation failure, deadlock).
-    pub fn is_retryable(&self) -> bool {
+    /// Why running the transaction again may succeed: `"serialization_failure"` or
+    /// `"deadlock"`; `None` for every other error.
+    pub fn retry_reason(&self) -> Option<&'static str> {
         match self {
-            Self::Database(sqlx::Error::Database(db)) => {
-                matches!(db.code().as_deref(), Some("40001" | "40P01"))
-            }
-            _ => false,
+            Self::Database(sqlx::Error::Database(db)) => match db.code().as_deref() {
+                Some("40001") => Some("serialization_failure"),
+                Some("40P01") => Some("deadlock"),
+                _ => None,
+            },
+            _ => None,
         }
     }
 

@@ -4,6 +4,7 @@
 use crate::{
     contributors::require_contributor,
     db::{self, labels::NewLabel},
+    quality::evidence,
     trees::{self},
     Engine, Error,
 };
@@ -198,7 +199,9 @@ pub(crate) async fn file_report(
         db::messages::add_reaction_counts(&mut *conn, message, 0, 0, 1, 0).await?;
     }
     let flags = db::reactions::count(&mut *conn, message, "red_flag").await?;
-    trees::after_red_flag(conn, config, &mut tree, &row, flags).await
+    let mut ledger = evidence::Ledger::default();
+    trees::after_red_flag(conn, config, &mut tree, &row, flags, &mut ledger).await?;
+    evidence::settle(conn, ledger, None).await
 }
 
 /// Records a skip so the item never returns to this user; mass reply skips halt the tree.

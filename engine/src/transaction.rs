@@ -32,8 +32,10 @@ impl Engine {
                 }
             };
             match result {
-                Err(error) if error.is_retryable() && attempt < MAX_ATTEMPTS => {
-                    tracing::debug!(attempt, code = error.code(), "retrying transaction");
+                Err(error) if error.retry_reason().is_some() && attempt < MAX_ATTEMPTS => {
+                    let reason = error.retry_reason().unwrap_or("conflict");
+                    self.counters.retried(reason);
+                    tracing::debug!(attempt, reason, "retrying transaction");
                     tokio::time::sleep(Duration::from_millis(5 * u64::from(attempt * attempt)))
                         .await;
                 }

@@ -119,6 +119,7 @@ pub(crate) async fn after_review(
     config: &TreeConfig,
     tree: &mut LockedTree,
     message: Reviewed,
+    ledger: &mut evidence::Ledger,
 ) -> Result<(), Error> {
     if message.review_result.is_some() {
         return Ok(());
@@ -130,7 +131,7 @@ pub(crate) async fn after_review(
         return Ok(());
     };
     db::messages::set_review_result(&mut *conn, message.message_id, accepted).await?;
-    evidence::review_decided(conn, config, is_prompt, accepted, &reviews).await?;
+    evidence::review_decided(conn, config, is_prompt, accepted, &reviews, ledger).await?;
     if is_prompt {
         if tree.state == TreeState::InitialPromptReview {
             transition(conn, tree, TreeEvent::PromptReviewed { accepted }).await?;
@@ -141,7 +142,7 @@ pub(crate) async fn after_review(
         }
         Ok(())
     } else {
-        advance(conn, config, tree).await
+        advance(conn, config, tree, ledger).await
     }
 }
 
@@ -150,6 +151,7 @@ pub(crate) async fn advance(
     conn: &mut PgConnection,
     config: &TreeConfig,
     tree: &mut LockedTree,
+    ledger: &mut evidence::Ledger,
 ) -> Result<(), Error> {
     if tree.state == TreeState::Growing {
         if db::trees::live_messages(&mut *conn, tree.id).await? == 0 {
@@ -175,7 +177,7 @@ pub(crate) async fn advance(
         }
     }
     if tree.state == TreeState::ReadyForScoring {
-        score(conn, config, tree).await?;
+        score(conn, config, tree, ledger).await?;
     }
     Ok(())
 }
@@ -186,6 +188,7 @@ pub(crate) async fn score(
     conn: &mut PgConnection,
     config: &TreeConfig,
     tree: &mut LockedTree,
+    ledger: &mut evidence::Ledger,
 ) -> Result<(), Error> {
     let parents =
         db::trees::rankable_parents(&mut *conn, tree.id, config.rank_prompter_replies).await?;
@@ -220,7 +223,7 @@ pub(crate) async fn score(
             Vec::new()
         };
         db::messages::set_ranks(&mut *conn, parent.parent_id, &ranked).await?;
-        evidence::parent_scored(conn, &rankers, &ballots, &weights, &ranked).await?;
+        evidence::parent_scored(conn, &rankers, &ballots, &weights, &ranked, ledger).await?;
     }
     transition(conn, tree, TreeEvent::Scored).await
 }
@@ -306,6 +309,7 @@ pub(crate) async fn after_red_flag(
     tree: &mut LockedTree,
     message: &MessageRow,
     red_flags: i64,
+    ledger: &mut evidence::Ledger,
 ) -> Result<(), Error> {
     if !config.auto_mod_enabled || red_flags < i64::from(config.auto_mod_red_flags) {
         return Ok(());
@@ -322,7 +326,7 @@ pub(crate) async fn after_red_flag(
     }
     if !message.deleted {
         tracing::info!(message_id = %message.message_id, "auto-moderation: reply deleted");
-        delete_subtree(conn, config, tree, message.message_id).await?;
+        delete_subtree(conn, config, tree, message.message_id, ledger).await?;
     }
     Ok(())
 }
@@ -350,6 +354,7 @@ pub(crate) async fn delete_subtree(
     config: &TreeConfig,
     tree: &mut LockedTree,
     message_id: Uuid,
+    ledger: &mut evidence::Ledger,
 ) -> Result<u64, Error> {
     let deleted = db::messages::delete_subtree(&mut *conn, message_id).await?;
     db::messages::recount_children(&mut *conn, tree.id).await?;
@@ -357,7 +362,7 @@ pub(crate) async fn delete_subtree(
     {
         transition(conn, tree, TreeEvent::Halt).await?;
     } else {
-        advance(conn, config, tree).await?;
+        advance(conn, config, tree, ledger).await?;
     }
     Ok(deleted)
 }
@@ -378,9 +383,11 @@ impl Engine {
                     Box::pin(async move {
                         let mut tree = lock(conn, id).await?;
                         let before = tree.state;
+                        let mut ledger = evidence::Ledger::default();
                         if tree.state == TreeState::InitialPromptReview {
                             if let Some(root) = db::messages::get(&mut *conn, id).await? {
-                                after_review(conn, &config, &mut tree, (&root).into()).await?;
+                                let root = (&root).into();
+                                after_review(conn, &config, &mut tree, root, &mut ledger).await?;
                             }
                         } else {
                             let pending = db::messages::of_tree(&mut *conn, id).await?;
@@ -388,10 +395,13 @@ impl Engine {
                                 .iter()
                                 .filter(|m| m.depth > 0 && !m.deleted && m.review_result.is_none())
                             {
-                                after_review(conn, &config, &mut tree, message.into()).await?;
+                                let message = message.into();
+                                after_review(conn, &config, &mut tree, message, &mut ledger)
+                                    .await?;
                             }
-                            advance(conn, &config, &mut tree).await?;
+                            advance(conn, &config, &mut tree, &mut ledger).await?;
                         }
+                        evidence::settle(conn, ledger, None).await?;
                         Ok(tree.state != before)
                     })
                 })

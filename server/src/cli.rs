@@ -84,9 +84,16 @@ fn read_password_line() -> anyhow::Result<String> {
     Ok(line.trim_end_matches(['\r', '\n']).to_owned())
 }
 
-/// An engine error as a one-line message with its code, for the terminal.
+/// An engine error as a one-line message with its code, for the terminal. The operator at the
+/// terminal also sees the cause of a failure on Grove's side, which users never do.
 fn describe(error: engine::Error) -> anyhow::Error {
-    anyhow::anyhow!("{} ({})", error.public_message(), error.code())
+    let cause = match &error {
+        engine::Error::Database(cause) => format!(": {cause}"),
+        engine::Error::Migration(cause) => format!(": {cause}"),
+        engine::Error::Internal(cause) => format!(": {cause}"),
+        _ => String::new(),
+    };
+    anyhow::anyhow!("{} ({}){cause}", error.public_message(), error.code())
 }
 
 pub async fn simulate(

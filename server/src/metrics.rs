@@ -127,6 +127,7 @@ pub async fn render(State((metrics, engine)): State<(HttpMetrics, Engine)>) -> R
     let mut out = String::new();
     write_http(&mut out, &metrics);
     write_tasks(&mut out, &engine);
+    write_retries(&mut out, &engine);
     write_pool(&mut out, &engine);
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out).into_response()
 }
@@ -192,6 +193,17 @@ fn write_tasks(out: &mut String, engine: &Engine) {
             out,
             "grove_tasks_none_available_total{{lang=\"{}\"}} {count}",
             escape(&lang)
+        );
+    }
+}
+
+fn write_retries(out: &mut String, engine: &Engine) {
+    out.push_str("# HELP grove_transaction_retries_total Transactions run again after a conflict Postgres reported, by reason.\n");
+    out.push_str("# TYPE grove_transaction_retries_total counter\n");
+    for (reason, count) in engine.counters().retried_snapshot() {
+        let _ = writeln!(
+            out,
+            "grove_transaction_retries_total{{reason=\"{reason}\"}} {count}"
         );
     }
 }

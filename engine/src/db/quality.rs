@@ -111,13 +111,15 @@ pub(crate) async fn lock(
     Ok(rows.into_iter().map(|r| quality_row!(r)).collect())
 }
 
-/// Stores new evidence and the weights and flag derived from it. The flag time is kept while
-/// the flag stays, set when it appears and cleared when it goes.
+/// Stores new evidence and the weights and flag derived from it, and adds `tasks_done` finished
+/// tasks. The flag time is kept while the flag stays, set when it appears and cleared when it
+/// goes.
 pub(crate) async fn store(
     executor: impl PgExecutor<'_>,
     user: Uuid,
     evidence: &Evidence,
     reliability: &Reliability,
+    tasks_done: i32,
 ) -> Result<(), Error> {
     let flag = reliability.flag.map(|flag| flag.as_str());
     sqlx::query!(
@@ -126,7 +128,7 @@ pub(crate) async fn store(
              agreed_no = $5, pairs_agreed = $6, pairs_reversed = $7, rankings = $8,
              gold_correct = $9, gold_total = $10, label_weight = $11, ranking_weight = $12,
              flagged_at = case when $13::text is null then null else coalesce(flagged_at, now()) end,
-             flag = $13, updated_at = now()
+             flag = $13, tasks_done = tasks_done + $14, updated_at = now()
          where user_id = $1",
         user,
         stored(evidence.labels.agreed_yes),
@@ -141,6 +143,7 @@ pub(crate) async fn store(
         reliability.label_weight,
         reliability.ranking_weight,
         flag,
+        tasks_done,
     )
     .execute(executor)
     .await?;

@@ -151,7 +151,9 @@ pub(crate) struct Finish<'a> {
     /// The submitter's streak after this task.
     pub streak_days: i32,
     pub today: time::Date,
-    /// A newcomer's weights, for a first task.
+    /// Whether the submitter's finished tasks are counted here (a newcomer's weights, for a
+    /// first task); not when the transaction's evidence, settled with them, counted it.
+    pub count_task: bool,
     pub label_weight: f64,
     pub ranking_weight: f64,
     /// The submit's idempotency key and the response stored under it.
@@ -174,7 +176,7 @@ pub(crate) async fn finish_submit(
              where user_id = $2
          ), counted as (
              insert into annotator_quality (user_id, tasks_done, label_weight, ranking_weight)
-             values ($2, 1, $5, $6)
+             select $2, 1, $5, $6 where $9
              on conflict (user_id) do update set tasks_done = annotator_quality.tasks_done + 1
          ), recorded as (
              update submission set response = $8 where user_id = $2 and client_key = $7
@@ -188,6 +190,7 @@ pub(crate) async fn finish_submit(
         finish.ranking_weight,
         finish.client_key,
         finish.response,
+        finish.count_task,
     )
     .fetch_one(executor)
     .await?;

@@ -3,6 +3,7 @@
 use super::{audit, require_moderator};
 use crate::{
     db,
+    quality::evidence,
     tasks::view_time,
     trees::{self, transition},
     Engine, Error,
@@ -265,7 +266,9 @@ impl Engine {
                     let won_lottery = tree.won_lottery;
                     transition(conn, &mut tree, TreeEvent::Restart { won_lottery }).await?;
                     // a restarted tree may already have what it needs to move on
-                    trees::advance(conn, &config, &mut tree).await?;
+                    let mut ledger = evidence::Ledger::default();
+                    trees::advance(conn, &config, &mut tree, &mut ledger).await?;
+                    evidence::settle(conn, ledger, None).await?;
                 }
                 audit(
                     conn,
@@ -299,7 +302,10 @@ pub(super) async fn delete_if_present(
         return Ok(0);
     }
     let mut tree = trees::lock(conn, tree_id).await?;
-    let count = trees::delete_subtree(conn, config, &mut tree, message.as_uuid()).await?;
+    let mut ledger = evidence::Ledger::default();
+    let count =
+        trees::delete_subtree(conn, config, &mut tree, message.as_uuid(), &mut ledger).await?;
+    evidence::settle(conn, ledger, None).await?;
     audit(
         conn,
         actor,

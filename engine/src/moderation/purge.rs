@@ -2,7 +2,7 @@
 //! rankings and reactions. A preview runs the very same purge and rolls it back.
 
 use super::{audit, require_moderator};
-use crate::{db, trees, Engine, Error};
+use crate::{db, quality::evidence, trees, Engine, Error};
 use domain::{ids::UserId, moderation::PurgeSummary};
 use serde_json::json;
 use tracing::instrument;
@@ -39,11 +39,13 @@ impl Engine {
         let reviews_needed = i64::from(self.config.num_reviews_reply);
         db::moderation::purge_judgements(&mut tx, target.as_uuid(), reviews_needed).await?;
         db::moderation::delete_all_of(&mut *tx, target.as_uuid()).await?;
+        let mut ledger = evidence::Ledger::default();
         for tree_id in &trees_sorted {
             db::messages::recount_children(&mut *tx, *tree_id).await?;
             let mut tree = trees::lock(&mut tx, *tree_id).await?;
-            trees::advance(&mut tx, &self.config, &mut tree).await?;
+            trees::advance(&mut tx, &self.config, &mut tree, &mut ledger).await?;
         }
+        evidence::settle(&mut tx, ledger, None).await?;
         if ban {
             db::users::set_banned(&mut *tx, target.as_uuid(), true).await?;
         }

@@ -60,27 +60,56 @@ pub(crate) fn ranking_weight(config: &TreeConfig, stored: Option<f64>) -> f64 {
     }
 }
 
-/// Adds evidence to annotators and stores their new weights and flags. Rows are locked in id
-/// order, so concurrent updates never deadlock on each other.
-pub(crate) async fn add(
+/// The evidence one transaction's decisions taught about annotators, kept until the
+/// transaction applies it all at once with [`settle`]. Applying it as each decision is made
+/// would lock annotators' rows in several rounds (one per decided message or scored parent,
+/// then the submitter's task count), and two transactions that lock overlapping sets in
+/// different rounds deadlock.
+#[derive(Debug, Default)]
+#[must_use = "evidence must be settled before the transaction commits"]
+pub(crate) struct Ledger {
+    deltas: BTreeMap<Uuid, Evidence>,
+}
+
+impl Ledger {
+    pub(crate) fn record(&mut self, user: Uuid, delta: &Evidence) {
+        self.deltas.entry(user).or_default().add(delta);
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.deltas.is_empty()
+    }
+}
+
+/// Applies a transaction's evidence and stores the annotators' new weights and flags; with
+/// `finished_task`, that user's count of finished tasks goes up by one in the same step. Every
+/// row is locked in one statement, in id order, and no annotator row is locked anywhere else in
+/// the transaction, so transactions that touch overlapping sets of annotators wait for each
+/// other and never deadlock.
+pub(crate) async fn settle(
     conn: &mut PgConnection,
-    deltas: &BTreeMap<Uuid, Evidence>,
+    ledger: Ledger,
+    finished_task: Option<Uuid>,
 ) -> Result<(), Error> {
-    if deltas.is_empty() {
+    if ledger.is_empty() && finished_task.is_none() {
         return Ok(());
     }
-    let users: Vec<Uuid> = deltas.keys().copied().collect();
+    let start = Instant::now();
+    let mut users: Vec<Uuid> = ledger.deltas.keys().copied().collect();
+    users.extend(finished_task);
     for row in db::quality::lock(&mut *conn, &users).await? {
         let mut evidence = row.evidence;
-        if let Some(delta) = deltas.get(&row.user_id) {
+        if let Some(delta) = ledger.deltas.get(&row.user_id) {
             evidence.add(delta);
         }
         let reliability = evidence.assess();
         if reliability.flag.is_some() && row.flag.is_none() {
             tracing::info!(user_id = %row.user_id, flag = ?reliability.flag, "annotator flagged");
         }
-        db::quality::store(&mut *conn, row.user_id, &evidence, &reliability).await?;
+        let tasks = i32::from(finished_task == Some(row.user_id));
+        db::quality::store(&mut *conn, row.user_id, &evidence, &reliability, tasks).await?;
     }
+    charge(start);
     Ok(())
 }
 
@@ -111,6 +140,7 @@ pub(crate) async fn review_decided(
     is_prompt: bool,
     accepted: bool,
     reviews: &[WeightedReview],
+    ledger: &mut Ledger,
 ) -> Result<(), Error> {
     let start = Instant::now();
     let votes = weighted_votes(config, reviews);
@@ -120,16 +150,15 @@ pub(crate) async fn review_decided(
         .map(|(vote, _)| review::accepts(*vote, is_prompt, config) == accepted)
         .collect();
     db::quality::set_review_agreement(&mut *conn, &ids, &agrees).await?;
-    let mut deltas: BTreeMap<Uuid, Evidence> = BTreeMap::new();
     for (review, comparisons) in reviews.iter().zip(leave_one_out::reviews(&votes)) {
-        let delta = deltas.entry(review.user_id).or_default();
+        let mut delta = Evidence::default();
         for (says_yes, others_say_yes) in comparisons {
             delta.labels.record(says_yes, others_say_yes);
         }
+        ledger.record(review.user_id, &delta);
     }
-    let result = add(conn, &deltas).await;
     charge(start);
-    result
+    Ok(())
 }
 
 /// After a set of replies is scored: each ranking's tau-b with the consensus, and each ranker's
@@ -140,6 +169,7 @@ pub(crate) async fn parent_scored(
     ballots: &[Ballot<Uuid>],
     weights: &[f64],
     consensus: &[Uuid],
+    ledger: &mut Ledger,
 ) -> Result<(), Error> {
     let start = Instant::now();
     let consensus: Ballot<Uuid> = consensus.iter().map(|id| vec![*id]).collect();
@@ -155,19 +185,20 @@ pub(crate) async fn parent_scored(
         })
         .collect();
     db::quality::set_ranking_agreement(&mut *conn, &ids, &taus).await?;
-    let mut deltas: BTreeMap<Uuid, Evidence> = BTreeMap::new();
     for ((_, user), (agreed, reversed)) in rankings
         .iter()
         .zip(leave_one_out::rankings(ballots, weights))
     {
         if agreed + reversed > 0 {
-            let delta = deltas.entry(*user).or_default();
-            delta.pairs_agreed += agreed;
-            delta.pairs_reversed += reversed;
-            delta.rankings += 1;
+            let delta = Evidence {
+                pairs_agreed: agreed,
+                pairs_reversed: reversed,
+                rankings: 1,
+                ..Evidence::default()
+            };
+            ledger.record(*user, &delta);
         }
     }
-    let result = add(conn, &deltas).await;
     charge(start);
-    result
+    Ok(())
 }

@@ -320,6 +320,7 @@ pub(crate) async fn submit(
     view: &TaskView,
     gold_id: Uuid,
     answer: GoldAnswer<'_>,
+    ledger: &mut evidence::Ledger,
 ) -> Result<TaskOutcome, Error> {
     let row = db::gold::get(&mut *conn, gold_id)
         .await?
@@ -385,9 +386,7 @@ pub(crate) async fn submit(
         },
     )
     .await?;
-    let start = std::time::Instant::now();
-    evidence::add(conn, &BTreeMap::from([(user.as_uuid(), delta)])).await?;
-    evidence::charge(start);
+    ledger.record(user.as_uuid(), &delta);
     let state = db::trees::get(&mut *conn, message.message_tree_id)
         .await?
         .and_then(|tree| TreeState::parse(&tree.state).ok())

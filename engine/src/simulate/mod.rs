@@ -674,6 +674,36 @@ mod tests {
         Ok(())
     }
 
+    /// Eight annotators growing six trees: reviews and rankings decided every few submits add
+    /// evidence about annotators whom other submits judge at the same time (this once
+    /// deadlocked every few seconds, each deadlock a second's wait and a retry).
+    #[sqlx::test(migrator = "crate::MIGRATOR")]
+    async fn annotators_judging_each_other_at_once_never_deadlock(
+        pool: PgPool,
+    ) -> Result<(), Error> {
+        let wide = PgPoolOptions::new()
+            .max_connections(12)
+            .connect_with(pool.connect_options().as_ref().clone())
+            .await?;
+        let engine = Engine::with_config(wide, TreeConfig::default());
+        let sim = Simulation {
+            users: 8,
+            trees: 6,
+            spammer_share: 0.0,
+            seed: 3,
+            ..Simulation::default()
+        };
+        let report = engine.simulate(sim).await?;
+        assert!(report.submits > 100, "{report:?}");
+        let retried = engine.counters().retried_snapshot();
+        assert!(
+            !retried.iter().any(|(reason, _)| *reason == "deadlock"),
+            "transactions retried: {retried:?}"
+        );
+        assert_eq!(engine.check_invariants().await?, Vec::<String>::new());
+        Ok(())
+    }
+
     #[sqlx::test(migrator = "crate::MIGRATOR")]
     async fn two_hundred_parallel_annotators_break_no_invariant(pool: PgPool) -> Result<(), Error> {
         let wide = PgPoolOptions::new()
@@ -691,6 +721,11 @@ mod tests {
         };
         let report = engine.simulate(sim).await?;
         assert!(report.submits >= 1500, "{report:?}");
+        let retried = engine.counters().retried_snapshot();
+        assert!(
+            !retried.iter().any(|(reason, _)| *reason == "deadlock"),
+            "transactions retried: {retried:?}"
+        );
         assert_eq!(engine.check_invariants().await?, Vec::<String>::new());
         Ok(())
     }

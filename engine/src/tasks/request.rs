@@ -319,6 +319,9 @@ async fn choose_and_claim(
         label_replies: count(Work::LabelAssistant) + count(Work::LabelPrompter),
         rankings: count(Work::Rank),
     };
+    // whether this transaction keeps the lock of a tree it found full: from then on it must not
+    // wait for another tree's lock, or two requests that each hold one could wait for each other
+    let mut holds_tree = false;
     loop {
         let category = match chooser::choose_category(
             kind.map(TaskKind::category),
@@ -370,9 +373,9 @@ async fn choose_and_claim(
             TaskCategory::InitialPrompt => Vec::new(),
         };
         works.retain(|(work, _)| wanted(*work));
-        for (work, lonely_only) in works {
+        for work in works {
             if let Some(claimed) =
-                claim_from(conn, config, user, survey, work, lonely_only, rng).await?
+                claim_from(conn, config, user, survey, work, &mut holds_tree, rng).await?
             {
                 return Ok(Ok(claimed));
             }
@@ -394,17 +397,19 @@ async fn choose_and_claim(
 /// Candidates checked for the user per query.
 const BATCH: usize = 8;
 
-/// Claims one item of `work` for the user: candidates from a random place in the survey's
-/// list, the user's exclusions checked a batch at a time, each claimed under its tree's lock
-/// without waiting for a tree another transaction holds. If every candidate's tree was busy,
-/// waits for the first one's.
+/// Claims one item of `work` (only items with a lonely reply with `lonely_only`) for the user:
+/// candidates from a random place in the survey's list, the user's exclusions checked a batch
+/// at a time, each claimed under its tree's lock without waiting for a tree another
+/// transaction holds. If every candidate's tree was busy, waits for the first one's, unless
+/// the transaction already holds a tree it found full (`holds_tree`, set here when it does):
+/// a transaction never waits for a second tree.
 async fn claim_from(
     conn: &mut PgConnection,
     config: &TreeConfig,
     user: Uuid,
     survey: &Survey,
-    work: Work,
-    lonely_only: bool,
+    (work, lonely_only): (Work, bool),
+    holds_tree: &mut bool,
     rng: &mut StdRng,
 ) -> Result<Option<(TaskKind, Option<Uuid>)>, Error> {
     let items = survey.items(work);
@@ -438,16 +443,20 @@ async fn claim_from(
                 Claim::Busy => {
                     busy.get_or_insert(item);
                 }
-                Claim::Full => item.free.store(0, Ordering::Relaxed),
+                Claim::Full => {
+                    *holds_tree = true;
+                    item.free.store(0, Ordering::Relaxed);
+                }
             }
         }
     }
-    if let Some(item) = busy {
+    if let Some(item) = busy.filter(|_| !*holds_tree) {
         let kind = work_kind(work, &item.role);
         if db::candidates::claim(&mut *conn, user, item.message_id, kind, &limits).await? {
             item.free.fetch_sub(1, Ordering::Relaxed);
             return Ok(Some((kind, Some(item.message_id))));
         }
+        *holds_tree = true;
         item.free.store(0, Ordering::Relaxed);
     }
     Ok(None)

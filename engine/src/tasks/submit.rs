@@ -121,10 +121,17 @@ async fn submit_in(
     let now = OffsetDateTime::now_utc();
     let task = OpenTask::check(locked.task, user, now)?;
     locked.standing.check_for(caller)?;
+    let mut ledger = evidence::Ledger::default();
     let outcome = match task.row.gold_id {
-        Some(gold_id) => submit_gold(conn, user, &task, gold_id, answer).await?,
-        None => submit_live(conn, config, user, &task, answer).await?,
+        Some(gold_id) => submit_gold(conn, user, &task, gold_id, answer, &mut ledger).await?,
+        None => submit_live(conn, config, user, &task, answer, &mut ledger).await?,
     };
+    // the task is counted with the evidence when there is any, so that every annotator row
+    // this transaction changes is locked in one step
+    let count_task = ledger.is_empty();
+    if !count_task {
+        evidence::settle(&mut *conn, ledger, Some(user.as_uuid())).await?;
+    }
     // the streak from the values read with the task, without locking the account: two
     // submits of one user at once compute the same new streak
     let today = now.date();
@@ -145,6 +152,7 @@ async fn submit_in(
             user_id: user.as_uuid(),
             streak_days: i32::try_from(streak).unwrap_or(i32::MAX),
             today,
+            count_task,
             label_weight: newcomer.label_weight,
             ranking_weight: newcomer.ranking_weight,
             client_key,
@@ -162,6 +170,7 @@ async fn submit_live(
     user: UserId,
     task: &OpenTask,
     answer: TaskAnswer,
+    ledger: &mut evidence::Ledger,
 ) -> Result<TaskOutcome, Error> {
     Ok(match (task.kind.category(), answer) {
         (TaskCategory::InitialPrompt, TaskAnswer::Text { text }) => {
@@ -171,7 +180,7 @@ async fn submit_live(
             submit_reply(conn, config, user, task, &text).await?
         }
         (TaskCategory::LabelPrompt | TaskCategory::LabelReply, TaskAnswer::Labels { labels }) => {
-            submit_labels(conn, config, user, task, &labels).await?
+            submit_labels(conn, config, user, task, &labels, ledger).await?
         }
         (
             TaskCategory::Ranking,
@@ -179,7 +188,7 @@ async fn submit_live(
                 ranking,
                 not_rankable,
             },
-        ) => submit_ranking(conn, config, user, task, &ranking, not_rankable).await?,
+        ) => submit_ranking(conn, config, user, task, &ranking, not_rankable, ledger).await?,
         (_, _) => return Err(wrong_answer(task)),
     })
 }
@@ -198,6 +207,7 @@ async fn submit_gold(
     task: &OpenTask,
     gold_id: Uuid,
     answer: TaskAnswer,
+    ledger: &mut evidence::Ledger,
 ) -> Result<TaskOutcome, Error> {
     let view = stored_view(task)?;
     match (task.kind.category(), answer) {
@@ -210,6 +220,7 @@ async fn submit_gold(
                 &view,
                 gold_id,
                 GoldAnswer::Labels(&labels),
+                ledger,
             )
             .await
         }
@@ -228,6 +239,7 @@ async fn submit_gold(
                 &view,
                 gold_id,
                 GoldAnswer::Ranking(&groups),
+                ledger,
             )
             .await
         }
@@ -439,6 +451,7 @@ async fn submit_labels(
     user: UserId,
     task: &OpenTask,
     labels: &BTreeMap<String, f64>,
+    ledger: &mut evidence::Ledger,
 ) -> Result<TaskOutcome, Error> {
     let view = stored_view(task)?;
     checked_labels(&view, labels)?;
@@ -483,7 +496,7 @@ async fn submit_labels(
         depth: review.depth,
         review_result: review.review_result,
     };
-    trees::after_review(conn, config, &mut tree, reviewed).await?;
+    trees::after_review(conn, config, &mut tree, reviewed, ledger).await?;
     Ok(outcome(task, None, Some(tree_id), tree.state))
 }
 
@@ -494,6 +507,7 @@ async fn submit_ranking(
     task: &OpenTask,
     ranking: &[Vec<MessageId>],
     not_rankable: bool,
+    ledger: &mut evidence::Ledger,
 ) -> Result<TaskOutcome, Error> {
     let view = stored_view(task)?;
     let groups = ranking_groups(&view, ranking, not_rankable)?;
@@ -531,7 +545,7 @@ async fn submit_ranking(
     .await?;
     db::messages::add_ranking_count(&mut *conn, &ids).await?;
     if tree.state == TreeState::Ranking {
-        trees::advance(conn, config, &mut tree).await?;
+        trees::advance(conn, config, &mut tree, ledger).await?;
     }
     Ok(outcome(task, None, Some(tree_id), tree.state))
 }

@@ -44,3 +44,69 @@ impl Engine {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::{testing::contributor, Engine, Error};
+    use sqlx::PgPool;
+    use std::sync::{
+        atomic::{AtomicU32, Ordering},
+        Arc,
+    };
+    use tokio::sync::Barrier;
+    use uuid::Uuid;
+
+    /// Locks `first`, then (after both transactions hold their first row, on a first attempt)
+    /// `second`.
+    async fn cross(
+        engine: &Engine,
+        barrier: Arc<Barrier>,
+        attempts: Arc<AtomicU32>,
+        first: Uuid,
+        second: Uuid,
+    ) -> Result<(), Error> {
+        engine
+            .transaction(move |conn| {
+                let (barrier, attempts) = (barrier.clone(), attempts.clone());
+                Box::pin(async move {
+                    for (n, id) in [first, second].into_iter().enumerate() {
+                        if n == 1 && attempts.fetch_add(1, Ordering::SeqCst) < 2 {
+                            barrier.wait().await;
+                        }
+                        sqlx::query!(
+                            "select user_id from app_user where user_id = $1 for update",
+                            id
+                        )
+                        .fetch_one(&mut *conn)
+                        .await?;
+                    }
+                    Ok(())
+                })
+            })
+            .await
+    }
+
+    /// Two transactions that lock two rows in opposite orders deadlock: Postgres aborts one,
+    /// which runs again and succeeds, and the retry is counted by its reason.
+    #[sqlx::test(migrator = "crate::MIGRATOR")]
+    async fn a_deadlocked_transaction_runs_again_and_is_counted(pool: PgPool) -> Result<(), Error> {
+        let engine = Engine::new(pool);
+        let a = contributor(&engine, "first").await?.as_uuid();
+        let b = contributor(&engine, "second").await?.as_uuid();
+        let barrier = Arc::new(Barrier::new(2));
+        let attempts = Arc::new(AtomicU32::new(0));
+        let (one, two) = tokio::join!(
+            cross(&engine, barrier.clone(), attempts.clone(), a, b),
+            cross(&engine, barrier, attempts.clone(), b, a),
+        );
+        one?;
+        two?;
+        assert_eq!(
+            attempts.load(Ordering::SeqCst),
+            3,
+            "one of the two ran again"
+        );
+        assert_eq!(engine.counters().retried_snapshot(), vec![("deadlock", 1)]);
+        Ok(())
+    }
+}

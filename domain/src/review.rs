@@ -102,6 +102,11 @@ fn rule(is_prompt: bool, config: &TreeConfig) -> (u32, f64) {
     }
 }
 
+/// Whether a message with `reviews` reviews has the number its verdict needs.
+pub fn has_enough_reviews(reviews: usize, is_prompt: bool, config: &TreeConfig) -> bool {
+    reviews >= rule(is_prompt, config).0 as usize
+}
+
 /// The verdict on a message once it has the reviews it needs; `None` while it waits for more.
 pub fn verdict(votes: &[ReviewVote], is_prompt: bool, config: &TreeConfig) -> Option<bool> {
     let (needed, threshold) = rule(is_prompt, config);
@@ -114,8 +119,9 @@ pub fn weighted_verdict(
     is_prompt: bool,
     config: &TreeConfig,
 ) -> Option<bool> {
-    let (needed, threshold) = rule(is_prompt, config);
-    (votes.len() >= needed as usize).then(|| weighted_acceptance_score(votes) > threshold)
+    let (_, threshold) = rule(is_prompt, config);
+    has_enough_reviews(votes.len(), is_prompt, config)
+        .then(|| weighted_acceptance_score(votes) > threshold)
 }
 
 /// What one review says on its own: whether it would accept the message.
@@ -133,6 +139,19 @@ mod tests {
             spam: Some(spam),
             lang_mismatch,
         }
+    }
+
+    #[test]
+    fn enough_reviews_is_the_count_of_the_message_kind() {
+        let config = TreeConfig {
+            num_reviews_initial_prompt: 3,
+            num_reviews_reply: 2,
+            ..TreeConfig::default()
+        };
+        assert!(!has_enough_reviews(2, true, &config));
+        assert!(has_enough_reviews(3, true, &config));
+        assert!(!has_enough_reviews(1, false, &config));
+        assert!(has_enough_reviews(2, false, &config));
     }
 
     #[test]

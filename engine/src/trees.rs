@@ -100,6 +100,9 @@ pub(crate) struct Reviewed {
     pub depth: i32,
     /// The verdict so far.
     pub review_result: Option<bool>,
+    /// Reviews from tasks counted on the message (as many as the rows `reviews_of` reads:
+    /// `grove check` holds them equal), when the caller knows; `None`: they are read.
+    pub reviews: Option<i32>,
 }
 
 impl From<&MessageRow> for Reviewed {
@@ -108,6 +111,7 @@ impl From<&MessageRow> for Reviewed {
             message_id: message.message_id,
             depth: message.depth,
             review_result: message.review_result,
+            reviews: None,
         }
     }
 }
@@ -121,12 +125,16 @@ pub(crate) async fn after_review(
     message: Reviewed,
     ledger: &mut evidence::Ledger,
 ) -> Result<(), Error> {
-    if message.review_result.is_some() {
+    let is_prompt = message.depth == 0;
+    // a message short of the reviews its verdict needs waits without reading them
+    let short = message.reviews.is_some_and(|counted| {
+        !review::has_enough_reviews(usize::try_from(counted).unwrap_or(0), is_prompt, config)
+    });
+    if message.review_result.is_some() || short {
         return Ok(());
     }
     let reviews = db::quality::reviews_of(&mut *conn, message.message_id).await?;
     let votes = evidence::weighted_votes(config, &reviews);
-    let is_prompt = message.depth == 0;
     let Some(accepted) = review::weighted_verdict(&votes, is_prompt, config) else {
         return Ok(());
     };

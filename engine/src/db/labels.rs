@@ -31,6 +31,8 @@ pub(crate) struct Review {
     pub stored: bool,
     /// The message's verdict as the counting statement saw it.
     pub review_result: Option<bool>,
+    /// The message's reviews from tasks, this one included.
+    pub reviews: i32,
 }
 
 /// Stores a review (from a task) of a live message by someone other than its author and counts
@@ -51,11 +53,12 @@ pub(crate) async fn review(
          ), counted as (
              update message set review_count = review_count + 1
              where message_id in (select message_id from stored)
-             returning review_result
+             returning review_result, review_count
          )
          select m.user_id, m.deleted, m.depth,
                 exists (select 1 from counted) as \"stored!\",
-                (select review_result from counted) as review_result
+                (select review_result from counted) as review_result,
+                (select review_count from counted) as reviews
          from m",
         label.message_id,
         label.user_id,
@@ -80,6 +83,7 @@ pub(crate) async fn review(
         depth: row.depth,
         stored: row.stored,
         review_result: row.review_result,
+        reviews: row.reviews.unwrap_or(0),
     }))
 }
 

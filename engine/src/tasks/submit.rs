@@ -495,6 +495,7 @@ async fn submit_labels(
         message_id,
         depth: review.depth,
         review_result: review.review_result,
+        reviews: Some(review.reviews),
     };
     trees::after_review(conn, config, &mut tree, reviewed, ledger).await?;
     Ok(outcome(task, None, Some(tree_id), tree.state))

@@ -210,19 +210,6 @@ pub(crate) async fn set_review_result(
     Ok(())
 }
 
-pub(crate) async fn add_ranking_count(
-    executor: impl PgExecutor<'_>,
-    ids: &[Uuid],
-) -> Result<(), Error> {
-    sqlx::query!(
-        "update message set ranking_count = ranking_count + 1 where message_id = any($1)",
-        ids,
-    )
-    .execute(executor)
-    .await?;
-    Ok(())
-}
-
 /// Writes consensus ranks under a parent: the ranked ids get their position, siblings left out
 /// get none.
 pub(crate) async fn set_ranks(

@@ -544,7 +544,6 @@ async fn submit_ranking(
         },
     )
     .await?;
-    db::messages::add_ranking_count(&mut *conn, &ids).await?;
     if tree.state == TreeState::Ranking {
         trees::advance(conn, config, &mut tree, ledger).await?;
     }

@@ -31,16 +31,16 @@ impl Engine {
                     Err(error)
                 }
             };
-            match result {
-                Err(error) if error.retry_reason().is_some() && attempt < MAX_ATTEMPTS => {
-                    let reason = error.retry_reason().unwrap_or("conflict");
-                    self.counters.retried(reason);
-                    tracing::debug!(attempt, reason, "retrying transaction");
-                    tokio::time::sleep(Duration::from_millis(5 * u64::from(attempt * attempt)))
-                        .await;
-                }
-                other => return other,
-            }
+            let retry = match &result {
+                Err(error) if attempt < MAX_ATTEMPTS => error.retry_reason(),
+                _ => None,
+            };
+            let Some(reason) = retry else {
+                return result;
+            };
+            self.counters.retried(reason);
+            tracing::debug!(attempt, reason, "retrying transaction");
+            tokio::time::sleep(Duration::from_millis(5 * u64::from(attempt * attempt))).await;
         }
     }
 }

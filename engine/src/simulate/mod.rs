@@ -674,6 +674,28 @@ mod tests {
         Ok(())
     }
 
+    /// An engine on its own pool of `connections` to the test's database (the test pool is
+    /// smaller than a crowd needs).
+    async fn wide_engine(
+        pool: &PgPool,
+        connections: u32,
+        config: TreeConfig,
+    ) -> Result<Engine, Error> {
+        let wide = PgPoolOptions::new()
+            .max_connections(connections)
+            .connect_with(pool.connect_options().as_ref().clone())
+            .await?;
+        Ok(Engine::with_config(wide, config))
+    }
+
+    fn assert_no_deadlock(engine: &Engine) {
+        let retried = engine.counters().retried_snapshot();
+        assert!(
+            !retried.iter().any(|(reason, _)| *reason == "deadlock"),
+            "transactions retried: {retried:?}"
+        );
+    }
+
     /// Eight annotators growing six trees: reviews and rankings decided every few submits add
     /// evidence about annotators whom other submits judge at the same time (this once
     /// deadlocked every few seconds, each deadlock a second's wait and a retry).
@@ -681,11 +703,7 @@ mod tests {
     async fn annotators_judging_each_other_at_once_never_deadlock(
         pool: PgPool,
     ) -> Result<(), Error> {
-        let wide = PgPoolOptions::new()
-            .max_connections(12)
-            .connect_with(pool.connect_options().as_ref().clone())
-            .await?;
-        let engine = Engine::with_config(wide, TreeConfig::default());
+        let engine = wide_engine(&pool, 12, TreeConfig::default()).await?;
         let sim = Simulation {
             users: 8,
             trees: 6,
@@ -695,22 +713,14 @@ mod tests {
         };
         let report = engine.simulate(sim).await?;
         assert!(report.submits > 100, "{report:?}");
-        let retried = engine.counters().retried_snapshot();
-        assert!(
-            !retried.iter().any(|(reason, _)| *reason == "deadlock"),
-            "transactions retried: {retried:?}"
-        );
+        assert_no_deadlock(&engine);
         assert_eq!(engine.check_invariants().await?, Vec::<String>::new());
         Ok(())
     }
 
     #[sqlx::test(migrator = "crate::MIGRATOR")]
     async fn two_hundred_parallel_annotators_break_no_invariant(pool: PgPool) -> Result<(), Error> {
-        let wide = PgPoolOptions::new()
-            .max_connections(40)
-            .connect_with(pool.connect_options().as_ref().clone())
-            .await?;
-        let engine = Engine::with_config(wide, config());
+        let engine = wide_engine(&pool, 40, config()).await?;
         let sim = Simulation {
             users: 200,
             trees: usize::MAX,
@@ -721,11 +731,7 @@ mod tests {
         };
         let report = engine.simulate(sim).await?;
         assert!(report.submits >= 1500, "{report:?}");
-        let retried = engine.counters().retried_snapshot();
-        assert!(
-            !retried.iter().any(|(reason, _)| *reason == "deadlock"),
-            "transactions retried: {retried:?}"
-        );
+        assert_no_deadlock(&engine);
         assert_eq!(engine.check_invariants().await?, Vec::<String>::new());
         Ok(())
     }

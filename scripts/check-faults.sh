@@ -102,17 +102,19 @@ python3 - "$out/acks.jsonl" "$DATABASE_URL" <<'PY'
 import json, subprocess, sys
 acks = [json.loads(line) for line in open(sys.argv[1])]
 assert acks, "no submit was acknowledged"
+
+def count(sql):
+    # The query goes in on standard input: thousands of ids do not fit in one argument.
+    return int(subprocess.run(["psql", sys.argv[2], "-tA", "-v", "ON_ERROR_STOP=1", "-f", "-"],
+                              input=sql, check=True, capture_output=True, text=True).stdout.strip())
+
 ids = ",".join(f"'{a['task_id']}'" for a in acks)
-done = subprocess.run(
-    ["psql", sys.argv[2], "-tAc", f"select count(*) from task where task_id in ({ids}) and done_at is not null"],
-    check=True, capture_output=True, text=True).stdout.strip()
-texts = [a["text"] for a in acks if a["text"]]
+done = count(f"select count(*) from task where task_id in ({ids}) and done_at is not null;")
+texts = {a["text"] for a in acks if a["text"]}
 values = ",".join("'" + t.replace("'", "''") + "'" for t in texts) or "''"
-stored = subprocess.run(
-    ["psql", sys.argv[2], "-tAc", f"select count(distinct text) from message where text in ({values})"],
-    check=True, capture_output=True, text=True).stdout.strip()
-assert int(done) == len(acks), f"{len(acks)} submits acknowledged, {done} tasks done"
-assert int(stored) == len(texts), f"{len(texts)} texts acknowledged, {stored} stored"
+stored = count(f"select count(distinct text) from message where text in ({values});")
+assert done == len(acks), f"{len(acks)} submits acknowledged, {done} tasks done"
+assert stored == len(texts), f"{len(texts)} texts acknowledged, {stored} stored"
 print(f"{len(acks)} acknowledged submits, all in the database ({len(texts)} texts)")
 PY
 $grove check >/dev/null || die "an invariant broke"

@@ -2,6 +2,7 @@
 //! `shared/bench/torch_rm_baseline.py` (P pairs = 2P sequences of S tokens, forward, pairwise
 //! loss, backward, AdamW step), so the figures compare directly with PyTorch's.
 
+use crate::kernels::Trainable;
 use crate::{
     compute::OnBackend,
     loss::{kwise_loss, GroupLayout},
@@ -9,10 +10,7 @@ use crate::{
 };
 use burn::{
     optim::{AdamWConfig, GradientsParams, Optimizer},
-    tensor::{
-        backend::{AutodiffBackend, Backend},
-        Bool, Distribution, Int, Tensor, TensorData,
-    },
+    tensor::{backend::Backend, Bool, Distribution, Int, Tensor, TensorData},
 };
 use serde::Serialize;
 use std::time::Instant;
@@ -36,12 +34,15 @@ pub struct Bench {
     /// what drawing the masks costs).
     pub dropout: f64,
     pub device_name: &'static str,
+    /// The backend the device's work runs on (`Compute::backend`).
+    pub backend: &'static str,
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct BenchResult {
     pub model: &'static str,
     pub device: &'static str,
+    pub backend: &'static str,
     pub params_m: f64,
     pub pairs: usize,
     pub seq: usize,
@@ -74,7 +75,7 @@ fn parameters<B: Backend>(model: &RewardModel<B>) -> usize {
 impl OnBackend for Bench {
     type Output = BenchResult;
 
-    fn run<B: AutodiffBackend>(self, device: B::Device) -> BenchResult {
+    fn run<B: Trainable>(self, device: B::Device) -> BenchResult {
         let config = BertConfig {
             hidden_dropout_prob: self.dropout.clamp(0.0, 0.9),
             ..match self.shape {
@@ -130,6 +131,7 @@ impl OnBackend for Bench {
                 Shape::BertBase => "bert-base (110M)",
             },
             device: self.device_name,
+            backend: self.backend,
             params_m: (params as f64 / 1e6 * 10.0).round() / 10.0,
             pairs: self.pairs,
             seq: self.seq,

@@ -2,16 +2,18 @@
 //! silently sends none through its fused ops, which trains only the head.
 
 use crate::{
+    compute::{cpu_device, CpuBackend},
     loss::{kwise_loss, GroupLayout},
     model::{BertConfig, Inputs},
 };
 use burn::{
-    backend::{Autodiff, Flex},
+    backend::Autodiff,
     module::{Module, ModuleVisitor, Param},
     tensor::{backend::AutodiffBackend, Bool, Int, Tensor, TensorData},
 };
 
-type B = Autodiff<Flex>;
+/// The CPU backend of this build (`flex`, or LibTorch with the `libtorch` feature).
+type B = Autodiff<CpuBackend>;
 
 /// Names of parameters whose gradient is missing or all zero.
 struct Starved<'a> {
@@ -43,7 +45,7 @@ impl ModuleVisitor<B> for Starved<'_> {
 
 #[test]
 fn every_encoder_weight_receives_a_gradient() {
-    let device = Default::default();
+    let device = cpu_device();
     let config = BertConfig {
         hidden_dropout_prob: 0.0,
         ..BertConfig::tiny(100)

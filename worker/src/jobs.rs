@@ -4,13 +4,13 @@
 //! and stops the work at the next step; a lost lease stops it without finishing (the job now
 //! belongs to another worker).
 
+use crate::kernels::Trainable;
 use crate::{
     archive,
     compute::{Compute, OnBackend},
     score::{self, ScoreRequest},
     train::{self, Events, TrainError, TrainRequest},
 };
-use burn::tensor::backend::AutodiffBackend;
 use domain::{
     ids::{JobId, MessageId},
     training::{JobProgress, JobResult, JobSpec},
@@ -342,7 +342,7 @@ struct Blocking {
 impl OnBackend for Blocking {
     type Output = WorkEnd;
 
-    fn run<B: AutodiffBackend>(self, device: B::Device) -> WorkEnd {
+    fn run<B: Trainable>(self, device: B::Device) -> WorkEnd {
         let Blocking {
             work,
             mut events,

@@ -202,6 +202,7 @@ async fn main() -> anyhow::Result<()> {
                 warmup,
                 dropout,
                 device_name: compute.name(),
+                backend: compute.backend(),
             };
             let result = tokio::task::spawn_blocking(move || compute.run(bench)).await?;
             println!("{}", serde_json::to_string(&result)?);

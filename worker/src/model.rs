@@ -1,14 +1,14 @@
 //! The reward model: a BERT-family encoder (embeddings, post-norm transformer layers), masked
-//! mean pooling and a scalar head. burn has no BERT, so it is assembled from `burn::nn`; the
+//! mean pooling and a scalar head. burn has no BERT, so it is assembled from `burn::nn` and `encoder`; the
 //! field names follow Hugging Face's closely so `weights` maps them with a few rules.
 
+use crate::{
+    encoder::{Encoder, EncoderShape, MaskDropout},
+    kernels::{self, Kernels},
+};
 use burn::{
     module::Module,
-    nn::{
-        transformer::{TransformerEncoder, TransformerEncoderConfig, TransformerEncoderInput},
-        Dropout, DropoutConfig, Embedding, EmbeddingConfig, LayerNorm, LayerNormConfig, Linear,
-        LinearConfig,
-    },
+    nn::{Embedding, EmbeddingConfig, LayerNorm, LayerNormConfig, Linear, LinearConfig},
     tensor::{backend::Backend, Bool, Int, Tensor},
 };
 use serde::{Deserialize, Serialize};
@@ -88,17 +88,17 @@ impl BertConfig {
             layer_norm: LayerNormConfig::new(self.hidden_size)
                 .with_epsilon(self.layer_norm_eps)
                 .init(device),
-            dropout: DropoutConfig::new(self.hidden_dropout_prob).init(),
+            dropout: MaskDropout::new(self.hidden_dropout_prob),
+            layer_norm_eps: self.layer_norm_eps,
         };
-        let encoder = TransformerEncoderConfig::new(
-            self.hidden_size,
-            self.intermediate_size,
-            self.num_attention_heads,
-            self.num_hidden_layers,
-        )
-        .with_dropout(self.hidden_dropout_prob)
-        .with_norm_first(false)
-        .with_layer_norm_eps(self.layer_norm_eps)
+        let encoder = EncoderShape {
+            hidden: self.hidden_size,
+            intermediate: self.intermediate_size,
+            heads: self.num_attention_heads,
+            layers: self.num_hidden_layers,
+            dropout: self.hidden_dropout_prob,
+            layer_norm_eps: self.layer_norm_eps,
+        }
         .init(device);
         RewardModel {
             bert: Bert {
@@ -116,14 +116,15 @@ pub struct Embeddings<B: Backend> {
     pub position_embeddings: Embedding<B>,
     pub token_type_embeddings: Embedding<B>,
     pub layer_norm: LayerNorm<B>,
-    pub dropout: Dropout,
+    pub dropout: MaskDropout,
+    pub layer_norm_eps: f64,
 }
 
 /// The encoder whose weights come from (and go back to) `model.safetensors`.
 #[derive(Module, Debug)]
 pub struct Bert<B: Backend> {
     pub embeddings: Embeddings<B>,
-    pub encoder: TransformerEncoder<B>,
+    pub encoder: Encoder<B>,
 }
 
 /// Encoder plus scalar head (`reward_head.safetensors`).
@@ -144,7 +145,7 @@ pub struct Inputs<B: Backend> {
     pub padding: Tensor<B, 2, Bool>,
 }
 
-impl<B: Backend> RewardModel<B> {
+impl<B: Kernels> RewardModel<B> {
     /// One scalar reward per row: `[batch]`.
     pub fn forward(&self, inputs: Inputs<B>) -> Tensor<B, 1> {
         self.head.forward(self.pooled(inputs)).squeeze_dim(1)
@@ -161,11 +162,9 @@ impl<B: Backend> RewardModel<B> {
         let x = embeddings.word_embeddings.forward(inputs.tokens)
             + embeddings.position_embeddings.forward(positions)
             + embeddings.token_type_embeddings.forward(inputs.segments);
-        let x = embeddings.dropout.forward(embeddings.layer_norm.forward(x));
-        let hidden = self
-            .bert
-            .encoder
-            .forward(TransformerEncoderInput::new(x).mask_pad(inputs.padding.clone()));
+        let x = kernels::norm(&embeddings.layer_norm, embeddings.layer_norm_eps, x);
+        let x = embeddings.dropout.forward(x);
+        let hidden = self.bert.encoder.forward(x, inputs.padding.clone());
         // masked mean over the real tokens (sentence-transformers' pooling for MiniLM)
         let keep = inputs.padding.bool_not().float().unsqueeze_dim::<3>(2);
         let summed = (hidden * keep.clone()).sum_dim(1);

@@ -2,11 +2,11 @@
 //! JSON, `grove-worker train` trains on such a file and prints the trained model's summary.
 //! For machines without Grove's database (a lent GPU machine), and for experiments.
 
+use crate::kernels::Trainable;
 use crate::{
     compute::OnBackend,
     train::{self, Events, TrainError, TrainRequest},
 };
-use burn::tensor::backend::AutodiffBackend;
 use domain::training::{JobProgress, TrainedModel};
 use std::{sync::atomic::AtomicBool, time::Instant};
 
@@ -40,7 +40,7 @@ pub struct OfflineTraining {
 impl OnBackend for OfflineTraining {
     type Output = Result<TrainedModel, TrainError>;
 
-    fn run<B: AutodiffBackend>(self, device: B::Device) -> Self::Output {
+    fn run<B: Trainable>(self, device: B::Device) -> Self::Output {
         let started = Instant::now();
         let base_model = self.request.base_model.display().to_string();
         let report = train::train::<B>(self.request, &device, &mut Log, &AtomicBool::new(false))?;

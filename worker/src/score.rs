@@ -1,12 +1,12 @@
 //! A scoring job: a trained reward model scores every visible assistant reply (with its
 //! conversation); scores go out in batches as they are computed.
 
+use crate::kernels::Kernels;
 use crate::{
     tokens::{TextEncoder, TokenizerError},
     train::{score_rows, Events},
     weights::{self, WeightsError},
 };
-use burn::tensor::backend::Backend;
 use domain::{
     ids::{JobId, MessageId},
     training::{JobProgress, JobResult, ScoringInput, TrainingSettings},
@@ -52,7 +52,7 @@ fn max_tokens(request: &ScoreRequest) -> usize {
         .max_tokens as usize
 }
 
-pub fn score<B: Backend>(
+pub fn score<B: Kernels>(
     request: ScoreRequest,
     device: &B::Device,
     sink: &mut (impl ScoreSink + Events),

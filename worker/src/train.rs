@@ -2,6 +2,7 @@
 //! evaluation before training, after each epoch and at the end. Generic over the backend (CPU
 //! or CUDA); it reports through `Events` and stops when `stop` is set.
 
+use crate::kernels::{Kernels, Trainable};
 use crate::{
     dataset::{self, Example},
     loss::{kwise_loss, GroupLayout},
@@ -14,10 +15,7 @@ use burn::{
     grad_clipping::GradientClippingConfig,
     module::{AutodiffModule, Module},
     optim::{AdamWConfig, GradientsParams, Optimizer},
-    tensor::{
-        backend::{AutodiffBackend, Backend},
-        ElementConversion,
-    },
+    tensor::{backend::AutodiffBackend, ElementConversion},
 };
 use domain::training::{JobProgress, RankedGroup, TrainedModel, TrainingSettings};
 use rand::{rngs::StdRng, seq::SliceRandom, SeedableRng};
@@ -152,7 +150,7 @@ fn freeze<B: AutodiffBackend>(
     model
 }
 
-pub fn train<B: AutodiffBackend>(
+pub fn train<B: Trainable>(
     request: TrainRequest,
     device: &B::Device,
     events: &mut dyn Events,
@@ -160,6 +158,7 @@ pub fn train<B: AutodiffBackend>(
 ) -> Result<TrainReport, TrainError> {
     let settings = &request.settings;
     B::seed(device, settings.seed);
+    crate::encoder::seed(settings.seed);
     let (config, model) = weights::load::<B>(&request.base_model, device)?;
     let mut model = freeze(model, settings, config.vocab_size, request.on_cpu);
     let tokenizer = request.base_model.join(weights::TOKENIZER);
@@ -289,7 +288,7 @@ pub fn train<B: AutodiffBackend>(
 }
 
 /// Scores every reply of every example; returns (tiers, scores) per example.
-pub fn score_examples<B: Backend>(
+pub fn score_examples<B: Kernels>(
     model: &RewardModel<B>,
     examples: &[Example],
     pad: u32,
@@ -310,7 +309,7 @@ pub fn score_examples<B: Backend>(
 }
 
 /// Scores encoded inputs in batches of similar length; scores come back in input order.
-pub fn score_rows<B: Backend>(
+pub fn score_rows<B: Kernels>(
     model: &RewardModel<B>,
     rows: &[&tokens::Encoded],
     pad: u32,

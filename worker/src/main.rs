@@ -252,7 +252,7 @@ async fn main() -> anyhow::Result<()> {
                     tracing::warn!(error = %e, "cannot convert the multilingual base model");
                 }
             }
-            tracing::info!(worker = %config.name, device = compute.name(), "waiting for jobs");
+            tracing::info!(worker = %config.name, device = compute.name(), backend = compute.backend(), "waiting for jobs");
             let shutdown = Arc::new(AtomicBool::new(false));
             {
                 let shutdown = shutdown.clone();

@@ -52,3 +52,26 @@ pub fn token() -> String {
         String::from("server")
     }
 }
+
+/// What the visitor typed into the server-rendered `<input data-test="{test_id}">` before the
+/// app took the page over: hydration sets a bound input back to its signal's first value, so a
+/// form starts from this instead. `None` on the server, and where the page has no such input
+/// (a page the app rendered itself).
+pub fn typed_input(test_id: &str) -> Option<String> {
+    #[cfg(feature = "hydrate")]
+    {
+        use leptos::wasm_bindgen::JsCast;
+        leptos::prelude::document()
+            .query_selector(&format!("input[data-test=\"{test_id}\"]"))
+            .ok()
+            .flatten()?
+            .dyn_into::<web_sys::HtmlInputElement>()
+            .ok()
+            .map(|input| input.value())
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = test_id;
+        None
+    }
+}

@@ -33,6 +33,21 @@ fn ExportForm(version: RwSignal<u32>) -> impl IntoView {
     let format = RwSignal::new("trees".to_owned());
     let states = RwSignal::new("ready_for_export".to_owned());
     let langs = RwSignal::new(String::new());
+    // what was typed while the page was still the server's is read before hydration resets the
+    // inputs, and applied once the app runs (a change, so the left-out count is asked again)
+    let typed = StoredValue::new((
+        crate::drafts::typed_input("export-states"),
+        crate::drafts::typed_input("export-langs"),
+    ));
+    Effect::new(move |_| {
+        let (typed_states, typed_langs) = typed.get_value();
+        if let Some(value) = typed_states.filter(|v| *v != states.get_untracked()) {
+            states.set(value);
+        }
+        if let Some(value) = typed_langs.filter(|v| *v != langs.get_untracked()) {
+            langs.set(value);
+        }
+    });
     let include_deleted = RwSignal::new(false);
     let include_spam = RwSignal::new(false);
     let include_synthetic = RwSignal::new(false);

@@ -1,6 +1,7 @@
 //! The reward model: a BERT-family encoder (embeddings, post-norm transformer layers), masked
-//! mean pooling and a scalar head. burn has no BERT, so it is assembled from `burn::nn` and `encoder`; the
-//! field names follow Hugging Face's closely so `weights` maps them with a few rules.
+//! mean pooling and a scalar head. burn has no BERT, so it is assembled from `burn::nn` and
+//! `encoder`; the field names follow Hugging Face's closely so `weights` maps them with a few
+//! rules.
 
 use crate::{
     encoder::{Encoder, EncoderShape, MaskDropout},

@@ -5,8 +5,10 @@
 //! root, divide, scale, shift), records every step in the graph and differentiates each one. On
 //! the attention scores (`[batch, heads, seq, seq]`, the largest tensors of a step) that is
 //! about ten passes over memory forward and back where PyTorch makes two. Here each is one
-//! recorded operation: the forward pass is the inner backend's (LibTorch's fused kernels, or
-//! `flex`'s), and the backward pass the closed form, in a handful of inner-backend operations:
+//! recorded operation: the softmax's forward pass is the inner backend's own (LibTorch's fused
+//! kernel, or `flex`'s), the layer norm's is computed in the inner backend keeping `x̂` and
+//! `1 / σ` for the backward pass (outside training it is the inner backend's own), and the
+//! backward passes are the closed forms, in a handful of inner-backend operations:
 //!
 //! - softmax `y`: `dx = y ⊙ (g − Σ g ⊙ y)`
 //! - layer norm `y = x̂ ⊙ γ + β` with `x̂ = (x − μ) / σ`: `dγ = Σ g ⊙ x̂`, `dβ = Σ g`,
@@ -24,7 +26,7 @@ use burn::{
     tensor::{
         backend::{AutodiffBackend, Backend},
         ops::FloatTensor,
-        Shape, Tensor, TensorPrimitive,
+        Shape, Tensor, TensorMetadata, TensorPrimitive,
     },
 };
 
@@ -85,7 +87,6 @@ pub fn norm<B: Kernels, const D: usize>(
 }
 
 fn last_dim<B: Backend>(x: &FloatTensor<B>) -> usize {
-    use burn::tensor::TensorMetadata;
     x.shape().num_dims() - 1
 }
 
@@ -101,7 +102,6 @@ fn normalised<B: Backend>(x: FloatTensor<B>, epsilon: f64) -> (FloatTensor<B>, F
 
 /// `[last]` as `[1, …, 1, last]` for a tensor of `rank` dimensions.
 fn along_last<B: Backend>(v: FloatTensor<B>, rank: usize) -> FloatTensor<B> {
-    use burn::tensor::TensorMetadata;
     let last = v.shape().num_elements();
     let dims: Vec<usize> = (1..rank).map(|_| 1).chain([last]).collect();
     B::float_reshape(v, Shape::from(dims))
@@ -109,7 +109,6 @@ fn along_last<B: Backend>(v: FloatTensor<B>, rank: usize) -> FloatTensor<B> {
 
 /// Sum over every dimension but the last: `[last]`.
 fn sum_but_last<B: Backend>(x: FloatTensor<B>) -> FloatTensor<B> {
-    use burn::tensor::TensorMetadata;
     let shape = x.shape();
     let last = shape.last().copied().unwrap_or(1);
     let rows = shape.num_elements() / last.max(1);
@@ -177,7 +176,6 @@ impl<B: Backend> Backward<B, 3> for LayerNormBackward {
     type State = (FloatTensor<B>, FloatTensor<B>, FloatTensor<B>);
 
     fn backward(self, ops: Ops<Self::State, 3>, grads: &mut Gradients, _: &mut Checkpointer) {
-        use burn::tensor::TensorMetadata;
         let [x_node, gamma_node, beta_node] = ops.parents;
         let grad = grads.consume::<B>(&ops.node);
         let (normal, inverse, gamma) = ops.state;
@@ -221,7 +219,6 @@ impl<B: Kernels, C: CheckpointStrategy> Kernels for Autodiff<B, C> {
         beta: FloatTensor<Self>,
         epsilon: f64,
     ) -> FloatTensor<Self> {
-        use burn::tensor::TensorMetadata;
         match LayerNormBackward
             .prepare::<C>([x.node.clone(), gamma.node.clone(), beta.node.clone()])
             .compute_bound()

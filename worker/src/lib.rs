@@ -11,6 +11,7 @@ pub mod encoder;
 pub mod jobs;
 pub mod kernels;
 pub mod loss;
+pub mod memory;
 pub mod metrics;
 pub mod model;
 pub mod offline;

@@ -1,6 +1,11 @@
 //! The `grove-worker` binary: `run` works the job queue, `bench` measures training steps.
 
 use anyhow::Context;
+
+/// mimalloc, keeping freed pages for the next training step (`worker::memory`).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use clap::{Parser, Subcommand};
 use std::{
     path::PathBuf,
@@ -122,6 +127,7 @@ fn host_name() -> String {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    worker::memory::keep_freed_pages();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),

@@ -1,11 +1,6 @@
 //! The `grove-worker` binary: `run` works the job queue, `bench` measures training steps.
 
 use anyhow::Context;
-
-/// mimalloc, keeping freed pages for the next training step (`worker::memory`).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 use clap::{Parser, Subcommand};
 use std::{
     path::PathBuf,
@@ -17,6 +12,10 @@ use worker::{
     compute::{Compute, DeviceChoice},
     jobs::{self, WorkerConfig},
 };
+
+/// mimalloc, keeping freed pages for the next training step (`worker::memory`).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[derive(Parser)]
 #[command(name = "grove-worker", version, about = "Trains Grove's reward models")]

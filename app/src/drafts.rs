@@ -1,6 +1,7 @@
 //! Drafts kept in the browser's local storage, so a reload or a crash never loses work. On the
 //! server these do nothing.
 
+use leptos::prelude::{Effect, GetUntracked, RwSignal, Set};
 use serde::{de::DeserializeOwned, Serialize};
 
 const PREFIX: &str = "grove.draft.";
@@ -57,7 +58,7 @@ pub fn token() -> String {
 /// app took the page over: hydration sets a bound input back to its signal's first value, so a
 /// form starts from this instead. `None` on the server, and where the page has no such input
 /// (a page the app rendered itself).
-pub fn typed_input(test_id: &str) -> Option<String> {
+fn typed_input(test_id: &str) -> Option<String> {
     #[cfg(feature = "hydrate")]
     {
         use leptos::wasm_bindgen::JsCast;
@@ -74,4 +75,20 @@ pub fn typed_input(test_id: &str) -> Option<String> {
         let _ = test_id;
         None
     }
+}
+
+/// Keeps what the visitor typed into the server-rendered `<input data-test="{test_id}">` before
+/// the app took the page over (a newcomer on a slow link starts typing long before it arrives):
+/// read now, in the component's body, before hydration sets the input back to `signal`, and
+/// written into `signal` once the app runs (in an effect, so hydration itself sees the value the
+/// server rendered). An empty input counts as nothing typed (the server renders no value for a
+/// `prop:value`, so an untouched field reads empty). Call it where `signal` is created, before
+/// the view.
+pub fn keep_typed(test_id: &str, signal: RwSignal<String>) {
+    let typed = typed_input(test_id).filter(|value| !value.is_empty());
+    Effect::new(move |_| {
+        if let Some(value) = typed.clone().filter(|v| *v != signal.get_untracked()) {
+            signal.set(value);
+        }
+    });
 }

@@ -39,8 +39,10 @@ fn AccountDetails(user: CurrentUser) -> impl IntoView {
     let rename = ServerAction::<UpdateDisplayName>::new();
     let change_password = ServerAction::<ChangePassword>::new();
     let new_password = RwSignal::new(String::new());
+    crate::drafts::keep_typed("account-new-password", new_password);
     let username = Signal::stored(user.username.clone());
     let display_name = RwSignal::new(user.display_name.clone());
+    crate::drafts::keep_typed("account-display-name", display_name);
     Effect::new(move |_| {
         if let Some(Ok(name)) = rename.value().get() {
             display_name.set(name);
@@ -81,7 +83,7 @@ fn AccountDetails(user: CurrentUser) -> impl IntoView {
             <ActionForm action=rename attr:class="form" attr:data-test="display-name-form">
                 <label>
                     {tr(i18n, |i| t_string!(i, account.display_name_hint))}
-                    <input name="display_name" required maxlength="64" prop:value=display_name />
+                    <input name="display_name" required maxlength="64" data-test="account-display-name" value=display_name.get_untracked() prop:value=display_name />
                 </label>
                 <ActionError result=rename.value() />
                 <Show when=renamed>
@@ -111,6 +113,7 @@ fn AccountDetails(user: CurrentUser) -> impl IntoView {
                         type="password"
                         autocomplete="new-password"
                         required
+                        data-test="account-new-password"
                         bind:value=new_password
                     />
                 </label>

@@ -131,6 +131,7 @@ pub fn ResetPage() -> impl IntoView {
     let action = ServerAction::<ResetPassword>::new();
     crate::auth::load_next_page_after(action);
     let password = RwSignal::new(String::new());
+    crate::drafts::keep_typed("reset-password", password);
     view! {
         <Title text=move || t_string!(i18n, recovery.reset_title).to_string() />
         <section class="auth-card card">
@@ -142,7 +143,7 @@ pub fn ResetPage() -> impl IntoView {
                             <input type="hidden" name="token" prop:value=token />
                             <label>
                                 {tr(i18n, |i| t_string!(i, recovery.new_password))}
-                                <input name="new_password" type="password" autocomplete="new-password" required bind:value=password />
+                                <input name="new_password" type="password" autocomplete="new-password" required data-test="reset-password" bind:value=password />
                             </label>
                             <PasswordMeter password username=Signal::stored(String::new()) />
                             <ActionError result=action.value() />

@@ -18,6 +18,8 @@ pub fn RegisterPage() -> impl IntoView {
     let auth = use_auth();
     let username = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
+    crate::drafts::keep_typed("register-username", username);
+    crate::drafts::keep_typed("register-password", password);
     let pending = auth.register.pending();
     let options = Resource::new(|| (), |()| sign_in_options());
 
@@ -35,6 +37,7 @@ pub fn RegisterPage() -> impl IntoView {
                         required
                         minlength="3"
                         maxlength="32"
+                        data-test="register-username"
                         bind:value=username
                     />
                 </label>
@@ -49,6 +52,7 @@ pub fn RegisterPage() -> impl IntoView {
                         type="password"
                         autocomplete="new-password"
                         required
+                        data-test="register-password"
                         bind:value=password
                     />
                 </label>

@@ -33,21 +33,10 @@ fn ExportForm(version: RwSignal<u32>) -> impl IntoView {
     let format = RwSignal::new("trees".to_owned());
     let states = RwSignal::new("ready_for_export".to_owned());
     let langs = RwSignal::new(String::new());
-    // what was typed while the page was still the server's is read before hydration resets the
-    // inputs, and applied once the app runs (a change, so the left-out count is asked again)
-    let typed = StoredValue::new((
-        crate::drafts::typed_input("export-states"),
-        crate::drafts::typed_input("export-langs"),
-    ));
-    Effect::new(move |_| {
-        let (typed_states, typed_langs) = typed.get_value();
-        if let Some(value) = typed_states.filter(|v| *v != states.get_untracked()) {
-            states.set(value);
-        }
-        if let Some(value) = typed_langs.filter(|v| *v != langs.get_untracked()) {
-            langs.set(value);
-        }
-    });
+    // what was typed while the page was still the server's is kept, and applied once the app
+    // runs (a change, so the left-out count is asked again)
+    crate::drafts::keep_typed("export-states", states);
+    crate::drafts::keep_typed("export-langs", langs);
     let include_deleted = RwSignal::new(false);
     let include_spam = RwSignal::new(false);
     let include_synthetic = RwSignal::new(false);
@@ -116,7 +105,7 @@ fn ExportForm(version: RwSignal<u32>) -> impl IntoView {
                     <option value="annotator_reliability">{tr(i18n, |i| t_string!(i, mod_export.reliability))}</option>
                 </select>
             </label>
-            <label>{tr(i18n, |i| t_string!(i, mod_export.states))} <input data-test="export-states" bind:value=states placeholder=tr(i18n, |i| t_string!(i, mod_export.states_placeholder)) /></label>
+            <label>{tr(i18n, |i| t_string!(i, mod_export.states))} <input data-test="export-states" value=states.get_untracked() bind:value=states placeholder=tr(i18n, |i| t_string!(i, mod_export.states_placeholder)) /></label>
             <label>{tr(i18n, |i| t_string!(i, mod_export.languages))} <input data-test="export-langs" bind:value=langs placeholder=tr(i18n, |i| t_string!(i, mod_export.languages_placeholder)) size="10" /></label>
             <label>{tr(i18n, |i| t_string!(i, mod_export.split))}
                 <select on:change=move |ev| split.set(event_target_value(&ev))>

@@ -1,0 +1,63 @@
+// A newcomer on a slow link fills in the registration form while the WebAssembly is still
+// downloading: when the app takes the page over, what they typed is still in the form (and the
+// strength meter judges it), and "Create account" registers them. Then the same for logging in.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { openBrowser } from '../support/browser.js';
+import { field, button, byTest } from '../support/find.js';
+import { uniqueName, PASSWORD } from '../support/act.js';
+import { atPath } from '../support/check.js';
+
+let browser;
+after(async () => { await browser?.close(); });
+
+/** Fast 3G without cache: the app takes seconds to arrive. */
+async function slowLink(page, context) {
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Network.enable');
+  await cdp.send('Network.setCacheDisabled', { cacheDisabled: true });
+  await cdp.send('Network.emulateNetworkConditions', {
+    offline: false, latency: 150, downloadThroughput: 200_000, uploadThroughput: 93_750,
+  });
+  return async () => cdp.send('Network.emulateNetworkConditions', {
+    offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1,
+  });
+}
+
+test('registering and logging in with what was typed before the page was ready', async () => {
+  browser = await openBrowser();
+  const { page, context } = browser;
+  const fastAgain = await slowLink(page, context);
+  const name = uniqueName('slowpoke');
+  const password = `${PASSWORD}-typed-early`;
+
+  await page.goto('/register', { waitUntil: 'domcontentloaded' });
+  await field(page, 'Username').fill(name);
+  await field(page, 'Password').fill(password);
+  assert.equal(await page.getAttribute('body', 'data-hydrated'), null, 'typed before hydration');
+  await page.waitForSelector('body[data-hydrated="true"]', { timeout: 60_000 });
+  await fastAgain();
+  assert.equal(await field(page, 'Username').inputValue(), name, 'the username survived hydration');
+  assert.equal(await field(page, 'Password').inputValue(), password, 'the password survived hydration');
+  // the strength meter judges the password that is in the field
+  await page.waitForFunction(
+    () => (document.querySelector('[data-test="password-strength"]')?.textContent ?? '').trim() !== '',
+  );
+  await button(page, 'Create account').click();
+  await atPath(page, '/terms');
+
+  // signed out again (a new visit without the session), then log in on a slow link
+  await page.context().clearCookies();
+  const fastAgainToo = await slowLink(page, context);
+  await page.goto('/login', { waitUntil: 'domcontentloaded' });
+  await field(page, 'Username').fill(name);
+  await field(page, 'Password').fill(password);
+  assert.equal(await page.getAttribute('body', 'data-hydrated'), null, 'typed before hydration');
+  await page.waitForSelector('body[data-hydrated="true"]', { timeout: 60_000 });
+  await fastAgainToo();
+  assert.equal(await field(page, 'Username').inputValue(), name);
+  assert.equal(await field(page, 'Password').inputValue(), password);
+  await button(page, 'Log in').click();
+  await atPath(page, '/terms');
+  await byTest(page, 'nav-username').waitFor();
+});

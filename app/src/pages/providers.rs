@@ -135,6 +135,7 @@ fn Methods() -> impl IntoView {
     );
     let query = use_query_map();
     let new_password = RwSignal::new(String::new());
+    crate::drafts::keep_typed("first-password", new_password);
     view! {
         <h1>{tr(i18n, |i| t_string!(i, methods.title))}</h1>
         {move || query.read().get("linked").map(|_| view! {
@@ -165,7 +166,7 @@ fn Methods() -> impl IntoView {
                                     <input type="hidden" name="current_password" value="" />
                                     <label>
                                         {tr(i18n, |i| t_string!(i, account.new_password))}
-                                        <input name="new_password" type="password" autocomplete="new-password" required bind:value=new_password />
+                                        <input name="new_password" type="password" autocomplete="new-password" required data-test="first-password" bind:value=new_password />
                                     </label>
                                     <PasswordMeter password=new_password username />
                                     <ActionError result=set_password.value() />

@@ -82,7 +82,7 @@ fn typed_input(test_id: &str) -> Option<String> {
 /// read now, in the component's body, before hydration sets the input back to `signal`, and
 /// written into `signal` once the app runs (in an effect, so hydration itself sees the value the
 /// server rendered). An empty input counts as nothing typed (the server renders no value for a
-/// `prop:value`, so an untouched field reads empty). Call it where `signal` is created, before
+/// `bind:value` or `prop:value`, so an untouched field reads empty). Call it where `signal` is created, before
 /// the view.
 pub fn keep_typed(test_id: &str, signal: RwSignal<String>) {
     let typed = typed_input(test_id).filter(|value| !value.is_empty());

@@ -24,14 +24,11 @@ async function slowLink(page, context) {
   });
 }
 
-test('registering and logging in with what was typed before the page was ready', async () => {
-  browser = await openBrowser();
-  const { page, context } = browser;
+/** Opens `path` on a slow link, types the credentials before the app arrives, waits for it, and
+ *  checks that both fields still hold what was typed. */
+async function typeBeforeHydration(page, context, path, name, password) {
   const fastAgain = await slowLink(page, context);
-  const name = uniqueName('slowpoke');
-  const password = `${PASSWORD}-typed-early`;
-
-  await page.goto('/register', { waitUntil: 'domcontentloaded' });
+  await page.goto(path, { waitUntil: 'domcontentloaded' });
   await field(page, 'Username').fill(name);
   await field(page, 'Password').fill(password);
   assert.equal(await page.getAttribute('body', 'data-hydrated'), null, 'typed before hydration');
@@ -39,6 +36,15 @@ test('registering and logging in with what was typed before the page was ready',
   await fastAgain();
   assert.equal(await field(page, 'Username').inputValue(), name, 'the username survived hydration');
   assert.equal(await field(page, 'Password').inputValue(), password, 'the password survived hydration');
+}
+
+test('registering and logging in with what was typed before the page was ready', async () => {
+  browser = await openBrowser();
+  const { page, context } = browser;
+  const name = uniqueName('slowpoke');
+  const password = `${PASSWORD}-typed-early`;
+
+  await typeBeforeHydration(page, context, '/register', name, password);
   // the strength meter judges the password that is in the field
   await page.waitForFunction(
     () => (document.querySelector('[data-test="password-strength"]')?.textContent ?? '').trim() !== '',
@@ -48,15 +54,7 @@ test('registering and logging in with what was typed before the page was ready',
 
   // signed out again (a new visit without the session), then log in on a slow link
   await page.context().clearCookies();
-  const fastAgainToo = await slowLink(page, context);
-  await page.goto('/login', { waitUntil: 'domcontentloaded' });
-  await field(page, 'Username').fill(name);
-  await field(page, 'Password').fill(password);
-  assert.equal(await page.getAttribute('body', 'data-hydrated'), null, 'typed before hydration');
-  await page.waitForSelector('body[data-hydrated="true"]', { timeout: 60_000 });
-  await fastAgainToo();
-  assert.equal(await field(page, 'Username').inputValue(), name);
-  assert.equal(await field(page, 'Password').inputValue(), password);
+  await typeBeforeHydration(page, context, '/login', name, password);
   await button(page, 'Log in').click();
   await atPath(page, '/terms');
   await byTest(page, 'nav-username').waitFor();

@@ -14,7 +14,7 @@
 //! `libtorch` feature, mimalloc also replaces the C `malloc` that LibTorch allocates tensors
 //! with (`mimalloc/override`).
 
-use libmimalloc_sys::{mi_option_get, mi_option_set, mi_option_t};
+use libmimalloc_sys::{mi_option_set, mi_option_t};
 
 /// `mi_option_purge_decommits` (mimalloc.h; 5 in both v2 and v3, whose option numbers are kept
 /// stable): whether a purge decommits (1, the default) or resets (0) freed memory.
@@ -27,13 +27,6 @@ pub fn keep_freed_pages() {
     unsafe { mi_option_set(PURGE_DECOMMITS, 0) }
 }
 
-/// Whether [`keep_freed_pages`] is in force.
-#[allow(unsafe_code)]
-pub fn keeps_freed_pages() -> bool {
-    // SAFETY: reads a process-wide option by its number.
-    unsafe { mi_option_get(PURGE_DECOMMITS) == 0 }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -41,6 +34,13 @@ mod tests {
         alloc::{GlobalAlloc, Layout},
         time::Duration,
     };
+
+    /// Whether [`keep_freed_pages`] is in force.
+    #[allow(unsafe_code)]
+    fn keeps_freed_pages() -> bool {
+        // SAFETY: reads a process-wide option by its number.
+        unsafe { libmimalloc_sys::mi_option_get(PURGE_DECOMMITS) == 0 }
+    }
 
     /// The minor page faults of the calling thread so far.
     #[allow(unsafe_code)]

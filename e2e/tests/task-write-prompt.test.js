@@ -41,7 +41,9 @@ test('an annotator writes a prompt with preview and Ctrl+Enter, and the next tas
   const first = await taskId(page);
   await page.locator('[data-test="editor"]').press('Control+Enter');
   await page.locator('[data-test="submit"]').waitFor();
-  // in review the focus is on Submit
+  // in review the focus is on Submit (moved there once the review has rendered)
+  await page.waitForFunction(() => document.activeElement?.dataset.test === 'submit', null, { timeout: 5_000 })
+    .catch(() => {});
   assert.equal(await page.evaluate(() => document.activeElement?.dataset.test), 'submit');
   await page.keyboard.press('Control+Enter');
   await nextTaskLoaded(page, first);

@@ -238,6 +238,12 @@ impl Engine {
         Ok(moved)
     }
 
+    /// Whether a retraining run waits only for a tick to move it on (its jobs have finished):
+    /// another process may be moving it right now, and may then queue more work.
+    pub async fn retraining_ready_to_move(&self) -> Result<bool, Error> {
+        Ok(db::reward_loop::ready_to_move(&self.pool).await? > 0)
+    }
+
     /// Compares a scored candidate with the current model on the candidate's held-out trees
     /// and records the decision.
     async fn decide(&self, run: Pending) -> Result<(), Error> {

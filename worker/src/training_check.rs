@@ -12,6 +12,7 @@ use burn::backend::Flex;
 use domain::{
     account::Role,
     ids::{JobId, UserId},
+    reward_loop::{LanguageModels, RunState, ScheduleInput},
     training::{JobResult, JobSpec, JobState, TrainingSettings},
 };
 use engine::{
@@ -287,5 +288,66 @@ async fn a_cancelled_job_stops_at_the_next_step(pool: PgPool) -> TestResult {
     );
     assert_eq!(job_state(&engine, mona, job).await?, JobState::Cancelled);
     assert!(view.artifact_bytes.is_none());
+    Ok(())
+}
+
+/// The server moves retraining runs on too. While its tick holds a run whose training just
+/// finished, a worker told to stop when idle finds the queue empty and the run skipped: it waits
+/// for the run (its scoring comes next) instead of stopping with the run half done (CI saw a
+/// journey's worker stop there).
+#[sqlx::test(migrator = "engine::MIGRATOR")]
+async fn a_worker_until_idle_waits_for_a_run_another_process_holds(pool: PgPool) -> TestResult {
+    let engine = grown(&pool, 8).await?;
+    let mona = moderator(&engine).await?;
+    let data = Scratch::new();
+    let tiny = tiny_base_model(&data)?;
+    engine
+        .set_retrain_schedule(
+            mona,
+            ScheduleInput {
+                lang: "en".to_owned(),
+                every_rankings: 1000,
+                enabled: false,
+                settings: quick(&tiny),
+            },
+        )
+        .await?;
+    let run = engine.retrain_now(mona, "en").await?;
+    let runs_of = |registry: Vec<LanguageModels>| {
+        registry
+            .into_iter()
+            .find(|l| l.lang == "en")
+            .map(|l| l.runs)
+            .unwrap_or_default()
+    };
+    let train_job = runs_of(engine.model_registry(mona).await?)
+        .first()
+        .map(|r| r.train_job)
+        .ok_or("the run is listed")?;
+    // another process's tick holds the run, as the server's does every few seconds
+    let mut other = pool.begin().await?;
+    sqlx::query("select run_id from retrain_run for update")
+        .execute(&mut *other)
+        .await?;
+    let stop = AtomicBool::new(false);
+    let worker = config("worker-a", &data);
+    let holder = async {
+        while job_state(&engine, mona, train_job).await? != JobState::Succeeded {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        // long past the moment the worker found the queue empty and the run held
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        other.commit().await?;
+        Ok::<_, Box<dyn std::error::Error>>(())
+    };
+    let (ran, held) = tokio::join!(jobs::run(&engine, &worker, &stop), holder);
+    held?;
+    assert_eq!(ran?, 2, "the training job and then the candidate's scoring");
+    let runs = runs_of(engine.model_registry(mona).await?);
+    let view = runs
+        .iter()
+        .find(|r| r.id == run)
+        .ok_or("the run is listed")?;
+    assert_eq!(view.state, RunState::Promoted, "{view:?}");
     Ok(())
 }

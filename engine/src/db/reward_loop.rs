@@ -204,6 +204,25 @@ pub(crate) async fn lock_in_flight(conn: &mut PgConnection) -> Result<Vec<Flight
     .await?)
 }
 
+/// Retraining runs in flight whose jobs have all finished: the next tick of some process moves
+/// them on (queues their scoring, or decides).
+pub(crate) async fn ready_to_move(executor: impl PgExecutor<'_>) -> Result<i64, Error> {
+    Ok(sqlx::query_scalar!(
+        r#"select count(*) as "n!"
+           from retrain_run r
+           join model_job tj on tj.job_id = r.train_job
+           left join model_job sj on sj.job_id = r.score_job
+           left join model_job bj on bj.job_id = r.baseline_score_job
+           where (r.state = 'training' and tj.state in ('succeeded', 'failed', 'cancelled'))
+              or (r.state = 'scoring'
+                  and (sj.state in ('failed', 'cancelled') or bj.state in ('failed', 'cancelled')
+                       or (sj.state = 'succeeded'
+                           and (r.baseline_score_job is null or bj.state = 'succeeded'))))"#
+    )
+    .fetch_one(executor)
+    .await?)
+}
+
 pub(crate) async fn start_scoring(
     executor: impl PgExecutor<'_>,
     run: Uuid,

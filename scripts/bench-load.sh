@@ -32,3 +32,7 @@ for i in $(seq 1 "$servers"); do
 done
 joined=$(IFS=,; echo "${bases[*]}")
 node e2e/bench/annotators.mjs --base "$joined" --users "$users" --duration "$seconds" --think-ms "${THINK_MS:-0}"
+# what each server counted: the surveys of available work and their time, retried transactions
+for b in "${bases[@]}"; do
+  curl -fs "$b/metrics" | grep -E '^grove_(survey|transaction_retries)' | sed "s|^|$b |" || true
+done

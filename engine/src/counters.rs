@@ -1,6 +1,7 @@
 //! Counts the engine keeps for monitoring (served as Prometheus metrics by the server): which
-//! tasks are handed out, per kind and language, how often none was left, and how often a
-//! transaction was run again after a conflict Postgres reported.
+//! tasks are handed out, per kind and language, how often none was left, how often a
+//! transaction was run again after a conflict Postgres reported, and what the surveys of
+//! available work cost.
 
 use std::{collections::BTreeMap, sync::Mutex};
 
@@ -13,6 +14,14 @@ pub struct TaskCounters {
     none_available: Mutex<BTreeMap<String, u64>>,
     quality_micros: Mutex<Vec<u64>>,
     retried: Mutex<BTreeMap<&'static str, u64>>,
+    surveys: Mutex<SurveyCounts>,
+}
+
+/// Surveys of available work this process took, and their time.
+#[derive(Debug, Default, Clone, Copy, PartialEq)]
+pub struct SurveyCounts {
+    pub taken: u64,
+    pub seconds: f64,
 }
 
 impl TaskCounters {
@@ -44,6 +53,18 @@ impl TaskCounters {
             .lock()
             .map(|retried| retried.iter().map(|(r, n)| (*r, *n)).collect())
             .unwrap_or_default()
+    }
+
+    pub(crate) fn survey_taken(&self, seconds: f64) {
+        if let Ok(mut surveys) = self.surveys.lock() {
+            surveys.taken += 1;
+            surveys.seconds += seconds;
+        }
+    }
+
+    /// The surveys taken since start, and their time.
+    pub fn surveys_snapshot(&self) -> SurveyCounts {
+        self.surveys.lock().map(|s| *s).unwrap_or_default()
     }
 
     /// Records the time a submit spent keeping reliability evidence and weights current.

@@ -257,6 +257,25 @@ fn ballot(ids: &[Uuid], groups: &[i32], children: &BTreeSet<Uuid>) -> Option<Bal
     Some(ballot)
 }
 
+/// The trees growing in a language, its active annotators (at least `demand`), and how many
+/// trees should grow for them: the lottery has something to do while the first is below the
+/// last.
+pub(crate) async fn lottery_due(
+    conn: &mut PgConnection,
+    config: &TreeConfig,
+    lang: &str,
+    demand: u32,
+) -> Result<(i64, i64, i64), Error> {
+    let growing = db::trees::count_in_state(&mut *conn, lang, "growing").await?;
+    // as many trees grow as the language's crowd keeps busy (domain::tree::config)
+    let active = db::tasks::active_annotators(&mut *conn, lang).await?;
+    let target = i64::from(domain::tree::config::active_trees(
+        config,
+        u32::try_from(active).unwrap_or(u32::MAX).max(demand),
+    ));
+    Ok((growing, active, target))
+}
+
 /// Draws waiting prompts into growing while the language has free growing slots. `demand`
 /// is a lower bound of the language's active annotators known without the database (the
 /// people who asked this server lately), 0 if none.
@@ -267,13 +286,7 @@ pub(crate) async fn run_lottery(
     max_activate: u32,
     demand: u32,
 ) -> Result<u32, Error> {
-    let growing = db::trees::count_in_state(&mut *conn, lang, "growing").await?;
-    // as many trees grow as the language's crowd keeps busy (domain::tree::config)
-    let active = db::tasks::active_annotators(&mut *conn, lang).await?;
-    let target = i64::from(domain::tree::config::active_trees(
-        config,
-        u32::try_from(active).unwrap_or(u32::MAX).max(demand),
-    ));
+    let (growing, active, target) = lottery_due(&mut *conn, config, lang, demand).await?;
     if growing >= target {
         return Ok(0);
     }

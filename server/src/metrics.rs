@@ -128,6 +128,7 @@ pub async fn render(State((metrics, engine)): State<(HttpMetrics, Engine)>) -> R
     write_http(&mut out, &metrics);
     write_tasks(&mut out, &engine);
     write_retries(&mut out, &engine);
+    write_surveys(&mut out, &engine);
     write_pool(&mut out, &engine);
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out).into_response()
 }
@@ -206,6 +207,18 @@ fn write_retries(out: &mut String, engine: &Engine) {
             "grove_transaction_retries_total{{reason=\"{reason}\"}} {count}"
         );
     }
+}
+
+fn write_surveys(out: &mut String, engine: &Engine) {
+    let surveys = engine.counters().surveys_snapshot();
+    out.push_str("# HELP grove_surveys_total Surveys of available work taken (one a second per language at most, shared by the task requests of that second).\n");
+    out.push_str("# TYPE grove_surveys_total counter\n");
+    let _ = writeln!(out, "grove_surveys_total {}", surveys.taken);
+    out.push_str(
+        "# HELP grove_survey_seconds_total Time spent taking surveys of available work.\n",
+    );
+    out.push_str("# TYPE grove_survey_seconds_total counter\n");
+    let _ = writeln!(out, "grove_survey_seconds_total {:.6}", surveys.seconds);
 }
 
 fn write_pool(out: &mut String, engine: &Engine) {

@@ -4,7 +4,10 @@
 //! and every request in that second shares it. A request then checks only what concerns its
 //! annotator (authorship from the survey; what they already did or skipped, in one query over
 //! a handful of candidates) and claims one candidate under its tree's lock, passing trees
-//! other transactions hold (`SKIP LOCKED`).
+//! other transactions hold (`SKIP LOCKED`). The requests that arrive while a survey is taken
+//! wait for it, so it runs on a connection of its own, not one of the pool the crowd's
+//! transactions queue for, and opens a transaction for the prompt lottery only when the
+//! lottery has something to do.
 //!
 //! Staleness: a survey is at most [`MAX_AGE`] old. It can list an item filled or reserved
 //! since; the claim re-checks the room under the tree's lock, so nothing is handed out twice.
@@ -14,7 +17,7 @@
 
 use crate::{
     db::{self, candidates::OpenItem},
-    trees::run_lottery,
+    trees::{lottery_due, run_lottery},
     Engine, Error,
 };
 use domain::{
@@ -24,6 +27,7 @@ use domain::{
     },
     task::{chooser::Backlog, TaskCategory},
 };
+use sqlx::{Connection, PgConnection};
 use std::{
     collections::HashMap,
     sync::{
@@ -140,6 +144,8 @@ type Slot = Arc<tokio::sync::Mutex<Option<Arc<Survey>>>>;
 pub(crate) struct Surveys {
     languages: Mutex<HashMap<String, Slot>>,
     demand: Mutex<HashMap<String, HashMap<Uuid, Instant>>>,
+    /// The connection surveys run on, apart from the pool (see [`Engine::take_survey`]).
+    connection: tokio::sync::Mutex<Option<PgConnection>>,
 }
 
 /// How long a request counts as demand (the window of `active_annotators`).
@@ -228,7 +234,9 @@ impl Engine {
                 return Ok(survey.clone());
             }
         }
+        let started = Instant::now();
         let fresh = Arc::new(self.take_survey(lang).await?);
+        self.counters.survey_taken(started.elapsed().as_secs_f64());
         *current = Some(fresh.clone());
         Ok(fresh)
     }
@@ -240,24 +248,52 @@ impl Engine {
         }
     }
 
+    /// Takes a survey on the surveys' own connection (opened on first use, opened again after
+    /// an error). Requests waiting for a survey wait for all of it, so it must not queue for a
+    /// connection of the pool behind the crowd's transactions: under load that wait was most
+    /// of a survey's time (40-220 ms against about 10 ms of statements; `BENCHMARKS.md`).
     async fn take_survey(&self, lang: &str) -> Result<Survey, Error> {
+        let mut held = self.surveys.connection.lock().await;
+        if held.is_none() {
+            *held = Some(PgConnection::connect_with(&self.pool.connect_options()).await?);
+        }
+        let Some(conn) = held.as_mut() else {
+            return Err(Error::Internal("the survey connection is gone".to_owned()));
+        };
+        let survey = self.take_survey_on(conn, lang).await;
+        if survey.is_err() {
+            // whatever went wrong, the next survey starts on a new connection
+            *held = None;
+        }
+        survey
+    }
+
+    async fn take_survey_on(&self, conn: &mut PgConnection, lang: &str) -> Result<Survey, Error> {
         let started = Instant::now();
-        let config = self.config.clone();
-        let owned = lang.to_owned();
         let demand = self.surveys.sweep_demand(lang);
-        // the lottery lets more trees grow when the crowd grew (in its own transaction)
-        self.transaction(move |conn| {
-            let config = config.clone();
-            let lang = owned.clone();
-            Box::pin(async move { run_lottery(conn, &config, &lang, 16, demand).await })
-        })
-        .await?;
+        // the lottery lets more trees grow when the crowd grew (in its own transaction, only
+        // when it has something to do: a survey's statements are a pause for the requests
+        // waiting for it); one that fails on a conflict is drawn again by the next survey
+        let (growing, _, target) = lottery_due(conn, &self.config, lang, demand).await?;
+        if growing < target {
+            let mut tx = conn.begin().await?;
+            match run_lottery(&mut tx, &self.config, lang, 16, demand).await {
+                Ok(_) => tx.commit().await?,
+                Err(e) => {
+                    let Some(reason) = e.retry_reason() else {
+                        return Err(e);
+                    };
+                    tx.rollback().await?;
+                    self.counters.retried(reason);
+                    tracing::debug!(error = %e, lang, "prompt lottery left for the next survey");
+                }
+            }
+        }
         let limits = super::request::limits(&self.config);
-        let mut conn = self.pool.acquire().await?;
         let backlog = db::candidates::backlog(&mut *conn, lang, &limits).await?;
         let rows = db::candidates::open_items(&mut *conn, lang, &limits, PER_WORK).await?;
         let priorities =
-            ranking_priorities(&mut conn, lang, &rows, self.config.active_learning_weight).await?;
+            ranking_priorities(conn, lang, &rows, self.config.active_learning_weight).await?;
         Ok(assemble(backlog, rows, &priorities, started))
     }
 }
@@ -265,7 +301,7 @@ impl Engine {
 /// The draw weight of each ranking item whose replies the language's current reward model
 /// scored (items left out weigh 1). Nothing is read when the weight is 0.
 async fn ranking_priorities(
-    conn: &mut sqlx::PgConnection,
+    conn: &mut PgConnection,
     lang: &str,
     rows: &[OpenItem],
     weight: f64,

@@ -897,3 +897,25 @@ async fn a_session_caller_is_checked_in_the_task_loop(pool: PgPool) -> Result<()
     assert!(matches!(banned, Err(Error::Banned)), "{banned:?}");
     Ok(())
 }
+
+/// Requests wait for a language's survey, so the survey has a connection of its own: it does
+/// not queue for the pool behind the crowd's transactions. Here the pool's one connection is
+/// busy, and the survey (its lottery included) is taken all the same.
+#[sqlx::test(migrator = "crate::MIGRATOR")]
+async fn a_survey_does_not_wait_for_the_pool(pool: PgPool) -> Result<(), Error> {
+    let one = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(1)
+        .acquire_timeout(std::time::Duration::from_millis(500))
+        .connect_with((*pool.connect_options()).clone())
+        .await?;
+    let engine = Engine::new(one.clone());
+    let busy = one.acquire().await?;
+    let survey = engine.survey("en").await?;
+    assert_eq!(survey.backlog.growing_trees, 0);
+    assert_eq!(engine.counters().surveys_snapshot().taken, 1);
+    // a second request within the second shares it
+    engine.survey("en").await?;
+    assert_eq!(engine.counters().surveys_snapshot().taken, 1);
+    drop(busy);
+    Ok(())
+}

@@ -159,6 +159,8 @@ async fn metrics_count_requests_tasks_and_connections(pool: PgPool) {
         r#"grove_http_requests_total{method="POST",route="/api/register",status="200"} 1"#,
         r#"grove_tasks_served_total{kind="initial_prompt",lang="en"} 1"#,
         r#"grove_http_request_duration_seconds_count{method="POST",route="/api/v1/tasks"} 1"#,
+        // the one task request took the language's survey
+        "grove_surveys_total 1\n",
     ] {
         assert!(text.contains(line), "missing {line} in\n{text}");
     }

@@ -257,15 +257,32 @@ fn ballot(ids: &[Uuid], groups: &[i32], children: &BTreeSet<Uuid>) -> Option<Bal
     Some(ballot)
 }
 
-/// The trees growing in a language, its active annotators (at least `demand`), and how many
-/// trees should grow for them: the lottery has something to do while the first is below the
-/// last.
+/// What the prompt lottery of a language goes by.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct LotteryDue {
+    /// Trees growing now.
+    pub growing: i64,
+    /// Active annotators as the database counts them (people holding a task).
+    pub active: i64,
+    /// Trees that should grow for the crowd (`domain::tree::config::active_trees`).
+    pub target: i64,
+}
+
+impl LotteryDue {
+    /// Whether the lottery has a slot to fill.
+    pub(crate) fn has_room(&self) -> bool {
+        self.growing < self.target
+    }
+}
+
+/// The trees growing in a language, its active annotators, and how many trees should grow for
+/// them (for at least `demand` people).
 pub(crate) async fn lottery_due(
     conn: &mut PgConnection,
     config: &TreeConfig,
     lang: &str,
     demand: u32,
-) -> Result<(i64, i64, i64), Error> {
+) -> Result<LotteryDue, Error> {
     let growing = db::trees::count_in_state(&mut *conn, lang, "growing").await?;
     // as many trees grow as the language's crowd keeps busy (domain::tree::config)
     let active = db::tasks::active_annotators(&mut *conn, lang).await?;
@@ -273,7 +290,11 @@ pub(crate) async fn lottery_due(
         config,
         u32::try_from(active).unwrap_or(u32::MAX).max(demand),
     ));
-    Ok((growing, active, target))
+    Ok(LotteryDue {
+        growing,
+        active,
+        target,
+    })
 }
 
 /// Draws waiting prompts into growing while the language has free growing slots. `demand`
@@ -286,10 +307,11 @@ pub(crate) async fn run_lottery(
     max_activate: u32,
     demand: u32,
 ) -> Result<u32, Error> {
-    let (growing, active, target) = lottery_due(&mut *conn, config, lang, demand).await?;
-    if growing >= target {
+    let due = lottery_due(&mut *conn, config, lang, demand).await?;
+    if !due.has_room() {
         return Ok(0);
     }
+    let LotteryDue { active, target, .. } = due;
     db::trees::lock_lottery(&mut *conn, lang).await?;
     let mut growing = db::trees::count_in_state(&mut *conn, lang, "growing").await?;
     let mut activated = 0;

@@ -72,10 +72,7 @@ pub async fn run(
     shutdown: &AtomicBool,
 ) -> anyhow::Result<u64> {
     let mut done = 0;
-    // with `until_idle`: when the queue was last seen empty after nothing moved (stop only once
-    // it is seen empty twice), and since when a run has waited for another process to move it
-    let mut seen_idle = false;
-    let mut settling_since: Option<Instant> = None;
+    let mut idle = Idle::default();
     while !shutdown.load(Ordering::Relaxed) {
         // a database that is away (restart, network) is waited for, not fatal: the queue is in
         // it, and a job we held comes back to a worker when its lease runs out
@@ -87,21 +84,21 @@ pub async fn run(
                     tracing::error!(job = %id, error = %e, "could not finish the job; its lease will run out");
                 }
                 done += 1;
-                (seen_idle, settling_since) = (false, None);
+                idle = Idle::default();
             }
             Ok(None) => {
                 // a finished job may move a retraining run on (queue its scoring, decide on
                 // its candidate), and a schedule may be due: that may queue more work
                 match engine.tick_retraining().await {
                     Ok(moved) if moved > 0 => {
-                        (seen_idle, settling_since) = (false, None);
+                        idle = Idle::default();
                         continue;
                     }
                     Ok(_) => {}
                     Err(e) => tracing::warn!(error = %e, "cannot advance retraining"),
                 }
                 if config.until_idle {
-                    if until_idle_waits(engine, &mut seen_idle, &mut settling_since).await {
+                    if idle.keep_looking(engine).await {
                         continue;
                     }
                     break;
@@ -120,29 +117,38 @@ pub async fn run(
 /// How long an `until_idle` worker waits for another process to move a retraining run on.
 const SETTLE_AT_MOST: Duration = Duration::from_secs(30);
 
-/// Whether an `until_idle` worker that found the queue empty and moved nothing goes on looking.
-/// The server moves retraining runs on too: while it holds a run (ours skips it) or right after
-/// it queued the run's next job, the queue looks empty for a moment though work is coming. So
-/// the worker waits while a run's jobs have all finished and only a tick is missing (up to
-/// [`SETTLE_AT_MOST`]), and stops only when it has then seen the queue empty twice.
-async fn until_idle_waits(
-    engine: &Engine,
-    seen_idle: &mut bool,
-    settling_since: &mut Option<Instant>,
-) -> bool {
-    let ready = engine.retraining_ready_to_move().await.unwrap_or_else(|e| {
-        tracing::warn!(error = %e, "cannot look at retraining runs");
-        false
-    });
-    if ready && settling_since.get_or_insert_with(Instant::now).elapsed() < SETTLE_AT_MOST {
-        tokio::time::sleep(Duration::from_millis(200)).await;
-        return true;
+/// What an `until_idle` worker knows of the quiet since it last worked or moved a run.
+#[derive(Default)]
+struct Idle {
+    /// The queue was seen empty after nothing moved (the worker stops the second time).
+    seen: bool,
+    /// Since when a run has waited for another process to move it on.
+    settling_since: Option<Instant>,
+}
+
+impl Idle {
+    /// Whether a worker that found the queue empty and moved nothing goes on looking. The
+    /// server moves retraining runs on too: while it holds a run (ours skips it) or right after
+    /// it queued the run's next job, the queue looks empty for a moment though work is coming.
+    /// So the worker waits while a run's jobs have all finished and only a tick is missing (up
+    /// to [`SETTLE_AT_MOST`]), and stops only when it has then seen the queue empty twice.
+    async fn keep_looking(&mut self, engine: &Engine) -> bool {
+        let ready = engine.retraining_ready_to_move().await.unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "cannot look at retraining runs");
+            false
+        });
+        if ready
+            && self
+                .settling_since
+                .get_or_insert_with(Instant::now)
+                .elapsed()
+                < SETTLE_AT_MOST
+        {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            return true;
+        }
+        !std::mem::replace(&mut self.seen, true)
     }
-    if *seen_idle {
-        return false;
-    }
-    *seen_idle = true;
-    true
 }
 
 /// What the blocking work sends to the heartbeat loop.

@@ -274,8 +274,10 @@ impl Engine {
         // the lottery lets more trees grow when the crowd grew (in its own transaction, only
         // when it has something to do: a survey's statements are a pause for the requests
         // waiting for it); one that fails on a conflict is drawn again by the next survey
-        let (growing, _, target) = lottery_due(conn, &self.config, lang, demand).await?;
-        if growing < target {
+        if lottery_due(conn, &self.config, lang, demand)
+            .await?
+            .has_room()
+        {
             let mut tx = conn.begin().await?;
             match run_lottery(&mut tx, &self.config, lang, 16, demand).await {
                 Ok(_) => tx.commit().await?,

@@ -13,7 +13,10 @@
 //! disagreement review ([`Engine::disagreement_review`]).
 
 use crate::{
-    db::{self, reward_loop::RunRow},
+    db::{
+        self,
+        reward_loop::{FlightRow, RunRow},
+    },
     moderation::require_moderator,
     quality::report::ballot,
     tasks::view_time,
@@ -241,7 +244,12 @@ impl Engine {
     /// Whether a retraining run waits only for a tick to move it on (its jobs have finished):
     /// another process may be moving it right now, and may then queue more work.
     pub async fn retraining_ready_to_move(&self) -> Result<bool, Error> {
-        Ok(db::reward_loop::ready_to_move(&self.pool).await? > 0)
+        for row in db::reward_loop::peek_in_flight(&self.pool).await? {
+            if next_step(&row)? != NextStep::Wait {
+                return Ok(true);
+            }
+        }
+        Ok(false)
     }
 
     /// Compares a scored candidate with the current model on the candidate's held-out trees
@@ -425,17 +433,61 @@ fn slot<'a>(
         })
 }
 
-/// Moves in-flight runs on; returns how many moved and the runs ready for their decision.
-async fn advance(conn: &mut PgConnection) -> Result<(u32, Vec<Pending>), Error> {
-    let mut moved = 0;
-    let mut pending = Vec::new();
+/// What a run in flight needs next, from the states of its jobs.
+#[derive(Debug, Clone, PartialEq)]
+enum NextStep {
+    /// Its jobs are still queued or running.
+    Wait,
+    /// Its candidate is trained: queue the scoring.
+    QueueScoring,
+    /// A job of it failed or was cancelled: the run fails, for this reason.
+    Fail(String),
+    /// Its scoring jobs succeeded: compare and decide.
+    Decide,
+}
+
+fn next_step(row: &FlightRow) -> Result<NextStep, Error> {
     let failed = |state: &str| {
         JobState::parse(state).is_ok_and(|s| matches!(s, JobState::Failed | JobState::Cancelled))
     };
     let succeeded = |state: &str| JobState::parse(state) == Ok(JobState::Succeeded);
+    Ok(match RunState::parse(&row.state)? {
+        RunState::Training if succeeded(&row.train_state) => NextStep::QueueScoring,
+        RunState::Training if failed(&row.train_state) => NextStep::Fail(format!(
+            "training job {}: {}",
+            row.train_state,
+            row.train_error.as_deref().unwrap_or("no error given")
+        )),
+        RunState::Scoring => {
+            let states = [
+                row.score_state.as_deref(),
+                row.baseline_score_state.as_deref(),
+            ];
+            if states.iter().flatten().any(|s| failed(s)) {
+                NextStep::Fail(format!(
+                    "scoring job failed: {}",
+                    row.score_error.as_deref().unwrap_or("cancelled")
+                ))
+            } else if row.score_state.as_deref().is_some_and(succeeded)
+                && (row.baseline_score_job.is_none()
+                    || row.baseline_score_state.as_deref().is_some_and(succeeded))
+            {
+                NextStep::Decide
+            } else {
+                NextStep::Wait
+            }
+        }
+        _ => NextStep::Wait,
+    })
+}
+
+/// Moves in-flight runs on; returns how many moved and the runs ready for their decision.
+async fn advance(conn: &mut PgConnection) -> Result<(u32, Vec<Pending>), Error> {
+    let mut moved = 0;
+    let mut pending = Vec::new();
     for row in db::reward_loop::lock_in_flight(&mut *conn).await? {
-        match RunState::parse(&row.state)? {
-            RunState::Training if succeeded(&row.train_state) => {
+        match next_step(&row)? {
+            NextStep::QueueScoring => {
                 let by = row.created_by;
                 let current = db::reward_loop::current_model(&mut *conn, &row.lang).await?;
                 let scope = |open_trees| ScoreScope {
@@ -458,45 +510,19 @@ async fn advance(conn: &mut PgConnection) -> Result<(u32, Vec<Pending>), Error> 
                 .await?;
                 moved += 1;
             }
-            RunState::Training if failed(&row.train_state) => {
-                let reason = format!(
-                    "training job {}: {}",
-                    row.train_state,
-                    row.train_error.as_deref().unwrap_or("no error given")
-                );
+            NextStep::Fail(reason) => {
                 db::reward_loop::decide(
                     &mut *conn, row.run_id, "failed", &reason, None, None, None,
                 )
                 .await?;
                 moved += 1;
             }
-            RunState::Scoring => {
-                let states = [
-                    row.score_state.as_deref(),
-                    row.baseline_score_state.as_deref(),
-                ];
-                if states.iter().flatten().any(|s| failed(s)) {
-                    let reason = format!(
-                        "scoring job failed: {}",
-                        row.score_error.as_deref().unwrap_or("cancelled")
-                    );
-                    db::reward_loop::decide(
-                        &mut *conn, row.run_id, "failed", &reason, None, None, None,
-                    )
-                    .await?;
-                    moved += 1;
-                } else if row.score_state.as_deref().is_some_and(succeeded)
-                    && (row.baseline_score_job.is_none()
-                        || row.baseline_score_state.as_deref().is_some_and(succeeded))
-                {
-                    pending.push(Pending {
-                        run: row.run_id,
-                        train_job: row.train_job,
-                        baseline_job: row.baseline_job,
-                    });
-                }
-            }
-            _ => {}
+            NextStep::Decide => pending.push(Pending {
+                run: row.run_id,
+                train_job: row.train_job,
+                baseline_job: row.baseline_job,
+            }),
+            NextStep::Wait => {}
         }
     }
     Ok((moved, pending))

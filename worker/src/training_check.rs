@@ -108,6 +108,18 @@ fn tiny_base_model(folder: &Path) -> Result<PathBuf, Box<dyn std::error::Error>>
     Ok(path)
 }
 
+/// Eight grown trees, a moderator, a scratch folder and a tiny base model in it: what the
+/// tests of the queue's mechanics start from.
+async fn small_setup(
+    pool: &PgPool,
+) -> Result<(Engine, UserId, Scratch, PathBuf), Box<dyn std::error::Error>> {
+    let engine = grown(pool, 8).await?;
+    let mona = moderator(&engine).await?;
+    let data = Scratch::new();
+    let tiny = tiny_base_model(&data)?;
+    Ok((engine, mona, data, tiny))
+}
+
 fn quick(base_model: &Path) -> TrainingSettings {
     TrainingSettings {
         base_model: base_model.display().to_string(),
@@ -215,10 +227,7 @@ async fn minilm_learns_the_preference_and_scores_every_reply(pool: PgPool) -> Te
 
 #[sqlx::test(migrator = "engine::MIGRATOR")]
 async fn two_workers_share_one_database_and_each_job_is_trained_once(pool: PgPool) -> TestResult {
-    let engine = grown(&pool, 8).await?;
-    let mona = moderator(&engine).await?;
-    let data = Scratch::new();
-    let tiny = tiny_base_model(&data)?;
+    let (engine, mona, data, tiny) = small_setup(&pool).await?;
     let mut created = Vec::new();
     for _ in 0..4 {
         created.push(
@@ -254,10 +263,7 @@ async fn two_workers_share_one_database_and_each_job_is_trained_once(pool: PgPoo
 
 #[sqlx::test(migrator = "engine::MIGRATOR")]
 async fn a_cancelled_job_stops_at_the_next_step(pool: PgPool) -> TestResult {
-    let engine = grown(&pool, 8).await?;
-    let mona = moderator(&engine).await?;
-    let data = Scratch::new();
-    let tiny = tiny_base_model(&data)?;
+    let (engine, mona, data, tiny) = small_setup(&pool).await?;
     let long = TrainingSettings {
         epochs: 100,
         batch_groups: 1,
@@ -297,10 +303,7 @@ async fn a_cancelled_job_stops_at_the_next_step(pool: PgPool) -> TestResult {
 /// journey's worker stop there).
 #[sqlx::test(migrator = "engine::MIGRATOR")]
 async fn a_worker_until_idle_waits_for_a_run_another_process_holds(pool: PgPool) -> TestResult {
-    let engine = grown(&pool, 8).await?;
-    let mona = moderator(&engine).await?;
-    let data = Scratch::new();
-    let tiny = tiny_base_model(&data)?;
+    let (engine, mona, data, tiny) = small_setup(&pool).await?;
     engine
         .set_retrain_schedule(
             mona,

@@ -204,22 +204,24 @@ pub(crate) async fn lock_in_flight(conn: &mut PgConnection) -> Result<Vec<Flight
     .await?)
 }
 
-/// Retraining runs in flight whose jobs have all finished: the next tick of some process moves
-/// them on (queues their scoring, or decides).
-pub(crate) async fn ready_to_move(executor: impl PgExecutor<'_>) -> Result<i64, Error> {
-    Ok(sqlx::query_scalar!(
-        r#"select count(*) as "n!"
+/// The runs in flight as [`lock_in_flight`] reads them, without locking them (runs another
+/// process is moving included).
+pub(crate) async fn peek_in_flight(executor: impl PgExecutor<'_>) -> Result<Vec<FlightRow>, Error> {
+    Ok(sqlx::query_as!(
+        FlightRow,
+        r#"select r.run_id, r.lang, r.state, r.train_job, r.created_by,
+                  tj.state as train_state, tj.error as train_error,
+                  sj.state as "score_state?", r.baseline_job, r.baseline_score_job,
+                  bj.state as "baseline_score_state?",
+                  coalesce(sj.error, bj.error) as score_error
            from retrain_run r
            join model_job tj on tj.job_id = r.train_job
            left join model_job sj on sj.job_id = r.score_job
            left join model_job bj on bj.job_id = r.baseline_score_job
-           where (r.state = 'training' and tj.state in ('succeeded', 'failed', 'cancelled'))
-              or (r.state = 'scoring'
-                  and (sj.state in ('failed', 'cancelled') or bj.state in ('failed', 'cancelled')
-                       or (sj.state = 'succeeded'
-                           and (r.baseline_score_job is null or bj.state = 'succeeded'))))"#
+           where r.state in ('training', 'scoring')
+           order by r.created_at"#
     )
-    .fetch_one(executor)
+    .fetch_all(executor)
     .await?)
 }
 

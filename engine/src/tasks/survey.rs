@@ -40,6 +40,12 @@ use uuid::Uuid;
 
 /// How old a shared survey may get before a request takes a new one.
 pub const MAX_AGE: Duration = Duration::from_secs(1);
+/// How long a request waits for a survey at most, the wait for another request's survey
+/// included (as long as the pool's wait for a connection): a survey that does not come (a
+/// database that stopped answering) fails the requests of the moment with
+/// `database_unavailable` instead of holding them, and the next survey starts on a new
+/// connection.
+pub const SURVEY_TIMEOUT: Duration = Duration::from_secs(10);
 /// Items of each kind a survey keeps (drawn at random when a language has more).
 const PER_WORK: i64 = 2000;
 
@@ -146,6 +152,8 @@ pub(crate) struct Surveys {
     demand: Mutex<HashMap<String, HashMap<Uuid, Instant>>>,
     /// The connection surveys run on, apart from the pool (see [`Engine::take_survey`]).
     connection: tokio::sync::Mutex<Option<PgConnection>>,
+    /// [`SURVEY_TIMEOUT`], shorter in tests.
+    timeout: Option<Duration>,
 }
 
 /// How long a request counts as demand (the window of `active_annotators`).
@@ -220,6 +228,7 @@ impl Engine {
         lang: &str,
         oldest: Option<Instant>,
     ) -> Result<Arc<Survey>, Error> {
+        let deadline = tokio::time::Instant::now() + self.surveys.timeout.unwrap_or(SURVEY_TIMEOUT);
         let slot = {
             let mut languages = self
                 .surveys
@@ -228,17 +237,27 @@ impl Engine {
                 .map_err(|_| Error::Internal("survey cache poisoned".to_owned()))?;
             languages.entry(lang.to_owned()).or_default().clone()
         };
-        let mut current = slot.lock().await;
+        let mut current = tokio::time::timeout_at(deadline, slot.lock())
+            .await
+            .map_err(|_| survey_timed_out())?;
         if let Some(survey) = current.as_ref() {
             if oldest.is_some_and(|oldest| survey.taken > oldest) {
                 return Ok(survey.clone());
             }
         }
         let started = Instant::now();
-        let fresh = Arc::new(self.take_survey(lang).await?);
+        let fresh = Arc::new(self.take_survey(lang, deadline).await?);
         self.counters.survey_taken(started.elapsed().as_secs_f64());
         *current = Some(fresh.clone());
         Ok(fresh)
+    }
+
+    /// How long requests wait for a survey at most ([`SURVEY_TIMEOUT`] unless a test sets it).
+    #[cfg(test)]
+    pub(crate) fn set_survey_timeout(&mut self, timeout: Duration) {
+        if let Some(surveys) = Arc::get_mut(&mut self.surveys) {
+            surveys.timeout = Some(timeout);
+        }
     }
 
     /// Forgets this process's surveys (tests that change the data under them).
@@ -252,17 +271,29 @@ impl Engine {
     /// an error). Requests waiting for a survey wait for all of it, so it must not queue for a
     /// connection of the pool behind the crowd's transactions: under load that wait was most
     /// of a survey's time (40-220 ms against about 10 ms of statements; `BENCHMARKS.md`).
-    async fn take_survey(&self, lang: &str) -> Result<Survey, Error> {
-        let mut held = self.surveys.connection.lock().await;
-        if held.is_none() {
-            *held = Some(PgConnection::connect_with(&self.pool.connect_options()).await?);
-        }
-        let Some(conn) = held.as_mut() else {
-            return Err(Error::Internal("the survey connection is gone".to_owned()));
-        };
-        let survey = self.take_survey_on(conn, lang).await;
+    /// Gives up at `deadline` ([`SURVEY_TIMEOUT`]).
+    async fn take_survey(
+        &self,
+        lang: &str,
+        deadline: tokio::time::Instant,
+    ) -> Result<Survey, Error> {
+        let mut held = tokio::time::timeout_at(deadline, self.surveys.connection.lock())
+            .await
+            .map_err(|_| survey_timed_out())?;
+        let survey = tokio::time::timeout_at(deadline, async {
+            if held.is_none() {
+                *held = Some(PgConnection::connect_with(&self.pool.connect_options()).await?);
+            }
+            let Some(conn) = held.as_mut() else {
+                return Err(Error::Internal("the survey connection is gone".to_owned()));
+            };
+            self.take_survey_on(conn, lang).await
+        })
+        .await
+        .unwrap_or_else(|_| Err(survey_timed_out()));
         if survey.is_err() {
-            // whatever went wrong, the next survey starts on a new connection
+            // whatever went wrong (a statement cut off by the deadline included), the next
+            // survey starts on a new connection
             *held = None;
         }
         survey
@@ -298,6 +329,15 @@ impl Engine {
             ranking_priorities(conn, lang, &rows, self.config.active_learning_weight).await?;
         Ok(assemble(backlog, rows, &priorities, started))
     }
+}
+
+/// A survey that did not come within [`SURVEY_TIMEOUT`]: the database did not answer in time,
+/// which the requests waiting for it report as `database_unavailable`.
+fn survey_timed_out() -> Error {
+    Error::Database(sqlx::Error::Io(std::io::Error::new(
+        std::io::ErrorKind::TimedOut,
+        "no survey of available work within the time allowed",
+    )))
 }
 
 /// The draw weight of each ranking item whose replies the language's current reward model

@@ -919,3 +919,46 @@ async fn a_survey_does_not_wait_for_the_pool(pool: PgPool) -> Result<(), Error> 
     drop(busy);
     Ok(())
 }
+
+/// Requests wait for their language's survey, so a survey that does not come (here the table
+/// it counts first is locked by another transaction, as a database that stopped answering
+/// would leave it) fails the requests of the moment within the survey's time limit, as
+/// `database_unavailable`, instead of holding them all; the next survey, on a new connection,
+/// serves them once the database answers again.
+#[sqlx::test(migrator = "crate::MIGRATOR")]
+async fn a_survey_that_does_not_come_fails_the_waiting_requests_in_time(
+    pool: PgPool,
+) -> Result<(), Error> {
+    let mut engine = Engine::with_config(pool.clone(), small());
+    engine.set_survey_timeout(std::time::Duration::from_millis(300));
+    let users = futures_join(&engine, &["ada", "bob"]).await?;
+    let mut other = pool.begin().await?;
+    sqlx::query("lock table message_tree in access exclusive mode")
+        .execute(&mut *other)
+        .await?;
+    let asked = users.iter().map(|&user| {
+        let engine = engine.clone();
+        tokio::spawn(async move {
+            tokio::time::timeout(
+                std::time::Duration::from_secs(5),
+                engine.request_task(user, request(TaskKind::InitialPrompt)),
+            )
+            .await
+        })
+    });
+    for outcome in futures::future::join_all(asked).await {
+        let answered = outcome
+            .map_err(|e| Error::Internal(e.to_string()))?
+            .map_err(|_| Error::Internal("a request waited for the survey".to_owned()))?;
+        let Err(error) = answered else {
+            return Err(Error::Internal("a task without a survey".to_owned()));
+        };
+        assert_eq!(error.code(), "database_unavailable", "{error:?}");
+    }
+    other.rollback().await?;
+    let task = engine
+        .request_task(users[0], request(TaskKind::InitialPrompt))
+        .await?;
+    assert_eq!(task.kind, TaskKind::InitialPrompt);
+    Ok(())
+}

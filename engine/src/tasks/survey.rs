@@ -237,9 +237,13 @@ impl Engine {
                 .map_err(|_| Error::Internal("survey cache poisoned".to_owned()))?;
             languages.entry(lang.to_owned()).or_default().clone()
         };
-        let mut current = tokio::time::timeout_at(deadline, slot.lock())
-            .await
-            .map_err(|_| survey_timed_out())?;
+        let mut current = match slot.try_lock() {
+            Ok(current) => current,
+            // another request is taking the survey: wait for it, within the time allowed
+            Err(_) => tokio::time::timeout_at(deadline, slot.lock())
+                .await
+                .map_err(|_| survey_timed_out())?,
+        };
         if let Some(survey) = current.as_ref() {
             if oldest.is_some_and(|oldest| survey.taken > oldest) {
                 return Ok(survey.clone());

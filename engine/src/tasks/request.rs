@@ -292,7 +292,8 @@ async fn choose_and_claim(
     let wanted = |work: Work| match (kind, work) {
         (None, _) => true,
         (Some(k), Work::Rank) => k.category() == TaskCategory::Ranking,
-        (Some(k), _) => work_kind(work, "") == k,
+        // (the role names only ranking work's kind)
+        (Some(k), _) => work_kind(work, Role::Prompter) == k,
     };
     let count = |work: Work| {
         if wanted(work) {
@@ -432,7 +433,7 @@ async fn claim_from(
             .into_iter()
             .filter(|i| eligible.contains(&i.message_id))
         {
-            let kind = work_kind(work, &item.role);
+            let kind = work_kind(work, item.role);
             match db::candidates::try_claim(&mut *conn, user, item.message_id, kind, &limits)
                 .await?
             {
@@ -451,7 +452,7 @@ async fn claim_from(
         }
     }
     if let Some(item) = busy.filter(|_| !*holds_tree) {
-        let kind = work_kind(work, &item.role);
+        let kind = work_kind(work, item.role);
         if db::candidates::claim(&mut *conn, user, item.message_id, kind, &limits).await? {
             item.free.fetch_sub(1, Ordering::Relaxed);
             return Ok(Some((kind, Some(item.message_id))));
@@ -483,18 +484,14 @@ fn draw_order<'a>(items: &'a [Item], rng: &mut StdRng) -> Vec<&'a Item> {
 }
 
 /// The task kind for an item of `work` whose message has `role`.
-fn work_kind(work: Work, role: &str) -> TaskKind {
+fn work_kind(work: Work, role: Role) -> TaskKind {
     match work {
         Work::LabelPrompt => TaskKind::LabelInitialPrompt,
         Work::LabelAssistant => TaskKind::LabelAssistantReply,
         Work::LabelPrompter => TaskKind::LabelPrompterReply,
         Work::ReplyToPrompter => TaskKind::AssistantReply,
         Work::ReplyToAssistant => TaskKind::PrompterReply,
-        Work::Rank => TaskKind::rank_children_of(if role == "assistant" {
-            Role::Assistant
-        } else {
-            Role::Prompter
-        }),
+        Work::Rank => TaskKind::rank_children_of(role),
     }
 }
 
@@ -708,7 +705,7 @@ mod draw_tests {
             .map(|p| Item {
                 message_id: Uuid::new_v4(),
                 author: Uuid::nil(),
-                role: "prompter".to_owned(),
+                role: domain::message::Role::Prompter,
                 lonely: false,
                 free: AtomicI64::new(1),
                 priority: *p,

@@ -21,6 +21,7 @@ use crate::{
     Engine, Error,
 };
 use domain::{
+    message::Role,
     ranking::{
         active::{priority, uncertainty},
         consensus::Ballot,
@@ -53,7 +54,8 @@ const PER_WORK: i64 = 2000;
 pub(crate) struct Item {
     pub message_id: Uuid,
     pub author: Uuid,
-    pub role: String,
+    /// The message's role (for ranking work: the parent's, whose replies are ranked).
+    pub role: Role,
     pub lonely: bool,
     /// Units still free as far as this process knows.
     pub free: AtomicI64,
@@ -400,13 +402,14 @@ fn assemble(
 ) -> Survey {
     let mut items: HashMap<Work, Vec<Item>> = HashMap::new();
     for row in rows {
-        let Some(work) = Work::parse(&row.work) else {
+        // a work or role this build does not know is left out rather than guessed
+        let (Some(work), Ok(role)) = (Work::parse(&row.work), Role::parse(&row.role)) else {
             continue;
         };
         items.entry(work).or_default().push(Item {
             message_id: row.message_id,
             author: row.author,
-            role: row.role,
+            role,
             lonely: row.lonely,
             free: AtomicI64::new(row.free),
             priority: if work == Work::Rank {

@@ -286,23 +286,20 @@ impl Engine {
         let mut held = tokio::time::timeout_at(deadline, self.surveys.connection.lock())
             .await
             .map_err(|_| survey_timed_out())?;
-        let survey = tokio::time::timeout_at(deadline, async {
-            if held.is_none() {
-                *held = Some(PgConnection::connect_with(&self.pool.connect_options()).await?);
-            }
-            let Some(conn) = held.as_mut() else {
-                return Err(Error::Internal("the survey connection is gone".to_owned()));
+        // the connection is put back only after a survey that went through: whatever went
+        // wrong (a statement cut off by the deadline included), the next survey starts on a
+        // new one
+        tokio::time::timeout_at(deadline, async {
+            let mut conn = match held.take() {
+                Some(conn) => conn,
+                None => PgConnection::connect_with(&self.pool.connect_options()).await?,
             };
-            self.take_survey_on(conn, lang).await
+            let survey = self.take_survey_on(&mut conn, lang).await?;
+            *held = Some(conn);
+            Ok(survey)
         })
         .await
-        .unwrap_or_else(|_| Err(survey_timed_out()));
-        if survey.is_err() {
-            // whatever went wrong (a statement cut off by the deadline included), the next
-            // survey starts on a new connection
-            *held = None;
-        }
-        survey
+        .unwrap_or_else(|_| Err(survey_timed_out()))
     }
 
     async fn take_survey_on(&self, conn: &mut PgConnection, lang: &str) -> Result<Survey, Error> {

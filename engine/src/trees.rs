@@ -9,9 +9,9 @@ use crate::{
 };
 use domain::{
     message::Role,
-    ranking::{consensus::Ballot, ranked_pairs_weighted},
+    ranking::{consensus::Ballot, ranked_pairs_weighted, stored_ballot},
     review,
-    tree::{TreeConfig, TreeEvent, TreeState},
+    tree::{config::TreeLimits, TreeConfig, TreeEvent, TreeState},
 };
 use sqlx::PgConnection;
 use std::collections::BTreeSet;
@@ -23,24 +23,17 @@ pub(crate) struct LockedTree {
     pub id: Uuid,
     pub state: TreeState,
     pub lang: String,
-    pub goal_tree_size: i32,
-    pub max_depth: i32,
-    pub max_children_count: i32,
-    pub num_prompter_replies: i32,
+    /// The limits frozen when the tree was created.
+    pub limits: TreeLimits,
     pub won_lottery: bool,
 }
 
 impl LockedTree {
     /// Reply slots of a message under this tree's frozen limits.
     pub fn reply_slots(&self, role: Role, depth: i32) -> i64 {
-        if depth >= self.max_depth {
-            return 0;
-        }
-        let slots = match role {
-            Role::Prompter => self.max_children_count,
-            Role::Assistant => self.num_prompter_replies.min(self.max_children_count),
-        };
-        i64::from(slots)
+        // a depth below zero cannot be stored (check constraint); it would get no slots
+        let depth = u32::try_from(depth).unwrap_or(u32::MAX);
+        i64::from(self.limits.reply_slots(role, depth))
     }
 }
 
@@ -48,15 +41,21 @@ impl TryFrom<TreeRow> for LockedTree {
     type Error = Error;
 
     fn try_from(row: TreeRow) -> Result<Self, Error> {
+        let limit = |value: i32| {
+            u32::try_from(value)
+                .map_err(|_| Error::Internal(format!("negative tree limit {value}")))
+        };
         Ok(Self {
             id: row.message_tree_id,
             state: TreeState::parse(&row.state)
                 .map_err(|_| Error::Internal(format!("unknown tree state {:?}", row.state)))?,
             lang: row.lang,
-            goal_tree_size: row.goal_tree_size,
-            max_depth: row.max_depth,
-            max_children_count: row.max_children_count,
-            num_prompter_replies: row.num_prompter_replies,
+            limits: TreeLimits {
+                goal_tree_size: limit(row.goal_tree_size)?,
+                max_depth: limit(row.max_depth)?,
+                max_children_count: limit(row.max_children_count)?,
+                num_prompter_replies: limit(row.num_prompter_replies)?,
+            },
             won_lottery: row.won_lottery_at.is_some(),
         })
     }
@@ -168,7 +167,7 @@ pub(crate) async fn advance(
         }
         let pending = db::trees::pending_reviews(&mut *conn, tree.id).await?;
         let size = db::trees::size(&mut *conn, tree.id).await?;
-        let full = size >= i64::from(tree.goal_tree_size)
+        let full = size >= i64::from(tree.limits.goal_tree_size)
             || db::trees::open_reply_slots(&mut *conn, tree.id).await? == 0;
         if pending == 0 && full {
             transition(conn, tree, TreeEvent::GrowthComplete).await?;
@@ -211,7 +210,9 @@ pub(crate) async fn score(
             if ranking.not_rankable {
                 continue;
             }
-            match ballot(&ranking.ranked_ids, &ranking.tie_groups, &children) {
+            match stored_ballot(&ranking.ranked_ids, &ranking.tie_groups, |id| {
+                children.contains(id)
+            }) {
                 Some(ballot) => {
                     ballots.push(ballot);
                     weights.push(evidence::ranking_weight(config, ranking.weight));
@@ -234,27 +235,6 @@ pub(crate) async fn score(
         evidence::parent_scored(conn, &rankers, &ballots, &weights, &ranked, ledger).await?;
     }
     transition(conn, tree, TreeEvent::Scored).await
-}
-
-/// A stored ranking as groups of tied ids, restricted to the current children; `None` if the
-/// stored arrays do not fit together.
-fn ballot(ids: &[Uuid], groups: &[i32], children: &BTreeSet<Uuid>) -> Option<Ballot<Uuid>> {
-    if ids.len() != groups.len() {
-        return None;
-    }
-    let mut ballot: Ballot<Uuid> = Vec::new();
-    let mut last_group = None;
-    for (id, group) in ids.iter().zip(groups) {
-        if !children.contains(id) {
-            continue;
-        }
-        match ballot.last_mut() {
-            Some(current) if last_group == Some(*group) => current.push(*id),
-            _ => ballot.push(vec![*id]),
-        }
-        last_group = Some(*group);
-    }
-    Some(ballot)
 }
 
 /// What the prompt lottery of a language goes by.

@@ -2,6 +2,8 @@
 //! is about them.
 
 pub mod active;
+pub mod answer;
 pub mod consensus;
 
+pub use answer::{answer_groups, stored_ballot, RankingRejected};
 pub use consensus::{ranked_pairs, ranked_pairs_weighted};

@@ -4,9 +4,13 @@
 use super::{SkipReason, TaskKind};
 use crate::{
     ids::{MessageId, TaskId, TreeId},
-    label::{catalogue::LabelSpec, LabelMode, Widget},
+    label::{
+        catalogue::{self, LabelSpec},
+        LabelMode, Widget,
+    },
     message::Role,
     tree::TreeState,
+    Invalid,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -71,6 +75,25 @@ pub struct TaskView {
     /// RFC 3339 times.
     pub created_at: String,
     pub expires_at: String,
+}
+
+impl TaskView {
+    /// Checks review answers against the questions this task asked: only those, each with a
+    /// value its widget offers, and every mandatory one answered.
+    pub fn check_labels(&self, values: &BTreeMap<String, f64>) -> Result<(), Invalid> {
+        let allowed: Vec<&LabelSpec> = self
+            .labels
+            .iter()
+            .filter_map(|field| catalogue::find(&field.name))
+            .collect();
+        let mandatory: Vec<&str> = self
+            .labels
+            .iter()
+            .filter(|field| field.mandatory)
+            .map(|field| field.name.as_str())
+            .collect();
+        catalogue::validate(values, &allowed, &mandatory)
+    }
 }
 
 /// A request for the next task.
@@ -141,4 +164,49 @@ pub enum PromptPause {
     Admin,
     /// Enough prompts are queued: some wait for reviews, some to grow.
     Queue { in_review: u32, waiting: u32 },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn review(questions: &[(&str, bool)]) -> TaskView {
+        TaskView {
+            task_id: TaskId::from_uuid(uuid::Uuid::nil()),
+            kind: TaskKind::LabelAssistantReply,
+            lang: "en".to_owned(),
+            message_tree_id: None,
+            target_message_id: None,
+            conversation: Vec::new(),
+            replies: Vec::new(),
+            labels: questions
+                .iter()
+                .map(|(name, mandatory)| {
+                    LabelField::from_spec(catalogue::find(name).expect("a label"), *mandatory)
+                })
+                .collect(),
+            mode: Some(LabelMode::Full),
+            created_at: String::new(),
+            expires_at: String::new(),
+        }
+    }
+
+    fn answer(values: &[(&str, f64)]) -> BTreeMap<String, f64> {
+        values.iter().map(|(k, v)| ((*k).to_owned(), *v)).collect()
+    }
+
+    #[test]
+    fn review_answers_are_checked_against_the_questions_asked() {
+        let view = review(&[("spam", true), ("quality", false)]);
+        assert_eq!(view.check_labels(&answer(&[("spam", 0.0)])), Ok(()));
+        assert_eq!(
+            view.check_labels(&answer(&[("spam", 1.0), ("quality", 0.75)])),
+            Ok(())
+        );
+        let code = |values: &[(&str, f64)]| view.check_labels(&answer(values)).map_err(|e| e.code);
+        // a label of the catalogue that this review did not ask
+        assert_eq!(code(&[("spam", 0.0), ("humor", 0.5)]), Err("invalid_label"));
+        assert_eq!(code(&[("spam", 0.5)]), Err("invalid_label_value"));
+        assert_eq!(code(&[("quality", 0.5)]), Err("mandatory_label_missing"));
+    }
 }

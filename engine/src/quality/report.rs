@@ -53,18 +53,10 @@ fn week_key(week: OffsetDateTime) -> String {
     week.date().to_string()
 }
 
-/// A stored ranking as tie groups, best first.
+/// A stored ranking as tie groups, best first (the table's `ranking_shape` check keeps its two
+/// arrays of one length).
 pub(crate) fn ballot(ids: &[Uuid], groups: &[i32]) -> Ballot<Uuid> {
-    let mut ballot: Ballot<Uuid> = Vec::new();
-    let mut last = None;
-    for (id, group) in ids.iter().zip(groups) {
-        match ballot.last_mut() {
-            Some(current) if last == Some(*group) => current.push(*id),
-            _ => ballot.push(vec![*id]),
-        }
-        last = Some(*group);
-    }
-    ballot
+    domain::ranking::stored_ballot(ids, groups, |_| true).unwrap_or_default()
 }
 
 /// A reviewed message of the report: its depth, verdict and the label values of each review.

@@ -12,14 +12,14 @@ use crate::{
 };
 use domain::{
     ids::{MessageId, TaskId, TreeId, UserId},
-    label::catalogue,
     message::{MessageText, Role},
     quality::reliability::Evidence,
+    ranking::{answer_groups, RankingRejected},
     task::{TaskCategory, TaskKind},
     tree::{TreeConfig, TreeState},
 };
 use sqlx::PgConnection;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use time::OffsetDateTime;
 use tracing::instrument;
 use uuid::Uuid;
@@ -255,54 +255,22 @@ fn stored_view(task: &OpenTask) -> Result<TaskView, Error> {
 
 /// Checks label answers against the labels the task asked.
 fn checked_labels(view: &TaskView, labels: &BTreeMap<String, f64>) -> Result<(), Error> {
-    let allowed: Vec<&catalogue::LabelSpec> = view
-        .labels
-        .iter()
-        .filter_map(|field| catalogue::find(&field.name))
-        .collect();
-    let mandatory: Vec<&str> = view
-        .labels
-        .iter()
-        .filter(|field| field.mandatory)
-        .map(|field| field.name.as_str())
-        .collect();
-    catalogue::validate(labels, &allowed, &mandatory)?;
-    Ok(())
+    Ok(view.check_labels(labels)?)
 }
 
-/// A ranking answer as groups of tied replies, best first, checked to place every reply the
-/// task showed exactly once and none of the annotator's own.
+/// A ranking answer as groups of tied replies, best first (the rule:
+/// [`domain::ranking::answer_groups`]).
 fn ranking_groups(
     view: &TaskView,
     ranking: &[Vec<MessageId>],
     not_rankable: bool,
 ) -> Result<Vec<Vec<MessageId>>, Error> {
-    let shown: BTreeSet<MessageId> = view.replies.iter().map(|reply| reply.message_id).collect();
-    let groups: Vec<Vec<MessageId>> = if ranking.is_empty() && not_rankable {
-        // "all bad" without an order: one group of ties
-        vec![view.replies.iter().map(|reply| reply.message_id).collect()]
-    } else {
-        ranking
-            .iter()
-            .filter(|group| !group.is_empty())
-            .cloned()
-            .collect()
-    };
-    let flat: Vec<MessageId> = groups.iter().flatten().copied().collect();
-    let distinct: BTreeSet<MessageId> = flat.iter().copied().collect();
-    if flat.len() != distinct.len() || distinct != shown {
-        return Err(Error::bad_input(
-            "invalid_ranking",
-            "A ranking must place every reply of the task exactly once.",
-        ));
-    }
-    if view.replies.iter().any(|reply| reply.is_own) {
-        return Err(Error::forbidden(
-            "self_ranking",
-            "You cannot rank your own reply.",
-        ));
-    }
-    Ok(groups)
+    answer_groups(&view.replies, ranking, not_rankable).map_err(|rejected| match rejected {
+        RankingRejected::Invalid(invalid) => Error::from(invalid),
+        RankingRejected::OwnReply => {
+            Error::forbidden("self_ranking", "You cannot rank your own reply.")
+        }
+    })
 }
 
 async fn checked_text(

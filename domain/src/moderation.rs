@@ -70,6 +70,62 @@ pub struct MessageFilter {
     pub page: u32,
 }
 
+impl MessageFilter {
+    /// The filter as the query of a link (`?q=…&lang=…`; empty when nothing is set), so that a
+    /// search can be bookmarked and Back returns to it. `escape` percent-encodes one value
+    /// (the browser's `encodeURIComponent`).
+    pub fn to_query(&self, escape: impl Fn(&str) -> String) -> String {
+        let mut pairs: Vec<(&str, String)> = Vec::new();
+        let mut text = |key, value: &Option<String>| {
+            if let Some(value) = value.as_deref().filter(|v| !v.trim().is_empty()) {
+                pairs.push((key, escape(value)));
+            }
+        };
+        text("q", &self.query);
+        text("lang", &self.lang);
+        text("review", &self.review);
+        text("author", &self.author);
+        text("from", &self.from);
+        text("to", &self.to);
+        if let Some(state) = self.tree_state {
+            pairs.push(("state", state.as_str().to_owned()));
+        }
+        if self.reported_only {
+            pairs.push(("reported", "1".to_owned()));
+        }
+        if self.include_deleted {
+            pairs.push(("deleted", "1".to_owned()));
+        }
+        if self.page > 0 {
+            pairs.push(("page", self.page.to_string()));
+        }
+        if pairs.is_empty() {
+            return String::new();
+        }
+        let joined: Vec<String> = pairs.into_iter().map(|(k, v)| format!("{k}={v}")).collect();
+        format!("?{}", joined.join("&"))
+    }
+
+    /// The filter a link's query describes (`get` looks up one decoded value); what is missing
+    /// or unreadable stays unset, and the server checks the rest.
+    pub fn from_query(get: impl Fn(&str) -> Option<String>) -> Self {
+        let text = |key| get(key).filter(|v| !v.trim().is_empty());
+        let flag = |key| get(key).is_some_and(|v| v == "1" || v == "true");
+        Self {
+            query: text("q"),
+            lang: text("lang"),
+            review: text("review"),
+            tree_state: get("state").and_then(|raw| TreeState::parse(&raw).ok()),
+            author: text("author"),
+            from: text("from"),
+            to: text("to"),
+            reported_only: flag("reported"),
+            include_deleted: flag("deleted"),
+            page: get("page").and_then(|raw| raw.parse().ok()).unwrap_or(0),
+        }
+    }
+}
+
 /// One message in the moderation list.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ModeratedMessage {
@@ -448,4 +504,96 @@ pub struct LanguagePause {
     /// The admin's username.
     pub paused_by: String,
     pub paused_at: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    /// Percent-encodes all but letters and digits, as the browser's `encodeURIComponent`
+    /// does for the characters of these tests.
+    fn escape(value: &str) -> String {
+        value
+            .bytes()
+            .map(|b| {
+                if b.is_ascii_alphanumeric() || b"-_.".contains(&b) {
+                    char::from(b).to_string()
+                } else {
+                    format!("%{b:02X}")
+                }
+            })
+            .collect()
+    }
+
+    fn unescape(value: &str) -> String {
+        let bytes = value.as_bytes();
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < bytes.len() {
+            if bytes[i] == b'%' {
+                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).expect("hex");
+                out.push(u8::from_str_radix(hex, 16).expect("hex"));
+                i += 3;
+            } else {
+                out.push(bytes[i]);
+                i += 1;
+            }
+        }
+        String::from_utf8(out).expect("utf-8")
+    }
+
+    fn parse(query: &str) -> MessageFilter {
+        let pairs: HashMap<String, String> = query
+            .trim_start_matches('?')
+            .split('&')
+            .filter(|pair| !pair.is_empty())
+            .map(|pair| {
+                let (k, v) = pair.split_once('=').expect("key=value");
+                (k.to_owned(), unescape(v))
+            })
+            .collect();
+        MessageFilter::from_query(|key| pairs.get(key).cloned())
+    }
+
+    #[test]
+    fn a_search_survives_its_link() {
+        let filter = MessageFilter {
+            query: Some("\"moving average\" -pandas & 100% + вулкан".to_owned()),
+            lang: Some("ru".to_owned()),
+            review: Some("pending".to_owned()),
+            tree_state: Some(TreeState::Ranking),
+            author: Some("ada".to_owned()),
+            from: Some("2026-12-01".to_owned()),
+            to: Some("2026-12-07".to_owned()),
+            reported_only: true,
+            include_deleted: true,
+            page: 3,
+        };
+        let query = filter.to_query(escape);
+        assert!(query.starts_with("?q=%22moving%20average%22"), "{query}");
+        assert_eq!(parse(&query), filter);
+    }
+
+    #[test]
+    fn an_empty_search_has_no_query_and_blanks_are_unset() {
+        assert_eq!(MessageFilter::default().to_query(escape), "");
+        let blank = MessageFilter {
+            query: Some("  ".to_owned()),
+            ..MessageFilter::default()
+        };
+        assert_eq!(blank.to_query(escape), "");
+        assert_eq!(
+            parse("?q=&lang=en"),
+            MessageFilter {
+                lang: Some("en".to_owned()),
+                ..MessageFilter::default()
+            }
+        );
+        // what cannot be read stays unset
+        assert_eq!(
+            parse("?page=x&state=bogus&reported=no"),
+            MessageFilter::default()
+        );
+    }
 }

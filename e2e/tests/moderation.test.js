@@ -34,6 +34,22 @@ test('a moderator searches, edits, deletes, undeletes, halts and restarts', asyn
   }, word);
   assert.equal(await row.count(), 1);
   await screenshot(page, 'moderation-search');
+  // the search is the page's URL: a reload keeps it, and Back returns to it
+  const url = new URL(page.url());
+  assert.equal(url.searchParams.get('q'), word);
+  assert.equal(url.searchParams.get('lang'), lang);
+  await page.reload();
+  await row.first().waitFor();
+  assert.equal(await row.count(), 1);
+  assert.equal(await page.locator('[data-test="search-query"]').inputValue(), word);
+  await row.first().getByRole('link').click();
+  await page.locator('[data-test="mod-message"]').waitFor();
+  await page.goBack();
+  await page.waitForFunction((w) => {
+    const rows = [...document.querySelectorAll('[data-test="message-row"]')];
+    return rows.length === 1 && rows[0].innerText.includes(w);
+  }, word);
+  assert.equal(await page.locator('[data-test="search-query"]').inputValue(), word);
   await row.first().getByRole('link').click();
   await page.locator('[data-test="mod-message"]').waitFor();
 

@@ -495,6 +495,35 @@ pub struct ExportJobView {
     pub error: Option<String>,
     pub created_at: String,
     pub finished_at: Option<String>,
+    /// What the job was asked for.
+    #[serde(default)]
+    pub filters: ExportFilters,
+}
+
+/// The filters an export job was started with, for its line in the list.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ExportFilters {
+    /// Tree states; empty for all.
+    pub states: Vec<TreeState>,
+    /// Languages; empty for all.
+    pub langs: Vec<String>,
+    /// The part of a train/validation split, if one was asked for.
+    pub split: Option<ExportSplitPart>,
+    /// Dates of the prompts, `YYYY-MM-DD`, inclusive.
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub include_deleted: bool,
+    pub include_spam: bool,
+    pub include_synthetic: bool,
+    pub prompts_only: bool,
+}
+
+/// One part of a train/validation split.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExportSplitPart {
+    Train,
+    Validation,
 }
 
 /// A language where an admin paused new conversations.

@@ -36,6 +36,10 @@ test('a moderator exports the dataset and downloads a file that parses', async (
   const link = page.locator('[data-test="export-job"]').first().locator('[data-test="download"]');
   await link.waitFor({ timeout: 20_000 });
   await screenshot(page, 'moderation-export');
+  // the job's line says what it was asked for and how large its file is
+  const job = page.locator('[data-test="export-job"]').first();
+  assert.equal(await job.locator('[data-test="export-job-filters"]').innerText(), `Languages: ${lang}`);
+  assert.match(await job.locator('[data-test="export-job-size"]').innerText(), /^\d+(\.\d)? (B|kB|MB)$/);
 
   const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
   assert.match(download.suggestedFilename(), /\.jsonl\.gz$/);

@@ -379,6 +379,8 @@ pub(crate) struct JobRow {
     pub error: Option<String>,
     pub created_at: OffsetDateTime,
     pub finished_at: Option<OffsetDateTime>,
+    /// The job's `ExportOptions`, as stored.
+    pub options: serde_json::Value,
 }
 
 pub(crate) async fn jobs(
@@ -388,7 +390,7 @@ pub(crate) async fn jobs(
     Ok(sqlx::query_as!(
         JobRow,
         "select export_job_id, format, status, trees_total, trees_done, records, bytes, file_name, error,
-                created_at, finished_at
+                created_at, finished_at, options
          from export_job where $1::uuid is null or export_job_id = $1
          order by created_at desc limit 50",
         id,

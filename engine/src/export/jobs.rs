@@ -5,9 +5,12 @@
 //! the job again from the beginning. Any server can serve any finished file: the default store
 //! keeps files in Postgres (`export_chunk`), the other a folder every server mounts.
 
-use super::{ExportCursor, ExportOptions};
+use super::{ExportCursor, ExportOptions, SplitPart};
 use crate::{db, moderation::require_moderator, tasks::view_time, Engine, Error};
-use domain::{ids::UserId, moderation::ExportJobView};
+use domain::{
+    ids::UserId,
+    moderation::{ExportFilters, ExportJobView, ExportSplitPart},
+};
 use flate2::{write::GzEncoder, Compression};
 use std::{io::Write, path::PathBuf, sync::Arc, time::Duration};
 use tokio::sync::Notify;
@@ -338,5 +341,28 @@ fn view(row: db::export::JobRow) -> ExportJobView {
         error: row.error,
         created_at: view_time(row.created_at),
         finished_at: row.finished_at.map(view_time),
+        // a job's options are written by `start_export` from `ExportOptions`; a row that does
+        // not read back shows no filters rather than failing the list
+        filters: serde_json::from_value::<ExportOptions>(row.options)
+            .map(|options| filters(&options))
+            .unwrap_or_default(),
+    }
+}
+
+/// The filters of a job's options, for its line in the list.
+fn filters(options: &ExportOptions) -> ExportFilters {
+    ExportFilters {
+        states: options.states.clone(),
+        langs: options.langs.clone(),
+        split: options.split.map(|split| match split.part {
+            SplitPart::Train => ExportSplitPart::Train,
+            SplitPart::Validation => ExportSplitPart::Validation,
+        }),
+        from: options.from.map(|date| date.to_string()),
+        to: options.to.map(|date| date.to_string()),
+        include_deleted: options.include_deleted,
+        include_spam: options.include_spam,
+        include_synthetic: options.include_synthetic,
+        prompts_only: options.prompts_only,
     }
 }

@@ -6,11 +6,13 @@ use crate::{
     api::moderation::{
         moderation_export_jobs, moderation_export_left_out, moderation_export_start,
     },
-    components::feedback::ErrorNote,
+    components::{feedback::ErrorNote, state_names::tree_state},
     error::AppError,
 };
 use crate::{i18n::*, tr};
-use domain::moderation::{ExportJobView, ExportLeftOut, ExportQuery};
+use domain::moderation::{
+    ExportFilters, ExportJobView, ExportLeftOut, ExportQuery, ExportSplitPart,
+};
 use leptos::{prelude::*, task::spawn_local};
 use std::time::Duration;
 
@@ -186,7 +188,8 @@ fn JobList(
                                 view! {
                                     <tr data-test="export-job" data-status=job.status.clone()>
                                         <td>{job.created_at.chars().take(19).collect::<String>().replace('T', " ")}</td>
-                                        <td>{job.format.clone()}</td>
+                                        <td>{job.format.clone()}
+                                            <div class="job-filters" data-test="export-job-filters">{filters_line(i18n, &job.filters)}</div></td>
                                         <td>
                                             <div class="progress"><span style:width=format!("{}%", percent.clamp(0, 100))></span></div>
                                             <span class="muted">{t!(i18n, mod_export.job_progress, status = job.status.clone(), done = job.trees_done, total = job.trees_total)}</span>
@@ -195,6 +198,7 @@ fn JobList(
                                         <td>{match (job.status.as_str(), job.file_name.clone()) {
                                             ("done", Some(name)) => view! {
                                                 <a href=format!("/moderation/exports/{}/download", job.id) download=name data-test="download">{tr(i18n, |i| t_string!(i, mod_export.download))}</a>
+                                                " " <span class="muted" data-test="export-job-size">{file_size(job.bytes)}</span>
                                             }.into_any(),
                                             ("failed", _) => view! { <span class="error-note">{job.error.clone().unwrap_or_default()}</span> }.into_any(),
                                             _ => view! { <span class="muted">"…"</span> }.into_any(),
@@ -208,5 +212,92 @@ fn JobList(
                 Err(error) => view! { <ErrorNote error /> }.into_any(),
             })}
         </Transition>
+    }
+}
+
+/// A job's filters in one line: the states and languages it was limited to (none named: all),
+/// its split part, its dates, and what it let in beyond the defaults.
+fn filters_line(i18n: crate::I18n, filters: &ExportFilters) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    if !filters.states.is_empty() {
+        let states: Vec<&str> = filters
+            .states
+            .iter()
+            .map(|s| tree_state(i18n, *s))
+            .collect();
+        parts.push(format!(
+            "{}: {}",
+            t_string!(i18n, mod_export.states),
+            states.join(", ")
+        ));
+    }
+    if !filters.langs.is_empty() {
+        parts.push(format!(
+            "{}: {}",
+            t_string!(i18n, mod_export.languages),
+            filters.langs.join(", ")
+        ));
+    }
+    if let Some(part) = filters.split {
+        let part = match part {
+            ExportSplitPart::Train => t_string!(i18n, mod_export.train),
+            ExportSplitPart::Validation => t_string!(i18n, mod_export.validation),
+        };
+        parts.push(format!("{}: {part}", t_string!(i18n, mod_export.split)));
+    }
+    match (&filters.from, &filters.to) {
+        (None, None) => {}
+        (from, to) => parts.push(format!(
+            "{} – {}",
+            from.as_deref().unwrap_or("…"),
+            to.as_deref().unwrap_or("…")
+        )),
+    }
+    for (on, name) in [
+        (filters.include_deleted, t_string!(i18n, mod_export.deleted)),
+        (filters.include_spam, t_string!(i18n, mod_export.spam)),
+        (
+            filters.include_synthetic,
+            t_string!(i18n, mod_export.synthetic),
+        ),
+    ] {
+        if on {
+            parts.push(format!("+ {name}"));
+        }
+    }
+    if filters.prompts_only {
+        parts.push(t_string!(i18n, mod_export.prompts_only).to_owned());
+    }
+    parts.join(" · ")
+}
+
+/// A file's size for people: bytes, kB, MB or GB (powers of 1000), one decimal past bytes.
+fn file_size(bytes: i64) -> String {
+    if bytes < 1000 {
+        return format!("{} B", bytes.max(0));
+    }
+    let mut value = bytes as f64 / 1000.0;
+    for unit in ["kB", "MB"] {
+        if value < 1000.0 {
+            return format!("{value:.1} {unit}");
+        }
+        value /= 1000.0;
+    }
+    format!("{value:.1} GB")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::file_size;
+
+    #[test]
+    fn file_sizes_read_as_people_write_them() {
+        assert_eq!(file_size(0), "0 B");
+        assert_eq!(file_size(999), "999 B");
+        assert_eq!(file_size(1_000), "1.0 kB");
+        assert_eq!(file_size(12_345), "12.3 kB");
+        assert_eq!(file_size(4_200_000), "4.2 MB");
+        assert_eq!(file_size(7_300_000_000), "7.3 GB");
+        assert_eq!(file_size(7_300_000_000_000), "7300.0 GB");
     }
 }

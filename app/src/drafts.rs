@@ -77,6 +77,35 @@ fn typed_input(test_id: &str) -> Option<String> {
     }
 }
 
+/// The values of the server-rendered checkboxes `<input data-test="{test_id}">` the visitor had
+/// ticked when the app took the page over (hydration sets each box back to its signal), so a
+/// form starts from them instead. `None` on the server, and where the page has no such boxes.
+pub fn ticked_before_hydration(test_id: &str) -> Option<Vec<String>> {
+    #[cfg(feature = "hydrate")]
+    {
+        use leptos::wasm_bindgen::JsCast;
+        let boxes = leptos::prelude::document()
+            .query_selector_all(&format!("input[data-test=\"{test_id}\"]"))
+            .ok()?;
+        if boxes.length() == 0 {
+            return None;
+        }
+        Some(
+            (0..boxes.length())
+                .filter_map(|i| boxes.item(i))
+                .filter_map(|node| node.dyn_into::<web_sys::HtmlInputElement>().ok())
+                .filter(web_sys::HtmlInputElement::checked)
+                .map(|input| input.value())
+                .collect(),
+        )
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = test_id;
+        None
+    }
+}
+
 /// Keeps what the visitor typed into the server-rendered `<input data-test="{test_id}">` before
 /// the app took the page over (a newcomer on a slow link starts typing long before it arrives):
 /// read now, in the component's body, before hydration sets the input back to `signal`, and

@@ -29,8 +29,16 @@ test('a moderator exports the dataset and downloads a file that parses', async (
   await page.locator('[data-test="export-langs"]').fill(lang);
   const leftOut = page.locator('[data-test="export-left-out"]');
   await leftOut.filter({ hasText: 'Trees in other states' }).waitFor();
-  assert.match(await leftOut.innerText(), /write all/);
-  await page.locator('[data-test="export-states"]').fill('all');
+  assert.match(await leftOut.innerText(), /growing \d+/i);
+  assert.match(await leftOut.innerText(), /tick them under “Tree states”/);
+  // states are boxes to tick; with none ticked nothing can start
+  const ready = page.locator('[data-test="export-state"][value="ready_for_export"]');
+  assert.ok(await ready.isChecked());
+  await ready.uncheck();
+  await page.locator('[data-test="export-no-state"]').waitFor();
+  assert.ok(await page.locator('[data-test="start-export"]').isDisabled());
+  await page.locator('[data-test="export-all-states"]').click();
+  assert.equal(await page.locator('[data-test="export-state"]:checked').count(), 10);
   await leftOut.filter({ hasText: 'Trees in other states' }).waitFor({ state: 'detached' });
   await page.locator('[data-test="start-export"]').click();
   const link = page.locator('[data-test="export-job"]').first().locator('[data-test="download"]');

@@ -13,6 +13,7 @@ use crate::{i18n::*, tr};
 use domain::moderation::{
     ExportFilters, ExportJobView, ExportLeftOut, ExportQuery, ExportSplitPart,
 };
+use domain::tree::TreeState;
 use leptos::{prelude::*, task::spawn_local};
 use std::time::Duration;
 
@@ -33,12 +34,38 @@ pub fn ExportPage() -> impl IntoView {
 fn ExportForm(version: RwSignal<u32>) -> impl IntoView {
     let i18n = use_i18n();
     let format = RwSignal::new("trees".to_owned());
-    let states = RwSignal::new("ready_for_export".to_owned());
+    let chosen = RwSignal::new(vec![TreeState::ReadyForExport]);
     let langs = RwSignal::new(String::new());
-    // what was typed while the page was still the server's is kept, and applied once the app
-    // runs (a change, so the left-out count is asked again)
-    crate::drafts::keep_typed("export-states", states);
+    // what was typed or ticked while the page was still the server's is kept, and applied once
+    // the app runs (a change, so the left-out count is asked again)
     crate::drafts::keep_typed("export-langs", langs);
+    let ticked = crate::drafts::ticked_before_hydration("export-state");
+    Effect::new(move |_| {
+        if let Some(ticked) = &ticked {
+            let states: Vec<TreeState> = TreeState::ALL
+                .into_iter()
+                .filter(|state| ticked.iter().any(|value| value == state.as_str()))
+                .collect();
+            if states != chosen.get_untracked() {
+                chosen.set(states);
+            }
+        }
+    });
+    // the states as the export's query takes them: a list, or all
+    let states = move || {
+        let chosen = chosen.get();
+        if chosen.len() == TreeState::ALL.len() {
+            "all".to_owned()
+        } else {
+            TreeState::ALL
+                .into_iter()
+                .filter(|state| chosen.contains(state))
+                .map(TreeState::as_str)
+                .collect::<Vec<_>>()
+                .join(",")
+        }
+    };
+    let none_chosen = move || chosen.with(Vec::is_empty);
     let include_deleted = RwSignal::new(false);
     let include_spam = RwSignal::new(false);
     let include_synthetic = RwSignal::new(false);
@@ -51,7 +78,7 @@ fn ExportForm(version: RwSignal<u32>) -> impl IntoView {
     let left_out = Resource::new(
         move || {
             (
-                states.get(),
+                states(),
                 langs.get(),
                 include_deleted.get(),
                 include_spam.get(),
@@ -72,9 +99,12 @@ fn ExportForm(version: RwSignal<u32>) -> impl IntoView {
     );
     let start = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
+        if none_chosen() {
+            return;
+        }
         let query = ExportQuery {
             format: format.get_untracked(),
-            states: Some(states.get_untracked()),
+            states: Some(untrack(states)),
             langs: Some(langs.get_untracked()),
             include_deleted: include_deleted.get_untracked(),
             include_spam: include_spam.get_untracked(),
@@ -107,7 +137,26 @@ fn ExportForm(version: RwSignal<u32>) -> impl IntoView {
                     <option value="annotator_reliability">{tr(i18n, |i| t_string!(i, mod_export.reliability))}</option>
                 </select>
             </label>
-            <label>{tr(i18n, |i| t_string!(i, mod_export.states))} <input data-test="export-states" value=states.get_untracked() bind:value=states placeholder=tr(i18n, |i| t_string!(i, mod_export.states_placeholder)) /></label>
+            <fieldset class="state-choice" data-test="export-states">
+                <legend>{tr(i18n, |i| t_string!(i, mod_export.states))}</legend>
+                {TreeState::ALL.into_iter().map(|state| {
+                    let ticked = move || chosen.with(|chosen| chosen.contains(&state));
+                    view! {
+                        <label class="choice"><input type="checkbox" data-test="export-state" value=state.as_str()
+                            checked=ticked prop:checked=ticked
+                            on:change=move |ev| {
+                                let on = event_target_checked(&ev);
+                                chosen.update(|chosen| {
+                                    chosen.retain(|s| *s != state);
+                                    if on { chosen.push(state); }
+                                });
+                            } />{tree_state(i18n, state)}</label>
+                    }
+                }).collect_view()}
+                <button type="button" class="link-button" data-test="export-all-states"
+                    on:click=move |_| chosen.set(TreeState::ALL.to_vec())>{tr(i18n, |i| t_string!(i, mod_export.all_states))}</button>
+                {move || none_chosen().then(|| view! { <p class="error-note" role="alert" data-test="export-no-state">{tr(i18n, |i| t_string!(i, mod_export.no_state))}</p> })}
+            </fieldset>
             <label>{tr(i18n, |i| t_string!(i, mod_export.languages))} <input data-test="export-langs" bind:value=langs placeholder=tr(i18n, |i| t_string!(i, mod_export.languages_placeholder)) size="10" /></label>
             <label>{tr(i18n, |i| t_string!(i, mod_export.split))}
                 <select on:change=move |ev| split.set(event_target_value(&ev))>
@@ -122,10 +171,10 @@ fn ExportForm(version: RwSignal<u32>) -> impl IntoView {
             <label class="choice"><input type="checkbox" bind:checked=prompts_only />{tr(i18n, |i| t_string!(i, mod_export.prompts_only))}</label>
             <label class="choice"><input type="checkbox" data-test="export-reward-scores" bind:checked=reward_scores />{tr(i18n, |i| t_string!(i, mod_models.reward))}</label>
             <label class="choice"><input type="checkbox" data-test="export-agreement" bind:checked=agreement />{tr(i18n, |i| t_string!(i, mod_export.agreement))}</label>
-            <button type="submit" class="button" data-test="start-export">{tr(i18n, |i| t_string!(i, mod_export.start))}</button>
+            <button type="submit" class="button" data-test="start-export" disabled=none_chosen>{tr(i18n, |i| t_string!(i, mod_export.start))}</button>
         </form>
         <Transition fallback=|| ()>
-            {move || left_out.get().and_then(Result::ok).filter(|l| !l.is_empty()).map(|left| view! { <LeftOut left /> })}
+            {move || left_out.get().and_then(Result::ok).filter(|l| !l.is_empty() && !none_chosen()).map(|left| view! { <LeftOut left /> })}
         </Transition>
         {move || error.get().map(|error| view! { <ErrorNote error /> })}
         <p class="hint">{tr(i18n, |i| t_string!(i, mod_export.hint_start))}<code>"GET /api/v1/export"</code>{tr(i18n, |i| t_string!(i, mod_export.hint_middle))}<code>"grove export"</code>"."</p>
@@ -140,7 +189,10 @@ fn LeftOut(left: ExportLeftOut) -> impl IntoView {
     let states = left
         .other_states
         .iter()
-        .map(|(state, n)| format!("{state} {n}"))
+        .map(|(state, n)| match TreeState::parse(state) {
+            Ok(state) => format!("{} {n}", tree_state(i18n, state)),
+            Err(_) => format!("{state} {n}"),
+        })
         .collect::<Vec<_>>()
         .join(", ");
     let line = |count: i64, text: Box<dyn Fn() -> String + Send + Sync>| {

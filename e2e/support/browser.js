@@ -16,10 +16,10 @@ const FLAGS = [
 ];
 
 /** A fresh browser profile with one page; call `close()` when done. */
-export async function openBrowser({ viewport = { width: 1280, height: 800 }, locale = 'en-US' } = {}) {
+export async function openBrowser({ viewport = { width: 1280, height: 800 }, locale = 'en-US', colorScheme = 'light' } = {}) {
   const profile = mkdtempSync(join(tmpdir(), 'grove-e2e-'));
   const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM, headless: true, args: FLAGS, viewport, baseURL: BASE_URL, locale,
+    executablePath: CHROMIUM, headless: true, args: FLAGS, viewport, baseURL: BASE_URL, locale, colorScheme,
   });
   const page = context.pages()[0] ?? await context.newPage();
   page.setDefaultTimeout(10_000);

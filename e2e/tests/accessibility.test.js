@@ -1,6 +1,7 @@
 // Accessibility of every page: axe-core finds no serious or critical violation (visit() runs
 // it), for a visitor, a volunteer and a moderator, on a desktop and on a phone of 390 px where
-// no page scrolls sideways; the Arabic interface keeps English user text left to right.
+// no page scrolls sideways, and in the dark colour scheme; the Arabic interface keeps English
+// user text left to right.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { openBrowser, screenshot } from '../support/browser.js';
@@ -35,6 +36,20 @@ test('every page passes axe-core, on a desktop and on a phone', async () => {
       }
       if (phone && who === volunteer) await screenshot(b.page, 'phone-task');
     }
+  }
+});
+
+test('in the dark colour scheme every page passes axe-core (contrast included)', async () => {
+  const volunteer = await ApiUser.create('dark', { languages: ['en'] });
+  const mod = await moderator('darkmod');
+  for (const [who, pages] of [[null, PUBLIC], [volunteer, VOLUNTEER], [mod, MODERATOR]]) {
+    const b = await openBrowser({ colorScheme: 'dark' });
+    browsers.push(b);
+    if (who) await signInBrowser(b.context, who);
+    for (const path of pages) await visit(b.page, path);
+    const background = await b.page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    assert.equal(background, 'rgb(17, 22, 29)', 'the page follows the dark scheme');
+    if (who === volunteer) await screenshot(b.page, 'dark-task');
   }
 });
 

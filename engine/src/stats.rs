@@ -8,7 +8,8 @@ use domain::{
     scoring,
     tree::TreeState,
 };
-use time::{Duration, OffsetDateTime};
+use std::collections::BTreeMap;
+use time::{Date, Duration, OffsetDateTime};
 
 /// Rows at the top of a leaderboard.
 const TOP: usize = 100;
@@ -21,17 +22,36 @@ fn since(window: Window) -> Option<OffsetDateTime> {
         .map(|hours| OffsetDateTime::now_utc() - Duration::hours(hours))
 }
 
+/// How many days the per-day figures cover, today included.
+const DAYS: i64 = 30;
+
+/// Per-day figures over every one of the last [`DAYS`] days up to `today`, oldest first: a day
+/// without activity counts zero (so a chart's columns are days, evenly), and rows outside the
+/// window are left out.
+fn every_day<T: Default>(rows: impl IntoIterator<Item = (Date, T)>, today: Date) -> Vec<(Date, T)> {
+    let mut by_day: BTreeMap<Date, T> = rows.into_iter().collect();
+    (0..DAYS)
+        .rev()
+        .filter_map(|back| today.checked_sub(Duration::days(back)))
+        .map(|day| (day, by_day.remove(&day).unwrap_or_default()))
+        .collect()
+}
+
 impl Engine {
     /// Messages and contributors per day, trees by state and language, and what each language
     /// still needs.
     pub async fn statistics(&self) -> Result<Statistics, Error> {
-        let messages_per_day = db::stats::messages_per_day(&self.pool)
+        let today = db::stats::today(&self.pool).await?;
+        let messages = db::stats::messages_per_day(&self.pool)
             .await?
             .into_iter()
-            .map(|(day, prompter, assistant)| (day.to_string(), prompter, assistant))
+            .map(|(day, prompter, assistant)| (day, (prompter, assistant)));
+        let messages_per_day = every_day(messages, today)
+            .into_iter()
+            .map(|(day, (prompter, assistant))| (day.to_string(), prompter, assistant))
             .collect();
-        let contributors_per_day = db::stats::contributors_per_day(&self.pool)
-            .await?
+        let contributors = db::stats::contributors_per_day(&self.pool).await?;
+        let contributors_per_day = every_day(contributors, today)
             .into_iter()
             .map(|(day, count)| (day.to_string(), count))
             .collect();
@@ -149,5 +169,32 @@ impl Engine {
         rows.sort_by(|a, b| b.score.cmp(&a.score).then(a.user.id.cmp(&b.user.id)));
         rows.truncate(TOP);
         Ok(rows)
+    }
+}
+
+#[cfg(test)]
+mod every_day_tests {
+    use super::*;
+    use time::macros::date;
+
+    #[test]
+    fn every_day_of_the_window_is_a_column_and_quiet_days_count_zero() {
+        let today = date!(2026 - 03 - 02);
+        let rows = vec![
+            (date!(2026 - 01 - 01), 9), // before the window
+            (date!(2026 - 02 - 01), 4), // its first day
+            (date!(2026 - 02 - 28), 2),
+            (date!(2026 - 03 - 02), 5),
+        ];
+        let days = every_day(rows, today);
+        assert_eq!(days.len(), 30);
+        assert_eq!(days.first(), Some(&(date!(2026 - 02 - 01), 4)));
+        assert_eq!(days.last(), Some(&(today, 5)));
+        assert!(days.contains(&(date!(2026 - 03 - 01), 0)));
+        assert_eq!(days.iter().map(|(_, n)| n).sum::<i32>(), 11);
+        assert!(days.windows(2).all(|pair| match pair {
+            [a, b] => b.0 == a.0.next_day().expect("a day"),
+            _ => false,
+        }));
     }
 }

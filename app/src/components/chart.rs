@@ -5,6 +5,8 @@ use leptos::prelude::*;
 const WIDTH: f64 = 640.0;
 const HEIGHT: f64 = 200.0;
 const PAD: f64 = 28.0;
+/// The widest bar, in the chart's units.
+const MAX_BAR: f64 = 48.0;
 
 /// A bar chart of stacked series over labelled columns (days, languages...).
 #[component]
@@ -26,7 +28,8 @@ pub fn StackedBars(
         .collect();
     let max = totals.iter().copied().max().unwrap_or(0).max(1) as f64;
     let slot = (WIDTH - PAD) / columns as f64;
-    let bar = (slot * 0.75).max(1.0);
+    // a few columns stay bars, not slabs
+    let bar = (slot * 0.75).clamp(1.0, MAX_BAR);
     let scale = (HEIGHT - 2.0 * PAD) / max;
     let mut rects = Vec::new();
     for column in 0..columns {

@@ -5,6 +5,13 @@ use sqlx::PgExecutor;
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
+/// The days the per-day figures cover: today and the 29 before it (the database's dates).
+pub(crate) async fn today(executor: impl PgExecutor<'_>) -> Result<Date, Error> {
+    Ok(sqlx::query_scalar!("select current_date as \"today!\"")
+        .fetch_one(executor)
+        .await?)
+}
+
 pub(crate) async fn messages_per_day(
     executor: impl PgExecutor<'_>,
 ) -> Result<Vec<(Date, i64, i64)>, Error> {
@@ -12,7 +19,7 @@ pub(crate) async fn messages_per_day(
         "select created_at::date as \"day!\",
                 count(*) filter (where role = 'prompter') as \"prompter!\",
                 count(*) filter (where role = 'assistant') as \"assistant!\"
-         from message where not deleted and created_at > now() - interval '30 days'
+         from message where not deleted and created_at >= current_date - 29
          group by 1 order by 1"
     )
     .fetch_all(executor)
@@ -27,11 +34,11 @@ pub(crate) async fn contributors_per_day(
 ) -> Result<Vec<(Date, i64)>, Error> {
     Ok(sqlx::query!(
         "select day as \"day!\", count(distinct user_id) as \"contributors!\" from (
-             select created_at::date as day, user_id from message where created_at > now() - interval '30 days'
+             select created_at::date as day, user_id from message where created_at >= current_date - 29
              union all
-             select created_at::date, user_id from label where created_at > now() - interval '30 days'
+             select created_at::date, user_id from label where created_at >= current_date - 29
              union all
-             select created_at::date, user_id from ranking where created_at > now() - interval '30 days'
+             select created_at::date, user_id from ranking where created_at >= current_date - 29
          ) activity group by day order by day"
     )
     .fetch_all(executor)

@@ -453,6 +453,11 @@ async fn leaderboards_rank_points_live_and_show_the_ranks_around_me(
             .sum::<i64>(),
         2
     );
+    // every day of the window is a column, today the last
+    assert_eq!(stats.messages_per_day.len(), 30);
+    assert_eq!(stats.contributors_per_day.len(), 30);
+    assert_eq!(stats.messages_per_day.last().map(|(_, p, _)| *p), Some(2));
+    assert_eq!(stats.contributors_per_day.last().map(|(_, n)| *n), Some(2));
     Ok(())
 }
 

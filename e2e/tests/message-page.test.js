@@ -24,6 +24,10 @@ test('thumbs, report and labels on a message; contributions list it', async () =
   await card.locator('[data-test="thumb-up"]').click();
   await page.waitForFunction(() => document.querySelector('.thread [data-test="focused-message"] [data-test="thumb-up"]').innerText.includes('1'));
   assert.equal(await card.locator('[data-test="thumb-up"]').getAttribute('aria-pressed'), 'true');
+  // the same message in the whole tree below shows the same thumbs
+  const inTree = page.locator('.tree [data-test="focused-message"] [data-test="thumb-up"]');
+  assert.match(await inTree.innerText(), /1/);
+  assert.equal(await inTree.getAttribute('aria-pressed'), 'true');
 
   await card.locator('[data-test="report"]').click();
   await card.locator('[data-test="report-reason"]').fill('Sembla publicitat.');

@@ -72,9 +72,25 @@ fn Gone() -> impl IntoView {
     }
 }
 
+/// Thumbs up, down and the reader's own of every message on the page, one signal a message, so
+/// the two cards of a message (in the conversation and in the whole tree) show the same counts.
+#[derive(Clone)]
+struct PageThumbs(Arc<Vec<(MessageId, RwSignal<ThumbState>)>>);
+
+type ThumbState = (i32, i32, Option<Thumb>);
+
 #[component]
 fn TreePage(focus: MessageId, tree: TreeView) -> impl IntoView {
     let i18n = use_i18n();
+    provide_context(PageThumbs(Arc::new(
+        tree.messages
+            .iter()
+            .map(|m| {
+                let state = (m.thumbs_up, m.thumbs_down, m.my_thumb);
+                (m.message_id, RwSignal::new(state))
+            })
+            .collect(),
+    )));
     let all = Arc::new(tree.messages.clone());
     let mut thread = Vec::new();
     let mut cursor = all.iter().find(|m| m.message_id == focus).cloned();
@@ -154,7 +170,16 @@ fn MessageCard(message: MessageView, focused: bool) -> impl IntoView {
     let auth = use_auth();
     let logged_in = move || auth.me.get().and_then(|me| me.ok().flatten()).is_some();
     let id = message.message_id;
-    let thumbs = RwSignal::new((message.thumbs_up, message.thumbs_down, message.my_thumb));
+    let thumbs = use_context::<PageThumbs>()
+        .and_then(|page| {
+            page.0
+                .iter()
+                .find(|(m, _)| *m == id)
+                .map(|(_, thumbs)| *thumbs)
+        })
+        .unwrap_or_else(|| {
+            RwSignal::new((message.thumbs_up, message.thumbs_down, message.my_thumb))
+        });
     let error = RwSignal::new(None::<AppError>);
     let reporting = RwSignal::new(false);
     let labelling = RwSignal::new(false);

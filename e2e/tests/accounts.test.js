@@ -21,6 +21,9 @@ test('a newcomer registers, accepts the terms, reaches the dashboard, logs out a
   await showsText(byTest(page, 'dashboard'), `Welcome, ${name}`);
   await showsText(byTest(page, 'nav-username'), name);
   await screenshot(page, 'dashboard');
+  // "Log out" (a button in a form) sits on the line of the navigation's links
+  const [out, user] = await Promise.all([byTest(page, 'logout').boundingBox(), byTest(page, 'nav-username').boundingBox()]);
+  assert.ok(Math.abs(out.y + out.height / 2 - (user.y + user.height / 2)) <= 1, `Log out is off the line: ${JSON.stringify([out, user])}`);
 
   await logOut(page);
   await atPath(page, '/');

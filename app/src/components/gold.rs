@@ -162,7 +162,7 @@ pub fn GoldPanel(message: MessageView, children: Vec<MessageView>) -> impl IntoV
                     }
                 }>{tr(i18n, |i| t_string!(i, quality.gold_toggle))}</button>
             <Show when=move || open.get()>
-                <div class="inline-form form">
+                <div class="card-form form">
                     {move || {
                         let items = existing.get();
                         (!items.is_empty()).then(|| view! {

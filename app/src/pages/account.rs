@@ -267,7 +267,7 @@ fn LanguagePicker(chosen: Vec<String>) -> impl IntoView {
             <Show when=move || saved.get()>
                 <p class="notice success" data-test="languages-saved">{tr(i18n, |i| t_string!(i, account.saved))}</p>
             </Show>
-            <button type="button" class="button" data-test="save-languages" on:click=save>{tr(i18n, |i| t_string!(i, account.save_languages))}</button>
+            <button type="button" class="button wide" data-test="save-languages" on:click=save>{tr(i18n, |i| t_string!(i, account.save_languages))}</button>
         </section>
     }
 }

@@ -262,7 +262,7 @@ fn MessageCard(message: MessageView, focused: bool) -> impl IntoView {
                 </Show>
             </footer>
             <Show when=move || reporting.get()>
-                <div class="inline-form form">
+                <div class="card-form form">
                     <label>{tr(i18n, |i| t_string!(i, message.what_wrong))}
                         <textarea rows="3" bind:value=report_text data-test="report-reason"></textarea>
                     </label>
@@ -270,7 +270,7 @@ fn MessageCard(message: MessageView, focused: bool) -> impl IntoView {
                 </div>
             </Show>
             <Show when=move || labelling.get()>
-                <div class="inline-form">
+                <div class="card-form">
                     <LabelForm fields=fields.clone() values=labels locked=Signal::derive(|| false) />
                     <button type="button" class="button small" data-test="save-labels" on:click=send_labels>{tr(i18n, |i| t_string!(i, message.save_labels))}</button>
                 </div>

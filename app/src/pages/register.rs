@@ -38,11 +38,14 @@ pub fn RegisterPage() -> impl IntoView {
                         minlength="3"
                         maxlength="32"
                         data-test="register-username"
+                        aria-describedby="username-hint"
                         bind:value=username
                     />
                 </label>
+                <span class="hint under" id="username-hint">{tr(i18n, |i| t_string!(i, register.username_hint))}</span>
                 <label>
-                    {tr(i18n, |i| t_string!(i, register.email))} <span class="muted">{tr(i18n, |i| t_string!(i, register.optional))}</span>
+                    // one line: the label's parts are flex items of a column otherwise
+                    <span>{tr(i18n, |i| t_string!(i, register.email))} <span class="muted">{tr(i18n, |i| t_string!(i, register.optional))}</span></span>
                     <input name="email" type="email" autocomplete="email" />
                 </label>
                 <label>

@@ -58,4 +58,23 @@ test('registering and logging in with what was typed before the page was ready',
   await button(page, 'Log in').click();
   await atPath(page, '/terms');
   await byTest(page, 'nav-username').waitFor();
+
+  // the account's languages: the server's page shows the boxes ticked as they are, and one
+  // ticked before the app arrives stays ticked and is saved
+  await button(page, 'I accept').click();
+  await atPath(page, '/dashboard');
+  const fastAgain = await slowLink(page, context);
+  await page.goto('/account', { waitUntil: 'domcontentloaded' });
+  const box = (tag) => page.locator(`[data-test="account-language"][value="${tag}"]`);
+  assert.ok(await box('en').isChecked(), 'the server renders the account\'s language ticked');
+  await box('ca').check();
+  assert.equal(await page.getAttribute('body', 'data-hydrated'), null, 'ticked before hydration');
+  await page.waitForSelector('body[data-hydrated="true"]', { timeout: 60_000 });
+  await fastAgain();
+  assert.ok(await box('ca').isChecked(), 'the box ticked early survived hydration');
+  await byTest(page, 'save-languages').click();
+  await byTest(page, 'languages-saved').waitFor();
+  await page.reload();
+  await page.waitForSelector('body[data-hydrated="true"]');
+  assert.ok(await box('ca').isChecked() && await box('en').isChecked(), 'both languages saved');
 });

@@ -216,6 +216,18 @@ fn EmailSection(email: Option<String>, verified: bool) -> impl IntoView {
 fn LanguagePicker(chosen: Vec<String>) -> impl IntoView {
     let i18n = use_i18n();
     let chosen = RwSignal::new(chosen);
+    // boxes ticked or unticked while the page was still the server's are kept once the app runs
+    let ticked = crate::drafts::ticked_before_hydration("account-language");
+    Effect::new(move |_| {
+        if let Some(ticked) = &ticked {
+            let same = chosen.with_untracked(|chosen| {
+                chosen.len() == ticked.len() && ticked.iter().all(|tag| chosen.contains(tag))
+            });
+            if !same {
+                chosen.set(ticked.clone());
+            }
+        }
+    });
     let saved = RwSignal::new(false);
     let error = RwSignal::new(None::<crate::error::AppError>);
     let save = move |_| {
@@ -243,7 +255,7 @@ fn LanguagePicker(chosen: Vec<String>) -> impl IntoView {
                         let checked = { let tag = tag.clone(); move || chosen.with(|c| c.contains(&tag)) };
                         view! {
                             <label class="choice">
-                                <input type="checkbox" value=tag.clone() prop:checked=checked
+                                <input type="checkbox" data-test="account-language" value=tag.clone() checked=checked.clone() prop:checked=checked
                                     on:change={
                                         let tag = tag.clone();
                                         move |ev| {

@@ -518,7 +518,7 @@ pub struct ExportFilters {
     pub prompts_only: bool,
 }
 
-/// One part of a train/validation split.
+/// One part of a train/validation split, made by tree so no tree is in both.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ExportSplitPart {

@@ -37,12 +37,20 @@ fn every_day<T: Default>(rows: impl IntoIterator<Item = (Date, T)>, today: Date)
         .collect()
 }
 
+/// The first day of the [`DAYS`] up to `today`.
+fn first_day(today: Date) -> Date {
+    today
+        .checked_sub(Duration::days(DAYS - 1))
+        .unwrap_or(Date::MIN)
+}
+
 impl Engine {
     /// Messages and contributors per day, trees by state and language, and what each language
     /// still needs.
     pub async fn statistics(&self) -> Result<Statistics, Error> {
         let today = db::stats::today(&self.pool).await?;
-        let messages = db::stats::messages_per_day(&self.pool)
+        let since = first_day(today);
+        let messages = db::stats::messages_per_day(&self.pool, since)
             .await?
             .into_iter()
             .map(|(day, prompter, assistant)| (day, (prompter, assistant)));
@@ -50,7 +58,7 @@ impl Engine {
             .into_iter()
             .map(|(day, (prompter, assistant))| (day.to_string(), prompter, assistant))
             .collect();
-        let contributors = db::stats::contributors_per_day(&self.pool).await?;
+        let contributors = db::stats::contributors_per_day(&self.pool, since).await?;
         let contributors_per_day = every_day(contributors, today)
             .into_iter()
             .map(|(day, count)| (day.to_string(), count))
@@ -189,6 +197,7 @@ mod every_day_tests {
         let days = every_day(rows, today);
         assert_eq!(days.len(), 30);
         assert_eq!(days.first(), Some(&(date!(2026 - 02 - 01), 4)));
+        assert_eq!(first_day(today), date!(2026 - 02 - 01));
         assert_eq!(days.last(), Some(&(today, 5)));
         assert!(days.contains(&(date!(2026 - 03 - 01), 0)));
         assert_eq!(days.iter().map(|(_, n)| n).sum::<i32>(), 11);

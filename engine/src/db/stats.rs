@@ -5,22 +5,25 @@ use sqlx::PgExecutor;
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
-/// The days the per-day figures cover: today and the 29 before it (the database's dates).
+/// The database's date today (the per-day figures count days by it).
 pub(crate) async fn today(executor: impl PgExecutor<'_>) -> Result<Date, Error> {
     Ok(sqlx::query_scalar!("select current_date as \"today!\"")
         .fetch_one(executor)
         .await?)
 }
 
+/// Messages per day and role from the day `since` on.
 pub(crate) async fn messages_per_day(
     executor: impl PgExecutor<'_>,
+    since: Date,
 ) -> Result<Vec<(Date, i64, i64)>, Error> {
     Ok(sqlx::query!(
         "select created_at::date as \"day!\",
                 count(*) filter (where role = 'prompter') as \"prompter!\",
                 count(*) filter (where role = 'assistant') as \"assistant!\"
-         from message where not deleted and created_at >= current_date - 29
-         group by 1 order by 1"
+         from message where not deleted and created_at >= $1::date
+         group by 1 order by 1",
+        since,
     )
     .fetch_all(executor)
     .await?
@@ -29,17 +32,20 @@ pub(crate) async fn messages_per_day(
     .collect())
 }
 
+/// People who wrote, reviewed or ranked, per day from the day `since` on.
 pub(crate) async fn contributors_per_day(
     executor: impl PgExecutor<'_>,
+    since: Date,
 ) -> Result<Vec<(Date, i64)>, Error> {
     Ok(sqlx::query!(
         "select day as \"day!\", count(distinct user_id) as \"contributors!\" from (
-             select created_at::date as day, user_id from message where created_at >= current_date - 29
+             select created_at::date as day, user_id from message where created_at >= $1::date
              union all
-             select created_at::date, user_id from label where created_at >= current_date - 29
+             select created_at::date, user_id from label where created_at >= $1::date
              union all
-             select created_at::date, user_id from ranking where created_at >= current_date - 29
-         ) activity group by day order by day"
+             select created_at::date, user_id from ranking where created_at >= $1::date
+         ) activity group by day order by day",
+        since,
     )
     .fetch_all(executor)
     .await?

@@ -5,11 +5,11 @@
 //! the job again from the beginning. Any server can serve any finished file: the default store
 //! keeps files in Postgres (`export_chunk`), the other a folder every server mounts.
 
-use super::{ExportCursor, ExportOptions, SplitPart};
+use super::{ExportCursor, ExportOptions};
 use crate::{db, moderation::require_moderator, tasks::view_time, Engine, Error};
 use domain::{
     ids::UserId,
-    moderation::{ExportFilters, ExportJobView, ExportSplitPart},
+    moderation::{ExportFilters, ExportJobView},
 };
 use flate2::{write::GzEncoder, Compression};
 use std::{io::Write, path::PathBuf, sync::Arc, time::Duration};
@@ -354,10 +354,7 @@ fn filters(options: &ExportOptions) -> ExportFilters {
     ExportFilters {
         states: options.states.clone(),
         langs: options.langs.clone(),
-        split: options.split.map(|split| match split.part {
-            SplitPart::Train => ExportSplitPart::Train,
-            SplitPart::Validation => ExportSplitPart::Validation,
-        }),
+        split: options.split.map(|split| split.part),
         from: options.from.map(|date| date.to_string()),
         to: options.to.map(|date| date.to_string()),
         include_deleted: options.include_deleted,

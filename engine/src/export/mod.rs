@@ -77,13 +77,9 @@ impl ExportFormat {
     }
 }
 
-/// One part of a train/validation split, made by tree so no tree is in both.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SplitPart {
-    Train,
-    Validation,
-}
+/// One part of a train/validation split, made by tree so no tree is in both (the domain's
+/// type, so a job's stored options and its line in the list share it).
+pub use domain::moderation::ExportSplitPart as SplitPart;
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Split {

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The load table of BENCHMARKS.md: simulated annotators over HTTP against release servers on
 # one database (a fresh copy of TEMPLATE, or an empty database for "fresh").
-# Usage: [THINK_MS=0] bench-load.sh GROVE_BIN TEMPLATE|fresh USERS [SERVERS=1] [SECONDS=60]
+# Usage: [THINK_MS=0] [DETAIL=1] [SAMPLES=file.json] bench-load.sh GROVE_BIN TEMPLATE|fresh USERS [SERVERS=1] [SECONDS=60]
 #        with DATABASE_URL naming the Postgres server (any database on it).
 # Server, Postgres and load generator share the machine; rate limits are off (one address
 # does a crowd's work); each server has a pool of 16 connections.
@@ -31,7 +31,7 @@ for i in $(seq 1 "$servers"); do
   for _ in $(seq 1 300); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break; sleep 0.2; done
 done
 joined=$(IFS=,; echo "${bases[*]}")
-node e2e/bench/annotators.mjs --base "$joined" --users "$users" --duration "$seconds" --think-ms "${THINK_MS:-0}"
+node e2e/bench/annotators.mjs --base "$joined" --users "$users" --duration "$seconds" --think-ms "${THINK_MS:-0}" --detail "${DETAIL:-0}" ${SAMPLES:+--samples "$SAMPLES"}
 # what each server counted: the surveys of available work and their time, retried transactions
 for b in "${bases[@]}"; do
   curl -fs "$b/metrics" | grep -E '^grove_(survey|transaction_retries)' | sed "s|^|$b |" || true

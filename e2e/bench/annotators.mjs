@@ -4,14 +4,19 @@
 // check, which then looks for each one in the database).
 //
 //   node e2e/bench/annotators.mjs --base http://127.0.0.1:3000 --users 50 --duration 30 \
-//        [--lang en] [--log acks.jsonl] [--think-ms 0]
+//        [--lang en] [--log acks.jsonl] [--think-ms 0] [--detail 1] [--samples FILE]
+//
+// `--detail 1` adds where the time went: p50/p99 per task kind, and per 10-second window of
+// the run (a tail that comes from the run's start shows in the first window only);
+// `--samples FILE` also writes every request's and submit's [kind, ms since the run started,
+// latency ms] as JSON, to look for stalls in time (a stall every five seconds was found so).
 //
 // `--base` may list several servers of one database, comma-separated: annotators are spread
 // over them, and one whose server does not answer goes on through the next (as a proxy would
 // send them). The report then also counts completed tasks per server.
 //
 // Run the server with GROVE_RATE_LIMIT_SCALE=0: this is one address doing a crowd's work.
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, writeFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import zlib from 'node:zlib';
@@ -28,6 +33,8 @@ const DURATION_MS = Number(args.duration ?? 20) * 1000;
 const LANG = args.lang ?? 'en';
 const LOG = args.log;
 const THINK_MS = Number(args['think-ms'] ?? 0);
+const SAMPLES = args.samples;
+const DETAIL = Boolean(Number(args.detail ?? 0)) || Boolean(SAMPLES);
 const PASSWORD = 'load-test-password-1';
 
 const AGENT = new http.Agent({ keepAlive: true, maxSockets: Infinity });
@@ -35,6 +42,9 @@ const decode = (bytes, encoding) => (encoding === 'br' ? zlib.brotliDecompressSy
   : encoding === 'gzip' ? zlib.gunzipSync(bytes) : bytes).toString('utf8');
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const latencies = { request: [], submit: [] };
+// with --detail: [kind, ms since the run started, latency ms] of each request and submit
+const samples = { request: [], submit: [] };
+let runStarted = 0;
 const errors = new Map();
 let completed = 0;
 let requests = 0;
@@ -118,6 +128,7 @@ class Annotator {
         continue;
       }
       latencies.request.push(performance.now() - started);
+      if (DETAIL) samples.request.push([task.body.kind, Date.now() - runStarted, performance.now() - started]);
       if (THINK_MS) await sleep(THINK_MS);
       const answer = answerFor(task.body, `${this.name}-${counter++}`);
       const clientKey = randomUUID();
@@ -130,6 +141,7 @@ class Annotator {
         );
         if (submit.status === 200) {
           latencies.submit.push(performance.now() - sent);
+          if (DETAIL) samples.submit.push([task.body.kind, Date.now() - runStarted, performance.now() - sent]);
           completed++;
           perServer.set(BASES[this.server], (perServer.get(BASES[this.server]) ?? 0) + 1);
           if (LOG) {
@@ -176,6 +188,7 @@ for (let i = 0; i < annotators.length; i += 50) {
   await Promise.all(annotators.slice(i, i + 50).map((a) => a.join()));
 }
 const started = Date.now();
+runStarted = started;
 const deadline = started + DURATION_MS;
 await Promise.all(annotators.map((a) => a.work(deadline)));
 const seconds = (Date.now() - started) / 1000;
@@ -193,5 +206,18 @@ const report = {
   no_task_share: Number(((errors.get('request 404 no_task_available') ?? 0) / Math.max(1, requests)).toFixed(4)),
   server_errors: [...errors].filter(([what]) => / 5\d\d/.test(what)).reduce((n, [, count]) => n + count, 0),
 };
+if (SAMPLES) writeFileSync(SAMPLES, JSON.stringify({ started_at: runStarted, ...samples }));
+if (DETAIL) {
+  const summary = (rows) => ({
+    n: rows.length, p50: ms(percentile(rows.map((r) => r[2]), 50)), p99: ms(percentile(rows.map((r) => r[2]), 99)),
+  });
+  const group = (rows, key) => Object.fromEntries(
+    [...new Set(rows.map(key))].sort().map((k) => [k, summary(rows.filter((r) => key(r) === k))]),
+  );
+  const window = (r) => `${String(Math.floor(r[1] / 10_000) * 10).padStart(3, '0')}s`;
+  report.detail = Object.fromEntries(Object.entries(samples).map(([what, rows]) => [what, {
+    by_kind: group(rows, (r) => r[0]), by_window: group(rows, window),
+  }]));
+}
 if (BASES.length > 1) report.completed_per_server = Object.fromEntries(perServer);
 console.log(JSON.stringify(report, null, 2));

@@ -52,28 +52,29 @@ pub(crate) async fn try_lock(conn: &mut PgConnection) -> Result<bool, Error> {
     .await?)
 }
 
-/// Of `tables`, those changed by more than `share` of the rows the planner believes they have
-/// (and by at least `floor` rows) since they were last analysed.
-pub(crate) async fn stale(
+/// Of the hot tables, those that now hold more than `growth` times the rows the planner
+/// believes they have (and at least `floor` rows).
+pub(crate) async fn grown(
     conn: &mut PgConnection,
-    share: f64,
+    growth: f64,
     floor: i64,
 ) -> Result<Vec<HotTable>, Error> {
     let names: Vec<String> = HotTable::ALL.iter().map(|t| t.name().to_owned()).collect();
-    let stale = sqlx::query_scalar!(
+    // (reltuples is -1 for a table never analysed: any table past the floor has grown)
+    let grown = sqlx::query_scalar!(
         "select s.relname as \"relname!\"
          from pg_stat_user_tables s join pg_class c on c.oid = s.relid
          where s.schemaname = current_schema() and s.relname = any($1)
-           and s.n_mod_since_analyze > greatest($3::bigint, c.reltuples * $2::float8)",
+           and s.n_live_tup >= $3::bigint and s.n_live_tup > c.reltuples * $2::float8",
         &names,
-        share,
+        growth,
         floor,
     )
     .fetch_all(conn)
     .await?;
     Ok(HotTable::ALL
         .into_iter()
-        .filter(|t| stale.iter().any(|name| name == t.name()))
+        .filter(|t| grown.iter().any(|name| name == t.name()))
         .collect())
 }
 

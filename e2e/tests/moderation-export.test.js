@@ -24,6 +24,8 @@ test('a moderator exports the dataset and downloads a file that parses', async (
   await signInBrowser(browser.context, mod);
   const { page } = browser;
   await visit(page, '/moderation/export');
+  // the form is the app's (its content is taken over after the body's data-hydrated)
+  await page.locator('[data-test="export-form"][data-ready="true"]').waitFor();
   await page.locator('[data-test="export-format"]').selectOption('trees');
   // the new tree is still growing: the default states leave it out, and the form says so
   await page.locator('[data-test="export-langs"]').fill(lang);

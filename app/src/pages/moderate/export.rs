@@ -40,6 +40,10 @@ fn ExportForm(version: RwSignal<u32>) -> impl IntoView {
     // the app runs (a change, so the left-out count is asked again)
     crate::drafts::keep_typed("export-langs", langs);
     let ticked = crate::drafts::ticked_before_hydration("export-state");
+    // set once the app has taken the form over (effects run only then); the export journey
+    // waits for it before it touches the form
+    let ready = RwSignal::new(false);
+    Effect::new(move |_| ready.set(true));
     Effect::new(move |_| {
         if let Some(ticked) = &ticked {
             let states: Vec<TreeState> = TreeState::ALL
@@ -74,19 +78,27 @@ fn ExportForm(version: RwSignal<u32>) -> impl IntoView {
     let agreement = RwSignal::new(false);
     let split = RwSignal::new(String::new());
     let error = RwSignal::new(None::<AppError>);
-    // what these filters leave out, asked again as they change
-    let left_out = Resource::new(
-        move || {
-            (
-                states(),
-                langs.get(),
-                include_deleted.get(),
-                include_spam.get(),
-                include_synthetic.get(),
-            )
-        },
-        |(states, langs, include_deleted, include_spam, include_synthetic)| {
-            moderation_export_left_out(ExportQuery {
+    // what these filters leave out, asked again as they change (in the browser only). Each
+    // answer keeps the filters it was asked for and is kept only while they are still the
+    // form's: an answer that comes late never shows a note about filters changed since. (A
+    // resource under a Transition did: after "All states" the note of the filters before
+    // stayed on the page when the earlier answer had come while no state was ticked.)
+    let left_out_filters = move || {
+        (
+            states(),
+            langs.get(),
+            include_deleted.get(),
+            include_spam.get(),
+            include_synthetic.get(),
+        )
+    };
+    let left_out = RwSignal::new(None::<ExportLeftOut>);
+    Effect::new(move |_| {
+        let filters = left_out_filters();
+        left_out.set(None);
+        spawn_local(async move {
+            let (states, langs, include_deleted, include_spam, include_synthetic) = filters.clone();
+            let answer = moderation_export_left_out(ExportQuery {
                 format: "trees".to_owned(),
                 states: Some(states),
                 langs: Some(langs),
@@ -95,8 +107,12 @@ fn ExportForm(version: RwSignal<u32>) -> impl IntoView {
                 include_synthetic,
                 ..ExportQuery::default()
             })
-        },
-    );
+            .await;
+            if filters == untrack(left_out_filters) {
+                left_out.set(answer.ok());
+            }
+        });
+    });
     let start = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         if none_chosen() {
@@ -126,7 +142,7 @@ fn ExportForm(version: RwSignal<u32>) -> impl IntoView {
         });
     };
     view! {
-        <form class="card filters" data-test="export-form" on:submit=start>
+        <form class="card filters" data-test="export-form" data-ready=move || ready.get().to_string() on:submit=start>
             <label>{tr(i18n, |i| t_string!(i, mod_export.format))}
                 <select data-test="export-format" on:change=move |ev| format.set(event_target_value(&ev))>
                     <option value="trees">{tr(i18n, |i| t_string!(i, mod_export.trees))}</option>
@@ -173,9 +189,7 @@ fn ExportForm(version: RwSignal<u32>) -> impl IntoView {
             <label class="choice"><input type="checkbox" data-test="export-agreement" bind:checked=agreement />{tr(i18n, |i| t_string!(i, mod_export.agreement))}</label>
             <button type="submit" class="button" data-test="start-export" disabled=none_chosen>{tr(i18n, |i| t_string!(i, mod_export.start))}</button>
         </form>
-        <Transition fallback=|| ()>
-            {move || left_out.get().and_then(Result::ok).filter(|l| !l.is_empty() && !none_chosen()).map(|left| view! { <LeftOut left /> })}
-        </Transition>
+        {move || left_out.get().filter(|l| !l.is_empty() && !none_chosen()).map(|left| view! { <LeftOut left /> })}
         {move || error.get().map(|error| view! { <ErrorNote error /> })}
         <p class="hint">{tr(i18n, |i| t_string!(i, mod_export.hint_start))}<code>"GET /api/v1/export"</code>{tr(i18n, |i| t_string!(i, mod_export.hint_middle))}<code>"grove export"</code>"."</p>
     }

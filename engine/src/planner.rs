@@ -116,7 +116,6 @@ mod tests {
         trees(200).await?;
         assert!(engine.refresh_planner_statistics().await? >= 1);
         assert_eq!(analysed().await?, before + 2, "doubled, analysed again");
-        drop(conn);
         Ok(())
     }
 }

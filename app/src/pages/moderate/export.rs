@@ -96,6 +96,10 @@ fn ExportForm(version: RwSignal<u32>) -> impl IntoView {
     Effect::new(move |_| {
         let filters = left_out_filters();
         left_out.set(None);
+        // with no state ticked nothing can start, and there is nothing to tell
+        if none_chosen() {
+            return;
+        }
         spawn_local(async move {
             let (states, langs, include_deleted, include_spam, include_synthetic) = filters.clone();
             let answer = moderation_export_left_out(ExportQuery {
@@ -189,7 +193,7 @@ fn ExportForm(version: RwSignal<u32>) -> impl IntoView {
             <label class="choice"><input type="checkbox" data-test="export-agreement" bind:checked=agreement />{tr(i18n, |i| t_string!(i, mod_export.agreement))}</label>
             <button type="submit" class="button" data-test="start-export" disabled=none_chosen>{tr(i18n, |i| t_string!(i, mod_export.start))}</button>
         </form>
-        {move || left_out.get().filter(|l| !l.is_empty() && !none_chosen()).map(|left| view! { <LeftOut left /> })}
+        {move || left_out.get().filter(|l| !l.is_empty()).map(|left| view! { <LeftOut left /> })}
         {move || error.get().map(|error| view! { <ErrorNote error /> })}
         <p class="hint">{tr(i18n, |i| t_string!(i, mod_export.hint_start))}<code>"GET /api/v1/export"</code>{tr(i18n, |i| t_string!(i, mod_export.hint_middle))}<code>"grove export"</code>"."</p>
     }

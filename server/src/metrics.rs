@@ -211,11 +211,11 @@ fn write_retries(out: &mut String, engine: &Engine) {
 
 fn write_surveys(out: &mut String, engine: &Engine) {
     let surveys = engine.counters().surveys_snapshot();
-    out.push_str("# HELP grove_surveys_total Surveys of available work taken (one a second per language at most, shared by the task requests of that second).\n");
+    out.push_str("# HELP grove_surveys_total Surveys of available work taken (one per half second and language at most, shared by the task requests of that half second).\n");
     out.push_str("# TYPE grove_surveys_total counter\n");
     let _ = writeln!(out, "grove_surveys_total {}", surveys.taken);
     out.push_str(
-        "# HELP grove_survey_seconds_total Time spent taking surveys of available work.\n",
+        "# HELP grove_survey_seconds_total Time spent taking surveys of available work (the part the task requests of the moment wait for; without the prompt lottery drawn after it).\n",
     );
     out.push_str("# TYPE grove_survey_seconds_total counter\n");
     let _ = writeln!(out, "grove_survey_seconds_total {:.6}", surveys.seconds);

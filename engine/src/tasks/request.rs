@@ -1,7 +1,7 @@
 //! Requesting a task, and what is available.
 
 use super::{
-    survey::{Item, Survey, Work},
+    survey::{Item, Lottery, Survey, Work},
     view, TaskRequest, TaskView,
 };
 use crate::{
@@ -55,7 +55,7 @@ impl Engine {
         if !fresh_enough && matches!(&outcome, Err(e) if e.code() == NO_TASK) {
             // nothing in a survey older than the request: look again in one that is not
             let survey = self
-                .survey_taken_after(lang.as_str(), Some(started))
+                .survey_taken_after(lang.as_str(), Some(started), Lottery::Before)
                 .await?;
             outcome = self.request_with(caller, &request, &lang, survey).await;
         }

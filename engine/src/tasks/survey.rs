@@ -1,19 +1,25 @@
 //! The shared survey of available work in a language. Task requests used to run the candidate
-//! queries of every kind each; now one request a second per language and server runs one query
-//! listing every item with work still free ([`db::candidates::open_items`]) plus the backlog,
-//! and every request in that second shares it. A request then checks only what concerns its
+//! queries of every kind each; now one request per [`MAX_AGE`] (half a second), language and
+//! server runs one query listing every item with work still free
+//! ([`db::candidates::open_items`]) plus the backlog, and every request of that half second
+//! shares it. A request then checks only what concerns its
 //! annotator (authorship from the survey; what they already did or skipped, in one query over
 //! a handful of candidates) and claims one candidate under its tree's lock, passing trees
 //! other transactions hold (`SKIP LOCKED`). The requests that arrive while a survey is taken
 //! wait for it, so it runs on a connection of its own, not one of the pool the crowd's
-//! transactions queue for, and opens a transaction for the prompt lottery only when the
-//! lottery has something to do.
+//! transactions queue for. The prompt lottery (which lets more trees grow) is drawn by the
+//! request that took the survey after it has handed the survey to the others (see
+//! [`Lottery`]), in a transaction opened only when the lottery has something to do.
 //!
 //! Staleness: a survey is at most [`MAX_AGE`] old. It can list an item filled or reserved
 //! since; the claim re-checks the room under the tree's lock, so nothing is handed out twice.
 //! Within a process every handed-out task takes one unit off its item's `free` count at once,
 //! so requests sharing a survey do not all try the same last slot. It can miss items that
-//! appeared since (for at most [`MAX_AGE`]).
+//! appeared since (for at most [`MAX_AGE`]). A request that finds nothing for its annotator
+//! in a survey older than itself takes a new one and tries again, which costs it a second wait
+//! for a pooled connection; the older the surveys, the more requests do (under a crowd of 200
+//! on two cores: 7 % of requests with surveys of up to a second, 1-2 % with half a second;
+//! `BENCHMARKS.md`).
 
 use crate::{
     db::{self, candidates::OpenItem},
@@ -40,7 +46,7 @@ use std::{
 use uuid::Uuid;
 
 /// How old a shared survey may get before a request takes a new one.
-pub const MAX_AGE: Duration = Duration::from_secs(1);
+pub const MAX_AGE: Duration = Duration::from_millis(500);
 /// How long a request waits for a survey at most, the wait for another request's survey
 /// included (as long as the pool's wait for a connection): a survey that does not come (a
 /// database that stopped answering) fails the requests of the moment with
@@ -118,7 +124,7 @@ impl Work {
     }
 }
 
-/// Available work in a language at one moment, shared by the requests of the next second.
+/// Available work in a language at one moment, shared by the requests of the next [`MAX_AGE`].
 pub(crate) struct Survey {
     pub taken: Instant,
     pub backlog: Backlog,
@@ -141,6 +147,26 @@ impl Survey {
             .count();
         u32::try_from(n).unwrap_or(u32::MAX)
     }
+}
+
+/// When a survey's request draws the prompt lottery (which can take a tenth of a second under
+/// load: it waits for the language's lottery lock, which submits that accept a prompt or finish
+/// a tree hold while they draw).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Lottery {
+    /// After the survey is handed to the requests waiting for it (the usual refresh): the
+    /// trees it lets grow are in the next survey, within [`MAX_AGE`].
+    After,
+    /// Before the survey (a request that found nothing to do: the trees the lottery lets grow
+    /// may be its work).
+    Before,
+}
+
+/// What runs on the surveys' connection.
+#[derive(Debug, Clone, Copy)]
+enum Step {
+    Lottery,
+    Survey,
 }
 
 /// A language's current survey; the lock lets one request at a time take a new one.
@@ -217,18 +243,19 @@ impl Engine {
     /// waiting, so waiting requests cannot starve the refresh of connections.
     pub(crate) async fn survey(&self, lang: &str) -> Result<Arc<Survey>, Error> {
         let oldest = Instant::now().checked_sub(MAX_AGE);
-        self.survey_taken_after(lang, oldest).await
+        self.survey_taken_after(lang, oldest, Lottery::After).await
     }
 
     /// A survey taken after `oldest` (a new one if the shared one is older). A request that
-    /// found nothing in its survey asks for one taken after it started: either another
-    /// request refreshed it meanwhile, or it takes one itself. So "nothing to do" is never
-    /// older than the request, and a crowd that runs out of work refreshes the survey at most
-    /// once per refresh, not once per request.
+    /// found nothing in its survey asks for one taken after it started (with the lottery
+    /// [`Lottery::Before`] it): either another request refreshed it meanwhile, or it takes one
+    /// itself. So "nothing to do" is never older than the request, and a crowd that runs out
+    /// of work refreshes the survey at most once per refresh, not once per request.
     pub(crate) async fn survey_taken_after(
         &self,
         lang: &str,
         oldest: Option<Instant>,
+        lottery: Lottery,
     ) -> Result<Arc<Survey>, Error> {
         let deadline = tokio::time::Instant::now() + self.surveys.timeout.unwrap_or(SURVEY_TIMEOUT);
         let slot = {
@@ -252,9 +279,23 @@ impl Engine {
             }
         }
         let started = Instant::now();
-        let fresh = Arc::new(self.take_survey(lang, deadline).await?);
+        if lottery == Lottery::Before {
+            self.on_survey_connection(deadline, lang, Step::Lottery)
+                .await?;
+        }
+        let fresh = self
+            .on_survey_connection(deadline, lang, Step::Survey)
+            .await?
+            .map(Arc::new)
+            .ok_or_else(|| Error::Internal("a survey step gave no survey".to_owned()))?;
         self.counters.survey_taken(started.elapsed().as_secs_f64());
         *current = Some(fresh.clone());
+        // the requests waiting for the survey go on; this one draws the lottery
+        drop(current);
+        if lottery == Lottery::After {
+            self.on_survey_connection(deadline, lang, Step::Lottery)
+                .await?;
+        }
         Ok(fresh)
     }
 
@@ -273,28 +314,35 @@ impl Engine {
         }
     }
 
-    /// Takes a survey on the surveys' own connection (opened on first use, opened again after
-    /// an error). Requests waiting for a survey wait for all of it, so it must not queue for a
-    /// connection of the pool behind the crowd's transactions: under load that wait was most
-    /// of a survey's time (40-220 ms against about 10 ms of statements; `BENCHMARKS.md`).
-    /// Gives up at `deadline` ([`SURVEY_TIMEOUT`]).
-    async fn take_survey(
+    /// Runs a step of a survey on the surveys' own connection (opened on first use, opened
+    /// again after an error); the survey itself for [`Step::Survey`]. Requests waiting for a
+    /// survey wait for all of it, so it must not queue for a connection of the pool behind the
+    /// crowd's transactions: under load that wait was most of a survey's time (40-220 ms
+    /// against about 10 ms of statements; `BENCHMARKS.md`). Gives up at `deadline`
+    /// ([`SURVEY_TIMEOUT`]).
+    async fn on_survey_connection(
         &self,
-        lang: &str,
         deadline: tokio::time::Instant,
-    ) -> Result<Survey, Error> {
+        lang: &str,
+        step: Step,
+    ) -> Result<Option<Survey>, Error> {
         let mut held = tokio::time::timeout_at(deadline, self.surveys.connection.lock())
             .await
             .map_err(|_| survey_timed_out())?;
-        // the connection is put back only after a survey that went through: whatever went
-        // wrong (a statement cut off by the deadline included), the next survey starts on a
-        // new one
+        // the connection is put back only after work that went through: whatever went wrong
+        // (a statement cut off by the deadline included), the next survey starts on a new one
         tokio::time::timeout_at(deadline, async {
             let mut conn = match held.take() {
                 Some(conn) => conn,
                 None => PgConnection::connect_with(&self.pool.connect_options()).await?,
             };
-            let survey = self.take_survey_on(&mut conn, lang).await?;
+            let survey = match step {
+                Step::Survey => Some(self.take_survey_on(&mut conn, lang).await?),
+                Step::Lottery => {
+                    self.survey_lottery(&mut conn, lang).await?;
+                    None
+                }
+            };
             *held = Some(conn);
             Ok(survey)
         })
@@ -302,29 +350,34 @@ impl Engine {
         .unwrap_or_else(|_| Err(survey_timed_out()))
     }
 
-    async fn take_survey_on(&self, conn: &mut PgConnection, lang: &str) -> Result<Survey, Error> {
-        let started = Instant::now();
+    /// The prompt lottery lets more trees grow when the crowd grew, in its own transaction,
+    /// opened only when the lottery has something to do; one that fails on a conflict is
+    /// drawn again by the next survey.
+    async fn survey_lottery(&self, conn: &mut PgConnection, lang: &str) -> Result<(), Error> {
         let demand = self.surveys.sweep_demand(lang);
-        // the lottery lets more trees grow when the crowd grew (in its own transaction, only
-        // when it has something to do: a survey's statements are a pause for the requests
-        // waiting for it); one that fails on a conflict is drawn again by the next survey
-        if lottery_due(conn, &self.config, lang, demand)
+        if !lottery_due(conn, &self.config, lang, demand)
             .await?
             .has_room()
         {
-            let mut tx = conn.begin().await?;
-            match run_lottery(&mut tx, &self.config, lang, 16, demand).await {
-                Ok(_) => tx.commit().await?,
-                Err(e) => {
-                    let Some(reason) = e.retry_reason() else {
-                        return Err(e);
-                    };
-                    tx.rollback().await?;
-                    self.counters.retried(reason);
-                    tracing::debug!(error = %e, lang, "prompt lottery left for the next survey");
-                }
+            return Ok(());
+        }
+        let mut tx = conn.begin().await?;
+        match run_lottery(&mut tx, &self.config, lang, 16, demand).await {
+            Ok(_) => tx.commit().await?,
+            Err(e) => {
+                let Some(reason) = e.retry_reason() else {
+                    return Err(e);
+                };
+                tx.rollback().await?;
+                self.counters.retried(reason);
+                tracing::debug!(error = %e, lang, "prompt lottery left for the next survey");
             }
         }
+        Ok(())
+    }
+
+    async fn take_survey_on(&self, conn: &mut PgConnection, lang: &str) -> Result<Survey, Error> {
+        let started = Instant::now();
         let limits = super::request::limits(&self.config);
         let backlog = db::candidates::backlog(&mut *conn, lang, &limits).await?;
         let rows = db::candidates::open_items(&mut *conn, lang, &limits, PER_WORK).await?;

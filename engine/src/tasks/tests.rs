@@ -761,6 +761,86 @@ async fn a_crowd_lets_more_trees_grow(pool: PgPool) -> Result<(), Error> {
     Ok(())
 }
 
+/// The request that takes a survey hands it to the others before it draws the prompt
+/// lottery, which waits for the language's lottery lock (held by submits that accept a prompt
+/// or finish a tree): here an outside transaction holds that lock while a due lottery is
+/// drawn, and a second request gets its task from the new survey all the same; the lottery
+/// is drawn once the lock is free.
+#[sqlx::test(migrator = "crate::MIGRATOR")]
+async fn requests_do_not_wait_for_the_lottery_of_a_survey(pool: PgPool) -> Result<(), Error> {
+    let config = TreeConfig {
+        max_active_trees: 2,
+        num_reviews_initial_prompt: 1,
+        ..TreeConfig::default()
+    };
+    let engine = Engine::with_config(pool.clone(), config.clone());
+    let growing = || async {
+        sqlx::query_scalar!("select count(*) as \"n!\" from message_tree where state = 'growing'")
+            .fetch_one(&pool)
+            .await
+    };
+    let users = futures_join(&engine, &["ada", "bob", "cyd", "dee", "kim"]).await?;
+    for (i, user) in users.iter().take(3).enumerate() {
+        write(
+            &engine,
+            *user,
+            TaskKind::InitialPrompt,
+            &format!("Question number {i} for the crowd?"),
+        )
+        .await?;
+    }
+    for _ in 0..3 {
+        review_as(&engine, users[3], TaskKind::LabelInitialPrompt, 0.0).await?;
+    }
+    assert_eq!(growing().await?, 2, "the third tree waits for the lottery");
+
+    // the same engine (its surveys included) allowed a third tree: the lottery is due, and
+    // its lock is held elsewhere
+    let engine = engine.with_tree_config(TreeConfig {
+        max_active_trees: 3,
+        ..config
+    });
+    let mut holder = pool.begin().await?;
+    sqlx::query("select pg_advisory_xact_lock(hashtext('grove.lottery.' || 'en')::bigint)")
+        .execute(&mut *holder)
+        .await?;
+    engine.forget_surveys();
+    let taken_before = engine.counters().surveys_snapshot().taken;
+    let taker = {
+        let engine = engine.clone();
+        let user = users[3];
+        tokio::spawn(async move {
+            engine
+                .request_task(user, request(TaskKind::InitialPrompt))
+                .await
+        })
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while engine.counters().surveys_snapshot().taken == taken_before {
+        assert!(std::time::Instant::now() < deadline, "no survey was taken");
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    let other = tokio::time::timeout(
+        std::time::Duration::from_secs(3),
+        engine.request_task(users[4], request(TaskKind::InitialPrompt)),
+    )
+    .await
+    .map_err(|_| Error::Internal("a request waited for the lottery".to_owned()))??;
+    assert_eq!(other.kind, TaskKind::InitialPrompt);
+    assert_eq!(growing().await?, 2, "the lottery waits for its lock");
+    assert!(
+        !taker.is_finished(),
+        "the survey's request draws the lottery"
+    );
+
+    holder.rollback().await?;
+    let taken = taker.await.map_err(|e| Error::Internal(e.to_string()))??;
+    assert_eq!(taken.kind, TaskKind::InitialPrompt);
+    assert_eq!(growing().await?, 3);
+    assert_eq!(engine.check_invariants().await?, Vec::<String>::new());
+    Ok(())
+}
+
 /// A crowd that arrives at once at an empty language is all asked for prompts: the people
 /// the server saw asking count as active annotators before any of them holds a task, so the
 /// first survey's ten trees' worth of prompts (here two) does not leave the rest with

@@ -178,10 +178,13 @@ type Slot = Arc<tokio::sync::Mutex<Option<Arc<Survey>>>>;
 pub(crate) struct Surveys {
     languages: Mutex<HashMap<String, Slot>>,
     demand: Mutex<HashMap<String, HashMap<Uuid, Instant>>>,
-    /// The connection surveys run on, apart from the pool (see [`Engine::take_survey`]).
+    /// The connection surveys run on, apart from the pool (see
+    /// [`Engine::on_survey_connection`]).
     connection: tokio::sync::Mutex<Option<PgConnection>>,
     /// [`SURVEY_TIMEOUT`], shorter in tests.
     timeout: Option<Duration>,
+    /// [`MAX_AGE`], longer in tests that must not depend on the machine's speed.
+    max_age: Option<Duration>,
 }
 
 /// How long a request counts as demand (the window of `active_annotators`).
@@ -242,7 +245,7 @@ impl Engine {
     /// one request while the others of the moment wait for it). Holds no connection while
     /// waiting, so waiting requests cannot starve the refresh of connections.
     pub(crate) async fn survey(&self, lang: &str) -> Result<Arc<Survey>, Error> {
-        let oldest = Instant::now().checked_sub(MAX_AGE);
+        let oldest = Instant::now().checked_sub(self.surveys.max_age.unwrap_or(MAX_AGE));
         self.survey_taken_after(lang, oldest, Lottery::After).await
     }
 
@@ -304,6 +307,14 @@ impl Engine {
     pub(crate) fn set_survey_timeout(&mut self, timeout: Duration) {
         if let Some(surveys) = Arc::get_mut(&mut self.surveys) {
             surveys.timeout = Some(timeout);
+        }
+    }
+
+    /// How old a survey may get ([`MAX_AGE`] unless a test sets it).
+    #[cfg(test)]
+    pub(crate) fn set_survey_max_age(&mut self, max_age: Duration) {
+        if let Some(surveys) = Arc::get_mut(&mut self.surveys) {
+            surveys.max_age = Some(max_age);
         }
     }
 

@@ -709,6 +709,30 @@ async fn annotators_asking_at_once_never_share_the_last_slot(pool: PgPool) -> Re
     Ok(())
 }
 
+/// Three prompts written by the first three of `users` and accepted by the fourth's reviews
+/// (one review each accepts a prompt in the configs that use this).
+async fn three_accepted_prompts(engine: &Engine, users: &[UserId]) -> Result<(), Error> {
+    for (i, user) in users.iter().take(3).enumerate() {
+        write(
+            engine,
+            *user,
+            TaskKind::InitialPrompt,
+            &format!("Question number {i} for the crowd?"),
+        )
+        .await?;
+    }
+    for _ in 0..3 {
+        review_as(engine, users[3], TaskKind::LabelInitialPrompt, 0.0).await?;
+    }
+    Ok(())
+}
+
+async fn growing_trees(pool: &PgPool) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar!("select count(*) as \"n!\" from message_tree where state = 'growing'")
+        .fetch_one(pool)
+        .await
+}
+
 /// More annotators, more trees growing at once (`domain::tree::config::active_trees`): with a
 /// minimum of two trees and one more per two annotators holding a task, three accepted
 /// prompts wait for a crowd: six annotators at work let the third grow.
@@ -723,24 +747,9 @@ async fn a_crowd_lets_more_trees_grow(pool: PgPool) -> Result<(), Error> {
             ..TreeConfig::default()
         },
     );
-    let growing = || async {
-        sqlx::query_scalar!("select count(*) as \"n!\" from message_tree where state = 'growing'")
-            .fetch_one(&pool)
-            .await
-    };
+    let growing = || growing_trees(&pool);
     let users = futures_join(&engine, &["ada", "bob", "cyd", "dee"]).await?;
-    for (i, user) in users.iter().take(3).enumerate() {
-        write(
-            &engine,
-            *user,
-            TaskKind::InitialPrompt,
-            &format!("Question number {i} for the crowd?"),
-        )
-        .await?;
-    }
-    for _ in 0..3 {
-        review_as(&engine, users[3], TaskKind::LabelInitialPrompt, 0.0).await?;
-    }
+    three_accepted_prompts(&engine, &users).await?;
     assert_eq!(growing().await?, 2, "nobody is at work: the minimum grows");
 
     // six annotators take the six reply slots of the two trees and write
@@ -776,24 +785,9 @@ async fn requests_do_not_wait_for_the_lottery_of_a_survey(pool: PgPool) -> Resul
     let mut engine = Engine::with_config(pool.clone(), config.clone());
     // the second request shares the survey however slow this machine is
     engine.set_survey_max_age(std::time::Duration::from_secs(60));
-    let growing = || async {
-        sqlx::query_scalar!("select count(*) as \"n!\" from message_tree where state = 'growing'")
-            .fetch_one(&pool)
-            .await
-    };
+    let growing = || growing_trees(&pool);
     let users = futures_join(&engine, &["ada", "bob", "cyd", "dee", "kim"]).await?;
-    for (i, user) in users.iter().take(3).enumerate() {
-        write(
-            &engine,
-            *user,
-            TaskKind::InitialPrompt,
-            &format!("Question number {i} for the crowd?"),
-        )
-        .await?;
-    }
-    for _ in 0..3 {
-        review_as(&engine, users[3], TaskKind::LabelInitialPrompt, 0.0).await?;
-    }
+    three_accepted_prompts(&engine, &users).await?;
     assert_eq!(growing().await?, 2, "the third tree waits for the lottery");
 
     // the same engine (its surveys included) allowed a third tree: the lottery is due, and

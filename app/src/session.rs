@@ -3,10 +3,18 @@
 
 use crate::error::AppError;
 use domain::{account::Role, ids::UserId};
-use engine::{accounts::User, Engine};
+use engine::{
+    accounts::User,
+    web_sessions::{SessionKey, SessionLogin, SessionWrite},
+    Engine,
+};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
-use tower_sessions::Session;
+use time::{Date, OffsetDateTime};
+use tower_sessions::{
+    session::{Id, Record},
+    session_store, Session,
+};
 
 const LOGIN_KEY: &str = "grove.login";
 
@@ -15,6 +23,14 @@ const LOGIN_KEY: &str = "grove.login";
 struct Login {
     user_id: UserId,
     session_version: i32,
+    /// The day the session's lifetime (and its cookie's) was last renewed; none in sessions
+    /// from before renewals.
+    #[serde(default)]
+    renewed_on: Option<Date>,
+}
+
+fn today() -> Date {
+    OffsetDateTime::now_utc().date()
 }
 
 /// The session of the current request, wrapped so the rest of the code never handles raw keys.
@@ -44,6 +60,7 @@ impl UserSession {
         let login = Login {
             user_id,
             session_version,
+            renewed_on: Some(today()),
         };
         self.0
             .insert(LOGIN_KEY, login)
@@ -75,18 +92,12 @@ impl UserSession {
         self.0.flush().await.map_err(session_failed)
     }
 
-    /// Who the session says is logged in, without loading the account: for the task loop,
-    /// which checks the account (and the session version) in its own first statement.
-    pub async fn caller(&self) -> Result<Option<engine::Caller>, AppError> {
-        Ok(self
-            .0
-            .get::<Login>(LOGIN_KEY)
-            .await
-            .map_err(session_failed)?
-            .map(|login| engine::Caller {
-                user: login.user_id,
-                session_version: Some(login.session_version),
-            }))
+    /// The task loop's caller: the session named by the request's cookie, neither loaded nor
+    /// checked here (the task loop reads it in its own transaction), or none without a cookie.
+    pub fn caller(&self) -> Option<engine::Caller> {
+        self.0
+            .id()
+            .map(|id| engine::Caller::Session(SessionKey::new(id.to_string())))
     }
 
     /// The logged-in account, if the session names one that is still allowed in. A ban, a
@@ -108,6 +119,11 @@ impl UserSession {
         if !user.is_active() || user.session_version != login.session_version {
             self.0.flush().await.map_err(session_failed)?;
             return Ok(None);
+        }
+        // a session lasts while it is used: its lifetime (and its cookie's) starts again
+        // with the first visit of each day, one write a day rather than one per request
+        if login.renewed_on != Some(today()) {
+            self.remember(login.user_id, login.session_version).await?;
         }
         Ok(Some(user))
     }
@@ -141,13 +157,12 @@ pub async fn require_user() -> Result<User, AppError> {
         .ok_or_else(AppError::unauthenticated)
 }
 
-/// Who the session says is logged in, for the task loop (which checks the account itself),
-/// or `unauthenticated`.
+/// The session, for the task loop (which reads and checks it itself), or `unauthenticated`
+/// without one.
 pub async fn require_caller() -> Result<engine::Caller, AppError> {
     UserSession::from_request()
         .await?
         .caller()
-        .await?
         .ok_or_else(AppError::unauthenticated)
 }
 
@@ -179,5 +194,119 @@ pub fn redirect_plain_form(path: &str) {
     ) {
         response.set_status(StatusCode::SEE_OTHER);
         response.insert_header(header::LOCATION, location);
+    }
+}
+
+/// The session store: sessions in Postgres through the engine, so that any server answers any
+/// request. The login a session carries is stored apart from the rest (see
+/// [`engine::web_sessions`]): the task loop reads it in its own transaction.
+#[derive(Clone)]
+pub struct SessionStore(Engine);
+
+impl SessionStore {
+    pub fn new(engine: Engine) -> Self {
+        Self(engine)
+    }
+}
+
+impl std::fmt::Debug for SessionStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SessionStore")
+    }
+}
+
+fn store_failed(error: engine::Error) -> session_store::Error {
+    session_store::Error::Backend(error.to_string())
+}
+
+/// What of `record` is stored: the login apart, everything (the login included) as data.
+fn stored(
+    record: &Record,
+) -> session_store::Result<(SessionKey, Option<SessionLogin>, serde_json::Value)> {
+    let login = match record.data.get(LOGIN_KEY) {
+        Some(value) => {
+            let login: Login = serde_json::from_value(value.clone())
+                .map_err(|e| session_store::Error::Encode(e.to_string()))?;
+            Some(SessionLogin {
+                user: login.user_id,
+                session_version: login.session_version,
+            })
+        }
+        None => None,
+    };
+    let data = serde_json::to_value(&record.data)
+        .map_err(|e| session_store::Error::Encode(e.to_string()))?;
+    Ok((SessionKey::new(record.id.to_string()), login, data))
+}
+
+impl SessionStore {
+    /// Carries the sessions of the store Grove used before its own over (see
+    /// [`Engine::adopt_legacy_sessions`]): nobody is signed out by the upgrade.
+    pub async fn adopt_legacy(&self) -> Result<(u64, u64), engine::Error> {
+        self.0
+            .adopt_legacy_sessions(|bytes| {
+                // that store kept each session as its record, encoded with MessagePack
+                let record: Record = rmp_serde::from_slice(bytes).ok()?;
+                let (key, login, data) = stored(&record).ok()?;
+                Some(engine::web_sessions::LegacySession {
+                    key,
+                    login,
+                    data,
+                    expires_at: record.expiry_date,
+                })
+            })
+            .await
+    }
+}
+
+#[async_trait::async_trait]
+impl session_store::SessionStore for SessionStore {
+    async fn create(&self, record: &mut Record) -> session_store::Result<()> {
+        loop {
+            let (key, login, data) = stored(record)?;
+            let write = SessionWrite {
+                key: &key,
+                login,
+                data: &data,
+                expires_at: record.expiry_date,
+            };
+            if self.0.create_session(write).await.map_err(store_failed)? {
+                return Ok(());
+            }
+            // the random id is taken: draw another
+            record.id = Id::default();
+        }
+    }
+
+    async fn save(&self, record: &Record) -> session_store::Result<()> {
+        let (key, login, data) = stored(record)?;
+        let write = SessionWrite {
+            key: &key,
+            login,
+            data: &data,
+            expires_at: record.expiry_date,
+        };
+        self.0.save_session(write).await.map_err(store_failed)
+    }
+
+    async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
+        let key = SessionKey::new(id.to_string());
+        let Some(session) = self.0.load_session(&key).await.map_err(store_failed)? else {
+            return Ok(None);
+        };
+        let data = serde_json::from_value(session.data)
+            .map_err(|e| session_store::Error::Decode(e.to_string()))?;
+        Ok(Some(Record {
+            id: *id,
+            data,
+            expiry_date: session.expires_at,
+        }))
+    }
+
+    async fn delete(&self, id: &Id) -> session_store::Result<()> {
+        self.0
+            .delete_session(&SessionKey::new(id.to_string()))
+            .await
+            .map_err(store_failed)
     }
 }

@@ -1,25 +1,74 @@
 //! Who may contribute: an active account that accepted the terms.
 
-use crate::{accounts::User, db::users, Error};
+use crate::{
+    accounts::User,
+    db::{users, web_sessions},
+    web_sessions::SessionKey,
+    Error,
+};
 use domain::ids::UserId;
 use sqlx::PgConnection;
+use std::hash::{DefaultHasher, Hash, Hasher};
 
-/// Who calls into the task loop: the user, and for a browser session the account's session
-/// version the session was issued for (the task loop then checks the session in the statement
-/// it runs anyway, so the web layer need not load the account first).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Caller {
-    pub user: UserId,
-    pub session_version: Option<i32>,
+/// Who calls into the task loop.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Caller {
+    /// An account (an API key's, whose account the web layer loaded and checked).
+    User(UserId),
+    /// A browser session, read in the task loop's own transaction rather than loaded by the
+    /// web layer first (one pooled connection per call instead of two): an unknown, expired
+    /// or signed-out session, and one whose account was banned, deleted or logged out
+    /// everywhere since, is unauthenticated.
+    Session(SessionKey),
 }
 
 impl From<UserId> for Caller {
     fn from(user: UserId) -> Self {
-        Self {
-            user,
-            session_version: None,
-        }
+        Self::User(user)
     }
+}
+
+impl Caller {
+    /// Who this is, read on the transaction's connection.
+    pub(crate) async fn signed_in(&self, conn: &mut PgConnection) -> Result<Signed, Error> {
+        let signed = match self {
+            Self::User(user) => Signed {
+                user: *user,
+                session_version: None,
+            },
+            Self::Session(key) => {
+                let (user, version) = web_sessions::login(&mut *conn, key.as_str())
+                    .await?
+                    .ok_or(Error::Unauthenticated)?;
+                Signed {
+                    user: UserId::from_uuid(user),
+                    session_version: Some(version),
+                }
+            }
+        };
+        tracing::Span::current().record("user_id", tracing::field::display(signed.user));
+        Ok(signed)
+    }
+
+    /// A number that tells callers apart (an account, or a session) without the database:
+    /// the survey counts the distinct people asking for work by it.
+    pub(crate) fn demand_key(&self) -> u64 {
+        let mut hasher = DefaultHasher::new();
+        match self {
+            Self::User(user) => user.as_uuid().hash(&mut hasher),
+            Self::Session(key) => key.hash(&mut hasher),
+        }
+        hasher.finish()
+    }
+}
+
+/// A caller as the transaction read it: the account, and for a browser session the session
+/// version the session was issued for (checked against the account's in the statement the
+/// task loop runs first anyway).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Signed {
+    pub user: UserId,
+    pub session_version: Option<i32>,
 }
 
 /// What decides whether an account may contribute, as read alongside other data (the task
@@ -39,7 +88,7 @@ impl Standing {
     /// `caller` may contribute right now, or the error that says why not. A session caller
     /// whose account was banned, deleted or logged out everywhere is no longer signed in (as
     /// the web layer's session check has it).
-    pub(crate) fn check_for(self, caller: Caller) -> Result<(), Error> {
+    pub(crate) fn check_for(self, caller: Signed) -> Result<(), Error> {
         if let Some(version) = caller.session_version {
             if !self.exists || self.deleted || self.banned || self.session_version != version {
                 return Err(Error::Unauthenticated);

@@ -33,6 +33,7 @@ pub mod tasks;
 mod testing;
 mod transaction;
 pub mod trees;
+pub mod web_sessions;
 
 pub use contributors::Caller;
 pub use domain::tree::TreeConfig;

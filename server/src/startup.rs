@@ -3,12 +3,11 @@
 
 use crate::{config::Config, dev_db::EmbeddedPostgres, routes};
 use anyhow::Context;
+use app::session::SessionStore;
 use axum::Router;
 use engine::Engine;
 use std::net::SocketAddr;
 use tokio::net::TcpListener;
-use tower_sessions::session_store::ExpiredDeletion;
-use tower_sessions_sqlx_store::PostgresStore;
 
 /// A database connection for any subcommand: the configured server, or the private cluster.
 pub struct Database {
@@ -111,11 +110,26 @@ impl Application {
             "cannot refresh planner statistics",
             |engine| async move { engine.refresh_planner_statistics().await.map(drop) },
         );
-        let sessions = PostgresStore::new(database.engine.pool().clone());
-        tokio::spawn(
-            sessions
-                .clone()
-                .continuously_delete_expired(tokio::time::Duration::from_secs(3600)),
+        let sessions = SessionStore::new(database.engine.clone());
+        match sessions.adopt_legacy().await {
+            Ok((0, 0)) => {}
+            Ok((adopted, left_out)) => {
+                tracing::info!(
+                    adopted,
+                    left_out,
+                    "sessions carried over from the old store"
+                )
+            }
+            Err(error) => {
+                // the old sessions stay where they were (their users sign in again)
+                tracing::error!(error.cause_chain = ?error, "cannot carry old sessions over")
+            }
+        }
+        every(
+            &database.engine,
+            3600,
+            "cannot delete expired sessions",
+            |engine| async move { engine.delete_expired_sessions().await.map(drop) },
         );
         let routers = routes::routers(&config, database.engine.clone(), sessions);
         let router = routers.app;

@@ -34,3 +34,4 @@ pub(crate) mod tasks;
 pub(crate) mod tokens;
 pub(crate) mod trees;
 pub(crate) mod users;
+pub(crate) mod web_sessions;

@@ -5,7 +5,7 @@ use super::{
     view, TaskRequest, TaskView,
 };
 use crate::{
-    contributors::{require_contributor, Caller},
+    contributors::{require_contributor, Caller, Signed},
     db::{
         self,
         candidates::{self, Claim, Limits},
@@ -43,21 +43,20 @@ impl Engine {
         request: TaskRequest,
     ) -> Result<TaskView, Error> {
         let caller = caller.into();
-        tracing::Span::current().record("user_id", tracing::field::display(caller.user));
         let lang = LanguageTag::parse(&request.lang)?;
         let asked_lang = lang.clone();
         let started = std::time::Instant::now();
-        self.surveys.asking(lang.as_str(), caller.user.as_uuid());
+        self.surveys.asking(lang.as_str(), caller.demand_key());
         // taken (or shared) before the transaction: no connection is held while waiting for it
         let survey = self.survey(lang.as_str()).await?;
         let fresh_enough = survey.taken > started;
-        let mut outcome = self.request_with(caller, &request, &lang, survey).await;
+        let mut outcome = self.request_with(&caller, &request, &lang, survey).await;
         if !fresh_enough && matches!(&outcome, Err(e) if e.code() == NO_TASK) {
             // nothing in a survey older than the request: look again in one that is not
             let survey = self
                 .survey_taken_after(lang.as_str(), Some(started), Lottery::Before)
                 .await?;
-            outcome = self.request_with(caller, &request, &lang, survey).await;
+            outcome = self.request_with(&caller, &request, &lang, survey).await;
         }
         match &outcome {
             Ok(task) => self.counters.served(task.kind.as_str(), &task.lang),
@@ -69,7 +68,7 @@ impl Engine {
 
     async fn request_with(
         &self,
-        caller: Caller,
+        caller: &Caller,
         request: &TaskRequest,
         lang: &LanguageTag,
         survey: std::sync::Arc<Survey>,
@@ -83,7 +82,9 @@ impl Engine {
             let config = config.clone();
             let lang = lang.clone();
             let survey = survey.clone();
+            let caller = caller.clone();
             Box::pin(async move {
+                let caller = caller.signed_in(conn).await?;
                 request_in(conn, &config, caller, kind, &lang, &survey, demand).await
             })
         })
@@ -198,7 +199,7 @@ async fn user_survey(
 async fn request_in(
     conn: &mut PgConnection,
     config: &TreeConfig,
-    caller: Caller,
+    caller: Signed,
     kind: Option<TaskKind>,
     lang: &LanguageTag,
     survey: &Survey,

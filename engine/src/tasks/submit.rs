@@ -2,7 +2,7 @@
 
 use super::{task_not_found, OpenTask, TaskAnswer, TaskOutcome, TaskView};
 use crate::{
-    contributors::Caller,
+    contributors::{Caller, Signed},
     db::{self, labels::NewReview, messages::NewMessage, rankings::NewRanking, trees::NewTree},
     quality::{
         evidence,
@@ -39,8 +39,6 @@ impl Engine {
         client_key: Option<String>,
     ) -> Result<TaskOutcome, Error> {
         let caller = caller.into();
-        tracing::Span::current().record("user_id", tracing::field::display(caller.user));
-        let user = caller.user;
         if let Some(key) = &client_key {
             if key.is_empty() || key.len() > MAX_CLIENT_KEY || key.chars().any(char::is_control) {
                 return Err(Error::bad_input(
@@ -56,7 +54,10 @@ impl Engine {
             let config = config.clone();
             let answer = answer.clone();
             let client_key = client_key.clone();
+            let caller = caller.clone();
             Box::pin(async move {
+                let caller = caller.signed_in(conn).await?;
+                let user = caller.user;
                 let locked = db::tasks::lock_for_submit(
                     &mut *conn,
                     task.as_uuid(),
@@ -111,7 +112,7 @@ async fn replayed(
 async fn submit_in(
     conn: &mut PgConnection,
     config: &TreeConfig,
-    caller: Caller,
+    caller: Signed,
     locked: db::tasks::TaskForSubmit,
     answer: TaskAnswer,
     client_key: Option<&str>,

@@ -177,7 +177,7 @@ type Slot = Arc<tokio::sync::Mutex<Option<Arc<Survey>>>>;
 #[derive(Default)]
 pub(crate) struct Surveys {
     languages: Mutex<HashMap<String, Slot>>,
-    demand: Mutex<HashMap<String, HashMap<Uuid, Instant>>>,
+    demand: Mutex<HashMap<String, HashMap<u64, Instant>>>,
     /// The connection surveys run on, apart from the pool (see
     /// [`Engine::on_survey_connection`]).
     connection: tokio::sync::Mutex<Option<PgConnection>>,
@@ -191,7 +191,7 @@ pub(crate) struct Surveys {
 const DEMAND_WINDOW: Duration = Duration::from_secs(600);
 
 impl Surveys {
-    /// Notes that `user` asked for a task in `lang` now ([`Surveys::demand`] counts the
+    /// Notes that `who` ([`crate::Caller::demand_key`]) asked for a task in `lang` now ([`Surveys::demand`] counts the
     /// distinct people within [`DEMAND_WINDOW`]; a few may be a little older: the window is
     /// swept when a survey is taken).
     ///
@@ -201,12 +201,12 @@ impl Surveys {
     /// enough prompts in the first second rather than ten trees' worth. With several
     /// servers each sees only the people who asked it, so the chooser takes the larger of
     /// the two counts (a lower bound of the crowd).
-    pub(crate) fn asking(&self, lang: &str, user: Uuid) {
+    pub(crate) fn asking(&self, lang: &str, who: u64) {
         if let Ok(mut demand) = self.demand.lock() {
             demand
                 .entry(lang.to_owned())
                 .or_default()
-                .insert(user, Instant::now());
+                .insert(who, Instant::now());
         }
     }
 

@@ -10,6 +10,7 @@ use domain::{
 };
 use sqlx::PgPool;
 use std::collections::BTreeMap;
+use time::OffsetDateTime;
 
 /// A small tree: prompt plus two replies reach the goal.
 fn small() -> TreeConfig {
@@ -922,20 +923,44 @@ async fn a_prompt_author_ranks_the_replies_to_their_prompt(pool: PgPool) -> Resu
     Ok(())
 }
 
-/// A browser session's caller is checked in the task loop's own first statement: a session
-/// issued before a password change, or of a banned account, is no longer signed in there,
-/// while a call without a session (an API key's) is told the account is banned.
+/// Stores a browser session for `user` (signed in at the account's current session version,
+/// or signed out), valid for `minutes` (negative: expired), and its task-loop caller.
+async fn stored_session(
+    engine: &Engine,
+    key: &str,
+    user: Option<UserId>,
+    minutes: i64,
+) -> Result<crate::Caller, Error> {
+    let key = crate::web_sessions::SessionKey::new(key);
+    let login = match user {
+        Some(user) => Some(crate::web_sessions::SessionLogin {
+            user,
+            session_version: engine.user(user).await?.session_version,
+        }),
+        None => None,
+    };
+    engine
+        .save_session(crate::web_sessions::SessionWrite {
+            key: &key,
+            login,
+            data: &serde_json::json!({"theme": "dark"}),
+            expires_at: OffsetDateTime::now_utc() + time::Duration::minutes(minutes),
+        })
+        .await?;
+    Ok(crate::Caller::Session(key))
+}
+
+/// A browser session's caller is read and checked in the task loop's own transaction: a
+/// session issued before a password change, of a banned account, expired, signed out or
+/// unknown is not signed in there, while a call without a session (an API key's) is told the
+/// account is banned.
 #[sqlx::test(migrator = "crate::MIGRATOR")]
 async fn a_session_caller_is_checked_in_the_task_loop(pool: PgPool) -> Result<(), Error> {
     let engine = Engine::with_config(pool, small());
     let ada = contributor(&engine, "ada").await?;
-    let version = engine.user(ada).await?.session_version;
-    let session = crate::Caller {
-        user: ada,
-        session_version: Some(version),
-    };
+    let session = stored_session(&engine, "ada-session", Some(ada), 60).await?;
     let task = engine
-        .request_task(session, request(TaskKind::InitialPrompt))
+        .request_task(session.clone(), request(TaskKind::InitialPrompt))
         .await?;
     // a password change elsewhere raises the version: this session is over, for requests
     // and for the submit of the task it already holds
@@ -947,20 +972,36 @@ async fn a_session_caller_is_checked_in_the_task_loop(pool: PgPool) -> Result<()
         )
         .await?;
     let stale = engine
-        .request_task(session, request(TaskKind::InitialPrompt))
+        .request_task(session.clone(), request(TaskKind::InitialPrompt))
         .await;
     assert!(matches!(stale, Err(Error::Unauthenticated)), "{stale:?}");
     let stale = engine
         .submit_task(session, task.task_id, text("Why is the sky blue?"), None)
         .await;
     assert!(matches!(stale, Err(Error::Unauthenticated)), "{stale:?}");
-    let fresh = crate::Caller {
-        user: ada,
-        session_version: Some(engine.user(ada).await?.session_version),
-    };
-    engine
-        .submit_task(fresh, task.task_id, text("Why is the sky blue?"), None)
+    // sessions that are not (or no longer) signed in
+    let unknown = crate::Caller::Session(crate::web_sessions::SessionKey::new("nobody"));
+    let expired = stored_session(&engine, "expired", Some(ada), -1).await?;
+    let signed_out = stored_session(&engine, "signed-out", None, 60).await?;
+    for caller in [unknown, expired, signed_out] {
+        let refused = engine
+            .request_task(caller.clone(), request(TaskKind::InitialPrompt))
+            .await;
+        assert!(
+            matches!(refused, Err(Error::Unauthenticated)),
+            "{caller:?}: {refused:?}"
+        );
+    }
+    let fresh = stored_session(&engine, "ada-again", Some(ada), 60).await?;
+    let done = engine
+        .submit_task(
+            fresh.clone(),
+            task.task_id,
+            text("Why is the sky blue?"),
+            None,
+        )
         .await?;
+    assert!(done.message_id.is_some());
     // banned: a session is signed out, a call without one is refused as banned
     engine.set_banned(ada, true).await?;
     let banned = engine

@@ -10,6 +10,7 @@ mod models;
 mod security;
 
 use crate::{config::Config, limits::RateLimits, metrics::HttpMetrics};
+use app::session::SessionStore;
 use app::{shell, App};
 use axum::{middleware, routing::get, Router};
 use engine::Engine;
@@ -17,10 +18,9 @@ use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use tower_http::{catch_panic::CatchPanicLayer, limit::RequestBodyLimitLayer, trace::TraceLayer};
 use tower_sessions::{cookie::SameSite, Expiry, SessionManagerLayer};
-use tower_sessions_sqlx_store::PostgresStore;
 
 /// Builds the whole HTTP surface. Tests call this with a test database.
-pub fn router(config: &Config, engine: Engine, sessions: PostgresStore) -> Router {
+pub fn router(config: &Config, engine: Engine, sessions: SessionStore) -> Router {
     routers(config, engine, sessions).app
 }
 
@@ -30,7 +30,7 @@ pub struct Routers {
     pub metrics: Option<Router>,
 }
 
-pub fn routers(config: &Config, engine: Engine, sessions: PostgresStore) -> Routers {
+pub fn routers(config: &Config, engine: Engine, sessions: SessionStore) -> Routers {
     let leptos_options = LeptosOptions::builder()
         .output_name(delivery::output_name(&config.site_root))
         .site_root(config.site_root.to_string_lossy().into_owned())

@@ -185,3 +185,106 @@ async fn deleting_the_account_logs_out(pool: PgPool) {
     let me = app.call("me", &[]).await;
     assert_eq!(me.json(), serde_json::Value::Null);
 }
+
+/// The task loop reads the session in its own transaction (the web layer does not load it):
+/// a session that logged out, or one the cookie merely names, cannot work there.
+#[sqlx::test(migrator = "engine::MIGRATOR")]
+async fn the_task_loop_refuses_sessions_that_ended(pool: PgPool) {
+    let mut app = TestApp::new(pool);
+    app.contributor("ada").await;
+    let signed_in = app.cookie.clone();
+    let task = app.post_json("/api/v1/tasks", r#"{"lang":"en"}"#).await;
+    assert_eq!(task.status, StatusCode::OK, "{}", task.body);
+    app.call("logout", &[]).await;
+    // the browser forgot the cookie; somebody who kept a copy tries it
+    app.cookie = signed_in;
+    let after = app.post_json("/api/v1/tasks", r#"{"lang":"en"}"#).await;
+    assert_eq!(after.status, StatusCode::UNAUTHORIZED, "{}", after.body);
+    assert_eq!(after.json()["code"], "unauthenticated");
+    app.cookie = Some("grove_session=AAAAAAAAAAAAAAAAAAAAAA".to_owned());
+    let made_up = app.post_json("/api/v1/tasks", r#"{"lang":"en"}"#).await;
+    assert_eq!(made_up.status, StatusCode::UNAUTHORIZED, "{}", made_up.body);
+}
+
+/// A session lasts while it is used: the first visit of a day starts its lifetime (and its
+/// cookie's) again; later visits that day write nothing.
+#[sqlx::test(migrator = "engine::MIGRATOR")]
+async fn a_used_session_is_renewed_once_a_day(pool: PgPool) -> Result<(), sqlx::Error> {
+    let mut app = TestApp::new(pool.clone());
+    app.contributor("ada").await;
+    // as if signed in six days ago, and not renewed since
+    sqlx::query(
+        "update web_session
+         set expires_at = now() + interval '1 day',
+             data = jsonb_set(data, '{grove.login,renewed_on}', 'null')",
+    )
+    .execute(&pool)
+    .await?;
+    let me = app.call("me", &[]).await;
+    assert_eq!(me.json()["username"], "ada");
+    let cookie = me.set_cookie().unwrap_or_default().to_owned();
+    assert!(cookie.contains("Max-Age=604800"), "{cookie}");
+    let left: f64 = sqlx::query_scalar(
+        "select extract(epoch from expires_at - now())::float8 from web_session",
+    )
+    .fetch_one(&pool)
+    .await?;
+    assert!(left > 6.9 * 86400.0, "renewed for a week: {left}");
+    let again = app.call("me", &[]).await;
+    assert_eq!(again.json()["username"], "ada");
+    assert_eq!(again.set_cookie(), None, "renewed once a day");
+    Ok(())
+}
+
+/// Sessions of the store Grove used before its own are carried over at start-up: nobody is
+/// signed out by the upgrade, and the old table is emptied.
+#[sqlx::test(migrator = "engine::MIGRATOR")]
+async fn sessions_of_the_old_store_are_carried_over(pool: PgPool) -> Result<(), sqlx::Error> {
+    use tower_sessions::session::{Id, Record};
+    let mut app = TestApp::new(pool.clone());
+    app.contributor("ada").await;
+    app.call("logout", &[]).await;
+    let (user_id, version): (uuid::Uuid, i32) =
+        sqlx::query_as("select user_id, session_version from app_user where username = 'ada'")
+            .fetch_one(&pool)
+            .await?;
+    // a signed-in session in the old store's format (its table stays, emptied)
+    let id = Id::default();
+    let mut data = std::collections::HashMap::new();
+    data.insert(
+        "grove.login".to_owned(),
+        serde_json::json!({"user_id": user_id, "session_version": version}),
+    );
+    let record = Record {
+        id,
+        data,
+        expiry_date: time::OffsetDateTime::now_utc() + time::Duration::days(3),
+    };
+    let encoded = rmp_serde::to_vec(&record).map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
+    for (key, bytes) in [
+        (id.to_string(), encoded),
+        ("junk".to_owned(), vec![1, 2, 3]),
+    ] {
+        sqlx::query(
+            "insert into tower_sessions.session values ($1, $2, now() + interval '3 days')",
+        )
+        .bind(key)
+        .bind(bytes)
+        .execute(&pool)
+        .await?;
+    }
+    let store = app::session::SessionStore::new(Engine::new(pool.clone()));
+    let carried = store.adopt_legacy().await;
+    assert!(matches!(carried, Ok((1, 1))), "{carried:?}");
+    let left: i64 = sqlx::query_scalar("select count(*) from tower_sessions.session")
+        .fetch_one(&pool)
+        .await?;
+    assert_eq!(left, 0);
+    assert!(matches!(store.adopt_legacy().await, Ok((0, 0))), "once");
+    // the old cookie works, on pages and in the task loop
+    app.cookie = Some(format!("grove_session={id}"));
+    assert_eq!(app.call("me", &[]).await.json()["username"], "ada");
+    let task = app.post_json("/api/v1/tasks", r#"{"lang":"en"}"#).await;
+    assert_eq!(task.status, StatusCode::OK, "{}", task.body);
+    Ok(())
+}

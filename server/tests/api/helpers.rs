@@ -1,5 +1,6 @@
 //! A test client around the real router: keeps the session cookie like a browser would.
 
+use app::session::SessionStore;
 use axum::{
     body::Body,
     http::{header, Request, StatusCode},
@@ -10,7 +11,6 @@ use http_body_util::BodyExt;
 use server::config::Cli;
 use sqlx::PgPool;
 use tower::ServiceExt;
-use tower_sessions_sqlx_store::PostgresStore;
 
 pub struct TestApp {
     router: Router,
@@ -71,8 +71,8 @@ impl TestApp {
             Ok(cli) => cli.config,
             Err(error) => panic!("default configuration must parse: {error}"),
         };
-        let engine = config.engine(pool.clone());
-        let router = server::routes::router(&config, engine, PostgresStore::new(pool));
+        let engine = config.engine(pool);
+        let router = server::routes::router(&config, engine.clone(), SessionStore::new(engine));
         Self {
             router,
             cookie: None,

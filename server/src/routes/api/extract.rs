@@ -129,9 +129,10 @@ where
     }
 }
 
-/// The caller of a task-loop call (request or submit): like [`ApiUser`], but a session's
-/// account is not loaded here; the engine checks it (banned, deleted, logged out everywhere)
-/// in the statement it runs first anyway, one round trip fewer per call.
+/// The caller of a task-loop call (request or submit): like [`ApiUser`], but a session is
+/// neither loaded nor checked here; the engine reads it, and checks its account (banned,
+/// deleted, logged out everywhere), in the call's own transaction: one pooled connection
+/// per call instead of two.
 pub struct ApiCaller(pub engine::Caller);
 
 impl<S> FromRequestParts<S> for ApiCaller
@@ -151,7 +152,6 @@ where
             .map_err(|_| ApiError(AppError::internal()))?;
         let caller = UserSession::new(session)
             .caller()
-            .await?
             .ok_or_else(AppError::unauthenticated)?;
         Ok(Self(caller))
     }

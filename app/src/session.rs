@@ -10,7 +10,7 @@ use engine::{
 };
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
-use time::{Date, OffsetDateTime};
+use time::OffsetDateTime;
 use tower_sessions::{
     session::{Id, Record},
     session_store, Session,
@@ -23,14 +23,15 @@ const LOGIN_KEY: &str = "grove.login";
 struct Login {
     user_id: UserId,
     session_version: i32,
-    /// The day the session's lifetime (and its cookie's) was last renewed; none in sessions
-    /// from before renewals.
+    /// The day (Julian day number, UTC) the session's lifetime (and its cookie's) was last
+    /// renewed; none in sessions from before renewals. A number, not a `Date`, so that how
+    /// `time` writes dates (a feature of that crate) cannot make stored sessions unreadable.
     #[serde(default)]
-    renewed_on: Option<Date>,
+    renewed_on: Option<i32>,
 }
 
-fn today() -> Date {
-    OffsetDateTime::now_utc().date()
+fn today() -> i32 {
+    OffsetDateTime::now_utc().date().to_julian_day()
 }
 
 /// The session of the current request, wrapped so the rest of the code never handles raw keys.
@@ -201,17 +202,17 @@ pub fn redirect_plain_form(path: &str) {
 /// request. The login a session carries is stored apart from the rest (see
 /// [`engine::web_sessions`]): the task loop reads it in its own transaction.
 #[derive(Clone)]
-pub struct SessionStore(Engine);
+pub struct WebSessions(Engine);
 
-impl SessionStore {
+impl WebSessions {
     pub fn new(engine: Engine) -> Self {
         Self(engine)
     }
 }
 
-impl std::fmt::Debug for SessionStore {
+impl std::fmt::Debug for WebSessions {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("SessionStore")
+        f.write_str("WebSessions")
     }
 }
 
@@ -239,7 +240,7 @@ fn stored(
     Ok((SessionKey::new(record.id.to_string()), login, data))
 }
 
-impl SessionStore {
+impl WebSessions {
     /// Carries the sessions of the store Grove used before its own over (see
     /// [`Engine::adopt_legacy_sessions`]): nobody is signed out by the upgrade.
     pub async fn adopt_legacy(&self) -> Result<(u64, u64), engine::Error> {
@@ -260,7 +261,7 @@ impl SessionStore {
 }
 
 #[async_trait::async_trait]
-impl session_store::SessionStore for SessionStore {
+impl session_store::SessionStore for WebSessions {
     async fn create(&self, record: &mut Record) -> session_store::Result<()> {
         loop {
             let (key, login, data) = stored(record)?;

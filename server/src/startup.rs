@@ -3,7 +3,7 @@
 
 use crate::{config::Config, dev_db::EmbeddedPostgres, routes};
 use anyhow::Context;
-use app::session::SessionStore;
+use app::session::WebSessions;
 use axum::Router;
 use engine::Engine;
 use std::net::SocketAddr;
@@ -110,7 +110,7 @@ impl Application {
             "cannot refresh planner statistics",
             |engine| async move { engine.refresh_planner_statistics().await.map(drop) },
         );
-        let sessions = SessionStore::new(database.engine.clone());
+        let sessions = WebSessions::new(database.engine.clone());
         match sessions.adopt_legacy().await {
             Ok((0, 0)) => {}
             Ok((adopted, left_out)) => {

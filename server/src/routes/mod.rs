@@ -10,7 +10,7 @@ mod models;
 mod security;
 
 use crate::{config::Config, limits::RateLimits, metrics::HttpMetrics};
-use app::session::SessionStore;
+use app::session::WebSessions;
 use app::{shell, App};
 use axum::{middleware, routing::get, Router};
 use engine::Engine;
@@ -20,7 +20,7 @@ use tower_http::{catch_panic::CatchPanicLayer, limit::RequestBodyLimitLayer, tra
 use tower_sessions::{cookie::SameSite, Expiry, SessionManagerLayer};
 
 /// Builds the whole HTTP surface. Tests call this with a test database.
-pub fn router(config: &Config, engine: Engine, sessions: SessionStore) -> Router {
+pub fn router(config: &Config, engine: Engine, sessions: WebSessions) -> Router {
     routers(config, engine, sessions).app
 }
 
@@ -30,7 +30,7 @@ pub struct Routers {
     pub metrics: Option<Router>,
 }
 
-pub fn routers(config: &Config, engine: Engine, sessions: SessionStore) -> Routers {
+pub fn routers(config: &Config, engine: Engine, sessions: WebSessions) -> Routers {
     let leptos_options = LeptosOptions::builder()
         .output_name(delivery::output_name(&config.site_root))
         .site_root(config.site_root.to_string_lossy().into_owned())

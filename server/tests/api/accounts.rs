@@ -273,7 +273,7 @@ async fn sessions_of_the_old_store_are_carried_over(pool: PgPool) -> Result<(), 
         .execute(&pool)
         .await?;
     }
-    let store = app::session::SessionStore::new(Engine::new(pool.clone()));
+    let store = app::session::WebSessions::new(Engine::new(pool.clone()));
     let carried = store.adopt_legacy().await;
     assert!(matches!(carried, Ok((1, 1))), "{carried:?}");
     let left: i64 = sqlx::query_scalar("select count(*) from tower_sessions.session")

@@ -1,6 +1,6 @@
 //! A test client around the real router: keeps the session cookie like a browser would.
 
-use app::session::SessionStore;
+use app::session::WebSessions;
 use axum::{
     body::Body,
     http::{header, Request, StatusCode},
@@ -72,7 +72,7 @@ impl TestApp {
             Err(error) => panic!("default configuration must parse: {error}"),
         };
         let engine = config.engine(pool);
-        let router = server::routes::router(&config, engine.clone(), SessionStore::new(engine));
+        let router = server::routes::router(&config, engine.clone(), WebSessions::new(engine));
         Self {
             router,
             cookie: None,

@@ -46,7 +46,10 @@ impl Engine {
         let lang = LanguageTag::parse(&request.lang)?;
         let asked_lang = lang.clone();
         let started = std::time::Instant::now();
-        self.surveys.asking(lang.as_str(), caller.demand_key());
+        // counted before it is known who this is (the survey it waits for should count it);
+        // taken back below if the session turns out not to be signed in
+        let asker = caller.demand_key();
+        self.surveys.asking(lang.as_str(), asker);
         // taken (or shared) before the transaction: no connection is held while waiting for it
         let survey = self.survey(lang.as_str()).await?;
         let fresh_enough = survey.taken > started;
@@ -60,6 +63,7 @@ impl Engine {
         }
         match &outcome {
             Ok(task) => self.counters.served(task.kind.as_str(), &task.lang),
+            Err(Error::Unauthenticated) => self.surveys.not_asking(lang.as_str(), asker),
             Err(e) if e.code() == NO_TASK => self.counters.none_available(asked_lang.as_str()),
             Err(_) => {}
         }

@@ -210,6 +210,16 @@ impl Surveys {
         }
     }
 
+    /// Takes back [`Surveys::asking`] for a caller who turned out not to be signed in: a
+    /// made-up session is not a person (the crowd's size decides how many trees grow).
+    pub(crate) fn not_asking(&self, lang: &str, who: u64) {
+        if let Ok(mut demand) = self.demand.lock() {
+            if let Some(people) = demand.get_mut(lang) {
+                people.remove(&who);
+            }
+        }
+    }
+
     /// How many people asked this process for a task in `lang` lately.
     pub(crate) fn demand(&self, lang: &str) -> u32 {
         self.demand.lock().map_or(0, |demand| {

@@ -983,6 +983,7 @@ async fn a_session_caller_is_checked_in_the_task_loop(pool: PgPool) -> Result<()
     let unknown = crate::Caller::Session(crate::web_sessions::SessionKey::new("nobody"));
     let expired = stored_session(&engine, "expired", Some(ada), -1).await?;
     let signed_out = stored_session(&engine, "signed-out", None, 60).await?;
+    let asking = engine.surveys.demand("en");
     for caller in [unknown, expired, signed_out] {
         let refused = engine
             .request_task(caller.clone(), request(TaskKind::InitialPrompt))
@@ -992,6 +993,9 @@ async fn a_session_caller_is_checked_in_the_task_loop(pool: PgPool) -> Result<()
             "{caller:?}: {refused:?}"
         );
     }
+    // made-up and ended sessions are not people asking for work (the crowd's size decides
+    // how many trees grow)
+    assert_eq!(engine.surveys.demand("en"), asking);
     let fresh = stored_session(&engine, "ada-again", Some(ada), 60).await?;
     let done = engine
         .submit_task(

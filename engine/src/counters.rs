@@ -22,6 +22,9 @@ pub struct TaskCounters {
 pub struct SurveyCounts {
     pub taken: u64,
     pub seconds: f64,
+    /// Task requests that found nothing for their annotator in a survey older than
+    /// themselves and looked again in a newer one (a second pass through the pool).
+    pub looked_again: u64,
 }
 
 impl TaskCounters {
@@ -59,6 +62,12 @@ impl TaskCounters {
         if let Ok(mut surveys) = self.surveys.lock() {
             surveys.taken += 1;
             surveys.seconds += seconds;
+        }
+    }
+
+    pub(crate) fn looked_again(&self) {
+        if let Ok(mut surveys) = self.surveys.lock() {
+            surveys.looked_again += 1;
         }
     }
 

@@ -219,6 +219,15 @@ fn write_surveys(out: &mut String, engine: &Engine) {
     );
     out.push_str("# TYPE grove_survey_seconds_total counter\n");
     let _ = writeln!(out, "grove_survey_seconds_total {:.6}", surveys.seconds);
+    out.push_str(
+        "# HELP grove_survey_second_looks_total Task requests that found nothing for their annotator in a survey older than themselves and looked again in a newer one.\n",
+    );
+    out.push_str("# TYPE grove_survey_second_looks_total counter\n");
+    let _ = writeln!(
+        out,
+        "grove_survey_second_looks_total {}",
+        surveys.looked_again
+    );
 }
 
 fn write_pool(out: &mut String, engine: &Engine) {

@@ -56,6 +56,7 @@ impl Engine {
         let mut outcome = self.request_with(&caller, &request, &lang, survey).await;
         if !fresh_enough && matches!(&outcome, Err(e) if e.code() == NO_TASK) {
             // nothing in a survey older than the request: look again in one that is not
+            self.counters.looked_again();
             let survey = self
                 .survey_taken_after(lang.as_str(), Some(started), Lottery::Before)
                 .await?;

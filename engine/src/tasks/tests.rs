@@ -1019,6 +1019,42 @@ async fn a_session_caller_is_checked_in_the_task_loop(pool: PgPool) -> Result<()
     Ok(())
 }
 
+/// "Nothing to do" is never older than the request: a request that finds nothing for its
+/// annotator in a survey taken before it started looks again in a newer one (and is counted),
+/// here finding the prompt written since.
+#[sqlx::test(migrator = "crate::MIGRATOR")]
+async fn a_request_that_finds_nothing_in_an_older_survey_looks_again(
+    pool: PgPool,
+) -> Result<(), Error> {
+    let mut engine = Engine::with_config(pool, small());
+    engine.set_survey_max_age(std::time::Duration::from_secs(60));
+    let [ana, ben, eva] = futures_join(&engine, &["ana", "ben", "eva"]).await?[..] else {
+        unreachable!("three contributors")
+    };
+    let nothing = engine
+        .request_task(ana, request(TaskKind::LabelInitialPrompt))
+        .await;
+    assert!(
+        matches!(&nothing, Err(e) if e.code() == "no_task_available"),
+        "{nothing:?}"
+    );
+    let looked = || engine.counters().surveys_snapshot().looked_again;
+    assert_eq!(looked(), 0, "its survey was newer than the request");
+    let prompt = engine
+        .request_task(ben, request(TaskKind::InitialPrompt))
+        .await?;
+    engine
+        .submit_task(ben, prompt.task_id, text("Why is the sky blue?"), None)
+        .await?;
+    // the shared survey (a minute old at most here) still lists nothing to label
+    let label = engine
+        .request_task(eva, request(TaskKind::LabelInitialPrompt))
+        .await?;
+    assert_eq!(label.kind, TaskKind::LabelInitialPrompt);
+    assert_eq!(looked(), 1);
+    Ok(())
+}
+
 /// Requests wait for a language's survey, so the survey has a connection of its own: it does
 /// not queue for the pool behind the crowd's transactions. Here the pool's one connection is
 /// busy, and the survey (its lottery included) is taken all the same.

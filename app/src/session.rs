@@ -5,7 +5,7 @@ use crate::error::AppError;
 use domain::{account::Role, ids::UserId};
 use engine::{
     accounts::User,
-    web_sessions::{SessionKey, SessionLogin, SessionWrite},
+    web_sessions::{SessionKey, SessionLogin, SessionRecord},
     Engine,
 };
 use leptos::prelude::*;
@@ -220,10 +220,8 @@ fn store_failed(error: engine::Error) -> session_store::Error {
     session_store::Error::Backend(error.to_string())
 }
 
-/// What of `record` is stored: the login apart, everything (the login included) as data.
-fn stored(
-    record: &Record,
-) -> session_store::Result<(SessionKey, Option<SessionLogin>, serde_json::Value)> {
+/// `record` as stored: the login apart, everything (the login included) as data.
+fn stored(record: &Record) -> session_store::Result<SessionRecord> {
     let login = match record.data.get(LOGIN_KEY) {
         Some(value) => {
             let login: Login = serde_json::from_value(value.clone())
@@ -237,7 +235,12 @@ fn stored(
     };
     let data = serde_json::to_value(&record.data)
         .map_err(|e| session_store::Error::Encode(e.to_string()))?;
-    Ok((SessionKey::new(record.id.to_string()), login, data))
+    Ok(SessionRecord {
+        key: SessionKey::new(record.id.to_string()),
+        login,
+        data,
+        expires_at: record.expiry_date,
+    })
 }
 
 impl WebSessions {
@@ -248,13 +251,7 @@ impl WebSessions {
             .adopt_legacy_sessions(|bytes| {
                 // that store kept each session as its record, encoded with MessagePack
                 let record: Record = rmp_serde::from_slice(bytes).ok()?;
-                let (key, login, data) = stored(&record).ok()?;
-                Some(engine::web_sessions::LegacySession {
-                    key,
-                    login,
-                    data,
-                    expires_at: record.expiry_date,
-                })
+                stored(&record).ok()
             })
             .await
     }
@@ -264,14 +261,13 @@ impl WebSessions {
 impl session_store::SessionStore for WebSessions {
     async fn create(&self, record: &mut Record) -> session_store::Result<()> {
         loop {
-            let (key, login, data) = stored(record)?;
-            let write = SessionWrite {
-                key: &key,
-                login,
-                data: &data,
-                expires_at: record.expiry_date,
-            };
-            if self.0.create_session(write).await.map_err(store_failed)? {
+            let session = stored(record)?;
+            if self
+                .0
+                .create_session(session.write())
+                .await
+                .map_err(store_failed)?
+            {
                 return Ok(());
             }
             // the random id is taken: draw another
@@ -280,14 +276,10 @@ impl session_store::SessionStore for WebSessions {
     }
 
     async fn save(&self, record: &Record) -> session_store::Result<()> {
-        let (key, login, data) = stored(record)?;
-        let write = SessionWrite {
-            key: &key,
-            login,
-            data: &data,
-            expires_at: record.expiry_date,
-        };
-        self.0.save_session(write).await.map_err(store_failed)
+        self.0
+            .save_session(stored(record)?.write())
+            .await
+            .map_err(store_failed)
     }
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {

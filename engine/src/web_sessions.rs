@@ -99,7 +99,7 @@ impl Engine {
     /// many sessions came over, and how many were left out.
     pub async fn adopt_legacy_sessions<F>(&self, decode: F) -> Result<(u64, u64), Error>
     where
-        F: Fn(&[u8]) -> Option<LegacySession>,
+        F: Fn(&[u8]) -> Option<SessionRecord>,
     {
         let mut tx = self.pool.begin().await?;
         let rows = db::web_sessions::take_legacy(&mut tx).await?;
@@ -109,13 +109,7 @@ impl Engine {
                 left_out += 1;
                 continue;
             };
-            let write = SessionWrite {
-                key: &session.key,
-                login: session.login,
-                data: &session.data,
-                expires_at: session.expires_at,
-            };
-            if db::web_sessions::insert(&mut *tx, write.row()).await? {
+            if db::web_sessions::insert(&mut *tx, session.write().row()).await? {
                 adopted += 1;
             }
         }
@@ -124,13 +118,25 @@ impl Engine {
     }
 }
 
-/// A session of the previous store, decoded.
+/// A whole session, owned (as the web layer turns its record into one).
 #[derive(Debug, Clone)]
-pub struct LegacySession {
+pub struct SessionRecord {
     pub key: SessionKey,
     pub login: Option<SessionLogin>,
     pub data: serde_json::Value,
     pub expires_at: OffsetDateTime,
+}
+
+impl SessionRecord {
+    /// The session to store.
+    pub fn write(&self) -> SessionWrite<'_> {
+        SessionWrite {
+            key: &self.key,
+            login: self.login,
+            data: &self.data,
+            expires_at: self.expires_at,
+        }
+    }
 }
 
 #[cfg(test)]
